@@ -1,0 +1,34 @@
+# Doorman. The two commands that set everything up on a fresh Debian/Ubuntu machine:
+#   make run    install what is missing, build, open Doorman (on its embedded PostgreSQL and Redis)
+#   make test   install what is missing, build, run every test against real servers
+SWIFT ?= swift
+PREFIX ?= /usr/local
+
+.PHONY: run test build release deps deps-test install clean
+
+run: deps release
+	.build/release/doorman $(ARGS)
+
+test: deps-test
+	$(SWIFT) build
+	$(SWIFT) test
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release
+
+deps:
+	@scripts/install-deps.sh
+
+deps-test:
+	@scripts/install-deps.sh --test
+
+install: release
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/doorman/sql
+	install -m 755 .build/release/doorman $(DESTDIR)$(PREFIX)/bin/doorman
+	install -m 644 sql/*.sql $(DESTDIR)$(PREFIX)/share/doorman/sql/
+
+clean:
+	rm -rf .build

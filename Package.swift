@@ -1,0 +1,64 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+let package = Package(
+    name: "Doorman",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "doorman", targets: ["doorman"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
+    ],
+    targets: [
+        // C libraries, one thin system-library target each.
+        .systemLibrary(name: "CPostgres", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(name: "CHiredis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
+        .systemLibrary(name: "CCrypt", pkgConfig: "libxcrypt", providers: [.apt(["libcrypt-dev"])]),
+        .systemLibrary(name: "CNcursesw", providers: [.apt(["libncursesw5-dev"])]),
+
+        // Swift modules.
+        .target(name: "DoormanCore", dependencies: [
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "DoormanPasswords", dependencies: ["CCrypt", "DoormanCore"]),
+        .target(name: "DoormanPostgres", dependencies: [
+            "CPostgres", "DoormanCore",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "DoormanRedis", dependencies: [
+            "CHiredis", "DoormanCore",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "DoormanAuth", dependencies: [
+            "DoormanCore", "DoormanPasswords", "DoormanPostgres", "DoormanRedis",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ]),
+        .target(name: "DoormanStack", dependencies: [
+            "DoormanCore", "DoormanPostgres", "DoormanRedis",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "DoormanRuntime", dependencies: [
+            "DoormanAuth", "DoormanCore", "DoormanPostgres", "DoormanRedis", "DoormanStack",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "doorman", dependencies: [
+            "DoormanAuth", "DoormanCore", "DoormanPasswords", "DoormanPostgres", "DoormanRuntime", "DoormanStack",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
+        // Tests. Unit tests need no server; integration tests run against real
+        // PostgreSQL and Redis started through DoormanStack.
+        .testTarget(name: "DoormanCoreTests", dependencies: [
+            "DoormanCore", "DoormanPasswords", "DoormanPostgres", "DoormanRedis", "DoormanRuntime",
+        ]),
+        .testTarget(name: "IntegrationTests", dependencies: [
+            "DoormanAuth", "DoormanCore", "DoormanPasswords", "DoormanPostgres", "DoormanRedis", "DoormanRuntime", "DoormanStack",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+    ]
+)

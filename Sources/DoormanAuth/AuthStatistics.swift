@@ -1,0 +1,87 @@
+import DoormanCore
+import Foundation
+import Synchronization
+
+/// One login attempt, as the live panel and the metrics see it (no password, no hash).
+public struct AuthEvent: Sendable, Equatable {
+    /// When it finished.
+    public var time: Date
+    /// Where it came from.
+    public var origin: AuthOrigin
+    /// The outcome, with its timings.
+    public var outcome: AuthOutcome
+}
+
+/// Live statistics of every login in this process, by store: counts, recent
+/// events and recent latencies. Shared by the terminal UI (its cache panel)
+/// and the HTTP server (its `/metrics`), including across threads.
+public final class AuthStatistics: Sendable {
+    /// A consistent copy of the statistics at one moment.
+    public struct Snapshot: Sendable, Equatable {
+        /// Successful logins by the store that authenticated them.
+        public var authenticated: [AuthSource: Int] = [:]
+        /// Rejected logins (wrong password, unknown user, malformed input).
+        public var rejected = 0
+        /// Logins that could not be decided because PostgreSQL was unreachable.
+        public var unavailable = 0
+        /// Logins during which Redis could not be used.
+        public var cacheUnavailable = 0
+        /// Cache flushes made through Doorman.
+        public var flushes = 0
+        /// Logins by origin (CLI, terminal, HTTP).
+        public var byOrigin: [AuthOrigin: Int] = [:]
+        /// The most recent events, oldest first.
+        public var recent: [AuthEvent] = []
+        /// Grows by one with every change; cheap to compare for "anything new?".
+        public var generation: UInt64 = 0
+
+        /// All logins counted.
+        public var total: Int { authenticated.values.reduce(0, +) + rejected + unavailable }
+
+        /// The share of successful logins that Redis served, 0...1 (0 when none).
+        public var hitRatio: Double {
+            let successes = authenticated.values.reduce(0, +)
+            guard successes > 0 else { return 0 }
+            return Double(authenticated[.redis, default: 0]) / Double(successes)
+        }
+    }
+
+    private let state: Mutex<Snapshot>
+    /// How many recent events are kept.
+    public let capacity: Int
+
+    /// Creates empty statistics keeping the last `capacity` events.
+    public init(capacity: Int = 256) {
+        self.capacity = capacity
+        self.state = Mutex(Snapshot())
+    }
+
+    /// Counts one login.
+    public func record(_ outcome: AuthOutcome, origin: AuthOrigin, at time: Date = Date()) {
+        state.withLock { snapshot in
+            switch outcome.result {
+            case .authenticated(let source): snapshot.authenticated[source, default: 0] += 1
+            case .rejected: snapshot.rejected += 1
+            case .unavailable: snapshot.unavailable += 1
+            }
+            if outcome.cacheUnavailable { snapshot.cacheUnavailable += 1 }
+            snapshot.byOrigin[origin, default: 0] += 1
+            snapshot.recent.append(AuthEvent(time: time, origin: origin, outcome: outcome))
+            if snapshot.recent.count > capacity { snapshot.recent.removeFirst(snapshot.recent.count - capacity) }
+            snapshot.generation &+= 1
+        }
+    }
+
+    /// Counts a cache flush (of one user, or of all when `user` is `nil`).
+    public func recordFlush(user: String?) {
+        state.withLock { snapshot in
+            snapshot.flushes += 1
+            snapshot.generation &+= 1
+        }
+    }
+
+    /// A copy of everything, taken under the lock.
+    public func snapshot() -> Snapshot {
+        state.withLock { $0 }
+    }
+}

@@ -1,0 +1,27 @@
+/// The store that vouched for a user's password.
+///
+/// PostgreSQL is the source of truth; Redis holds a cache-aside copy of each
+/// user's hash. Every successful login names exactly one of them.
+public enum AuthSource: String, Sendable, Hashable, CaseIterable, Codable {
+    /// The hash came from the Redis cache.
+    case redis
+    /// The hash came from PostgreSQL (and was then cached in Redis).
+    case postgres
+
+    /// The name the seed application used in its JSON (`"Redis Server"`,
+    /// `"PostgreSQL Server"`); clients of the seed's API depend on it.
+    public var serverName: String {
+        switch self {
+        case .redis: "Redis Server"
+        case .postgres: "PostgreSQL Server"
+        }
+    }
+
+    /// The short, human name: `Redis` or `PostgreSQL`.
+    public var displayName: String {
+        switch self {
+        case .redis: "Redis"
+        case .postgres: "PostgreSQL"
+        }
+    }
+}

@@ -1,0 +1,46 @@
+import DoormanCore
+
+/// How Doorman uses Redis.
+public struct RedisConfiguration: Sendable {
+    /// Where Redis is.
+    public var endpoint: RedisEndpoint
+    /// How long to wait for a connection.
+    public var connectTimeout: Duration
+    /// How long to wait for any one reply; past it the login goes to PostgreSQL.
+    public var commandTimeout: Duration
+    /// Connections kept in the pool.
+    public var poolSize: Int
+    /// How long a cached hash lives (`SET … EX`).
+    public var cacheTTL: Duration
+    /// Prefix of every key Doorman writes; each user's key is prefix + username.
+    public var keyPrefix: String
+    /// After a connection failure, how long to skip Redis before trying again
+    /// (the first wait; it doubles up to ``maxRetryBackoff`` while Redis stays down).
+    public var retryBackoff: Duration
+    /// The longest wait between attempts while Redis is down.
+    public var maxRetryBackoff: Duration
+
+    /// The default time a cached hash lives: 300 seconds.
+    public static let defaultCacheTTL: Duration = .seconds(300)
+
+    /// Creates a configuration; the defaults keep a slow Redis from slowing logins.
+    public init(
+        endpoint: RedisEndpoint,
+        connectTimeout: Duration = .milliseconds(1_000),
+        commandTimeout: Duration = .milliseconds(500),
+        poolSize: Int = 4,
+        cacheTTL: Duration = defaultCacheTTL,
+        keyPrefix: String = "doorman:auth:",
+        retryBackoff: Duration = .milliseconds(250),
+        maxRetryBackoff: Duration = .seconds(2)
+    ) {
+        self.endpoint = endpoint
+        self.connectTimeout = connectTimeout
+        self.commandTimeout = commandTimeout
+        self.poolSize = poolSize
+        self.cacheTTL = cacheTTL
+        self.keyPrefix = keyPrefix
+        self.retryBackoff = retryBackoff
+        self.maxRetryBackoff = maxRetryBackoff
+    }
+}

@@ -1,0 +1,132 @@
+import DoormanCore
+import DoormanPostgres
+import DoormanRedis
+import DoormanStack
+import Foundation
+import Logging
+
+/// Everything Doorman is configured with, resolved once from command-line
+/// flags and the environment. This is the one place that reads Doorman's
+/// environment variables.
+///
+/// | Setting | Flag | Environment |
+/// |---|---|---|
+/// | database | `--database-url` | `DATABASE_URL`, else libpq's `PG*` variables |
+/// | cache | `--redis-url` | `REDIS_URL` |
+/// | cache TTL | `--cache-ttl` | `DOORMAN_CACHE_TTL` |
+/// | state directory | `--state-dir` | `DOORMAN_STATE_DIR` |
+/// | log level | `--log-level` | `DOORMAN_LOG_LEVEL` |
+/// | PostgreSQL binaries | | `DOORMAN_PG_BINDIR` |
+/// | redis-server | | `DOORMAN_REDIS_SERVER` |
+/// | SQL files | | `DOORMAN_SQL_DIR` |
+///
+/// What is not configured runs on the embedded stack.
+public struct Settings: Sendable {
+    /// Where the users and products live.
+    public enum Database: Sendable, Equatable {
+        /// A connection string from `--database-url` or `DATABASE_URL`.
+        case url(String)
+        /// libpq's own defaults: `PGHOST`, `PGDATABASE`, `PGSERVICE`...
+        case libpqEnvironment
+        /// Doorman's embedded PostgreSQL.
+        case embedded
+    }
+
+    /// Where the cache lives.
+    public enum Cache: Sendable, Equatable {
+        /// A server from `--redis-url` or `REDIS_URL`.
+        case url(RedisEndpoint)
+        /// Doorman's embedded Redis.
+        case embedded
+    }
+
+    /// Where the users and products live.
+    public var database: Database
+    /// Where the cache lives.
+    public var cache: Cache
+    /// How long a cached hash lives.
+    public var cacheTTL: Duration
+    /// The embedded stack's settings (used when either store is embedded).
+    public var stack: StackConfiguration
+    /// The directory of SQL migrations, when given explicitly.
+    public var sqlDirectory: String?
+    /// The log level.
+    public var logLevel: Logger.Level
+
+    /// The environment variables libpq reads that say "this is my database".
+    public static let libpqVariables = ["PGHOST", "PGHOSTADDR", "PGPORT", "PGDATABASE", "PGUSER", "PGSERVICE"]
+
+    /// `true` when anything runs on the embedded stack.
+    public var usesEmbeddedStack: Bool { database == .embedded || cache == .embedded }
+
+    /// Resolves flags (which win) and environment variables.
+    /// Throws `.configuration` errors for malformed values.
+    public static func resolve(
+        databaseURL: String? = nil,
+        redisURL: String? = nil,
+        cacheTTLSeconds: Int? = nil,
+        stateDirectory: String? = nil,
+        logLevel: String? = nil,
+        defaultLogLevel: Logger.Level = .warning,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws -> Settings {
+        func value(_ flag: String?, _ variable: String) -> String? {
+            if let flag { return flag }
+            if let fromEnvironment = environment[variable], !fromEnvironment.isEmpty { return fromEnvironment }
+            return nil
+        }
+
+        let database: Database
+        if let url = value(databaseURL, "DATABASE_URL") {
+            try PostgresConfiguration(connectionString: url).validate()
+            database = .url(url)
+        } else if libpqVariables.contains(where: { !(environment[$0] ?? "").isEmpty }) {
+            database = .libpqEnvironment
+        } else {
+            database = .embedded
+        }
+
+        let cache: Cache
+        if let url = value(redisURL, "REDIS_URL") {
+            cache = .url(try RedisEndpoint(url: url))
+        } else {
+            cache = .embedded
+        }
+
+        var ttl = RedisConfiguration.defaultCacheTTL
+        if let text = cacheTTLSeconds.map(String.init) ?? value(nil, "DOORMAN_CACHE_TTL") {
+            guard let seconds = Int(text), (1...86_400 * 30).contains(seconds) else {
+                throw DoormanError(.configuration, "the cache TTL must be a whole number of seconds from 1 to 2592000 (30 days)")
+            }
+            ttl = .seconds(seconds)
+        }
+
+        var level = defaultLogLevel
+        if let text = value(logLevel, "DOORMAN_LOG_LEVEL") {
+            guard let parsed = Logger.Level(rawValue: text.lowercased()) else {
+                throw DoormanError(.configuration, "unknown log level '\(text)'; use trace, debug, info, notice, warning, error or critical")
+            }
+            level = parsed
+        }
+
+        let state = value(stateDirectory, "DOORMAN_STATE_DIR") ?? StackConfiguration.defaultStateDirectory(environment: environment)
+        let stack = StackConfiguration(
+            stateDirectory: state,
+            postgresBinDirectory: value(nil, "DOORMAN_PG_BINDIR"),
+            redisServerPath: value(nil, "DOORMAN_REDIS_SERVER")
+        )
+        return Settings(database: database, cache: cache, cacheTTL: ttl, stack: stack, sqlDirectory: value(nil, "DOORMAN_SQL_DIR"), logLevel: level)
+    }
+
+    /// Doorman's SQL migrations: from ``sqlDirectory`` or the `sql/` directory
+    /// installed with (or beside, in a checkout) the program.
+    public func migrations() throws -> [Migration] {
+        if let sqlDirectory {
+            return try Migration.load(from: URL(fileURLWithPath: sqlDirectory))
+        }
+        guard let found = ResourceLocator.directory(named: "sql", containing: "001_schema.sql") else {
+            throw DoormanError(.configuration, "cannot find Doorman's sql/ directory; set DOORMAN_SQL_DIR")
+        }
+        return try Migration.load(from: found)
+    }
+}

@@ -1,0 +1,99 @@
+import ArgumentParser
+import DoormanCore
+import DoormanPasswords
+
+/// `doorman user …`: accounts in PostgreSQL.
+struct UserCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "user",
+        abstract: "Add, change, delete and list users.",
+        discussion: "Passwords are read from the terminal without echo (twice), or from standard input; never from the command line.",
+        subcommands: [Add.self, Passwd.self, Delete.self, List.self]
+    )
+
+    /// `doorman user add USER`.
+    struct Add: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Add a user with a new password.")
+
+        @Argument(help: "The username (1 to 50 characters).")
+        var username: String
+
+        @Option(help: "bcrypt cost (4 to 31).")
+        var cost: Int = BCrypt.defaultCost
+
+        @OptionGroup var options: CommonOptions
+
+        func run() throws {
+            try runReportingErrors(options) { settings in
+                try Credentials.validate(username: username)
+                let hash = try BCrypt.hash(try PasswordPrompt.read(confirm: true), cost: cost)
+                try withRuntime(settings) { runtime in
+                    try runtime.postgres.addUser(username, passwordHash: hash)
+                    _ = try? runtime.auth.flushCache(for: username)
+                    print("added user \(username)")
+                }
+            }
+        }
+    }
+
+    /// `doorman user passwd USER`.
+    struct Passwd: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Set a user's password; the cached hash is dropped at once.")
+
+        @Argument(help: "The username.")
+        var username: String
+
+        @Option(help: "bcrypt cost (4 to 31).")
+        var cost: Int = BCrypt.defaultCost
+
+        @OptionGroup var options: CommonOptions
+
+        func run() throws {
+            try runReportingErrors(options) { settings in
+                try Credentials.validate(username: username)
+                let hash = try BCrypt.hash(try PasswordPrompt.read(prompt: "New password: ", confirm: true), cost: cost)
+                try withRuntime(settings) { runtime in
+                    try runtime.postgres.setPasswordHash(hash, for: username)
+                    _ = try? runtime.auth.flushCache(for: username)
+                    print("changed the password of \(username)")
+                }
+            }
+        }
+    }
+
+    /// `doorman user del USER`.
+    struct Delete: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "del", abstract: "Delete a user; the cached hash is dropped at once.")
+
+        @Argument(help: "The username.")
+        var username: String
+
+        @OptionGroup var options: CommonOptions
+
+        func run() throws {
+            try runReportingErrors(options) { settings in
+                try Credentials.validate(username: username)
+                try withRuntime(settings) { runtime in
+                    try runtime.postgres.deleteUser(username)
+                    _ = try? runtime.auth.flushCache(for: username)
+                    print("deleted user \(username)")
+                }
+            }
+        }
+    }
+
+    /// `doorman user list`.
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List usernames.")
+
+        @OptionGroup var options: CommonOptions
+
+        func run() throws {
+            try runReportingErrors(options) { settings in
+                try withRuntime(settings) { runtime in
+                    for name in try runtime.postgres.usernames() { print(name) }
+                }
+            }
+        }
+    }
+}

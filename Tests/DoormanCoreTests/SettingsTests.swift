@@ -1,0 +1,55 @@
+import DoormanCore
+import DoormanRedis
+import DoormanRuntime
+import Foundation
+import Testing
+
+@Suite("Settings from flags and the environment")
+struct SettingsTests {
+    @Test("nothing configured: both stores embedded, state under XDG_STATE_HOME (or /var/lib as root)")
+    func nothingConfigured() throws {
+        let settings = try Settings.resolve(environment: ["HOME": "/home/ann", "XDG_STATE_HOME": "/home/ann/.state"])
+        #expect(settings.database == .embedded)
+        #expect(settings.cache == .embedded)
+        #expect(settings.usesEmbeddedStack)
+        #expect(settings.cacheTTL == .seconds(300))
+        #expect(settings.stack.stateDirectory == (geteuid() == 0 ? "/var/lib/doorman" : "/home/ann/.state/doorman"))
+    }
+
+    @Test("flags win over the environment")
+    func flagsWin() throws {
+        let settings = try Settings.resolve(
+            databaseURL: "postgresql://flag@db/doorman", redisURL: "redis://flag:6379", cacheTTLSeconds: 60, stateDirectory: "/srv/doorman",
+            environment: ["DATABASE_URL": "postgresql://env@db/x", "REDIS_URL": "redis://env:1", "DOORMAN_CACHE_TTL": "5", "DOORMAN_STATE_DIR": "/env"])
+        #expect(settings.database == .url("postgresql://flag@db/doorman"))
+        #expect(settings.cache == .url(try RedisEndpoint(url: "redis://flag:6379")))
+        #expect(settings.cacheTTL == .seconds(60))
+        #expect(settings.stack.stateDirectory == "/srv/doorman")
+        #expect(!settings.usesEmbeddedStack)
+    }
+
+    @Test("the environment is read when no flag is given")
+    func environment() throws {
+        let settings = try Settings.resolve(environment: [
+            "DATABASE_URL": "host=db dbname=doorman", "REDIS_URL": "redis://cache:6379/1", "DOORMAN_CACHE_TTL": "42", "DOORMAN_LOG_LEVEL": "DEBUG",
+        ])
+        #expect(settings.database == .url("host=db dbname=doorman"))
+        #expect(settings.cacheTTL == .seconds(42))
+        #expect(settings.logLevel == .debug)
+    }
+
+    @Test("libpq's own variables mean the database is configured", arguments: Settings.libpqVariables)
+    func libpqVariables(variable: String) throws {
+        let settings = try Settings.resolve(environment: [variable: "x"])
+        #expect(settings.database == .libpqEnvironment)
+        #expect(settings.cache == .embedded)
+    }
+
+    @Test("bad values are configuration errors", arguments: [
+        ["DOORMAN_CACHE_TTL": "soon"], ["DOORMAN_CACHE_TTL": "0"], ["DOORMAN_LOG_LEVEL": "loud"],
+        ["REDIS_URL": "memcached://x"], ["DATABASE_URL": "postgresql://h/db?bogus_option=1"],
+    ])
+    func badValues(environment: [String: String]) {
+        #expect(throws: DoormanError.self) { try Settings.resolve(environment: environment) }
+    }
+}

@@ -1,0 +1,34 @@
+import DoormanCore
+import Foundation
+
+/// The built `doorman` executable, run as a user would run it.
+enum DoormanBinary {
+    /// `.build/debug/doorman` (or `$DOORMAN_BINARY`).
+    static let path: String = {
+        if let path = ProcessInfo.processInfo.environment["DOORMAN_BINARY"] { return path }
+        let candidate = TestServers.packageRoot.appendingPathComponent(".build/debug/doorman").path
+        guard FileManager.default.isExecutableFile(atPath: candidate) else {
+            fatalError("\(candidate) is missing: run 'swift build' before the tests (make test does)")
+        }
+        return candidate
+    }()
+
+    /// The environment of this test process without any Doorman, Redis or
+    /// libpq settings, so each test says exactly what it configures.
+    static var cleanEnvironment: [String: String] {
+        ProcessInfo.processInfo.environment.filter { key, _ in
+            !(key.hasPrefix("PG") || key.hasPrefix("DOORMAN_") || key == "DATABASE_URL" || key == "REDIS_URL")
+        }
+    }
+
+    /// Runs `doorman` with `arguments`, feeding `input` on standard input.
+    static func run(_ arguments: [String], input: String? = nil, environment: [String: String] = [:]) throws -> Subprocess.Result {
+        try Subprocess.run([path] + arguments, input: input.map { Array($0.utf8) }, environment: cleanEnvironment.merging(environment) { $1 })
+    }
+
+    /// The flags that point a command at the shared test servers, with a
+    /// Redis database of its own (so that flushes do not touch other tests).
+    static func serverFlags(redisDatabase: Int) -> [String] {
+        ["--database-url", TestServers.shared.databaseURL, "--redis-url", TestServers.shared.redisURL + "?db=\(redisDatabase)"]
+    }
+}
