@@ -75,7 +75,7 @@ public final class AuthService: Sendable {
         statistics.record(outcome, origin: origin)
         switch outcome.result {
         case .authenticated(let source):
-            logger.info("login succeeded", metadata: ["user": "\(username)", "source": "\(source.rawValue)", "origin": "\(origin.rawValue)"])
+            logger.debug("login succeeded", metadata: ["user": "\(username)", "source": "\(source.rawValue)", "origin": "\(origin.rawValue)"])
         case .rejected where failure == .wrongPassword:
             logger.notice("login failed: wrong password", metadata: ["user": "\(username)", "origin": "\(origin.rawValue)"])
         case .rejected:

@@ -47,6 +47,7 @@ public final class AuthStatistics: Sendable {
     }
 
     private let state: Mutex<Snapshot>
+    private let observers = Mutex<[@Sendable (AuthEvent) -> Void]>([])
     /// How many recent events are kept.
     public let capacity: Int
 
@@ -56,8 +57,18 @@ public final class AuthStatistics: Sendable {
         self.state = Mutex(Snapshot())
     }
 
+    /// Calls `observer` with every login recorded from now on (on the
+    /// thread that records it; keep it quick). The HTTP metrics use this.
+    public func observe(_ observer: @escaping @Sendable (AuthEvent) -> Void) {
+        observers.withLock { $0.append(observer) }
+    }
+
     /// Counts one login.
     public func record(_ outcome: AuthOutcome, origin: AuthOrigin, at time: Date = Date()) {
+        let event = AuthEvent(time: time, origin: origin, outcome: outcome)
+        defer {
+            for observer in observers.withLock({ $0 }) { observer(event) }
+        }
         state.withLock { snapshot in
             switch outcome.result {
             case .authenticated(let source): snapshot.authenticated[source, default: 0] += 1
@@ -66,7 +77,7 @@ public final class AuthStatistics: Sendable {
             }
             if outcome.cacheUnavailable { snapshot.cacheUnavailable += 1 }
             snapshot.byOrigin[origin, default: 0] += 1
-            snapshot.recent.append(AuthEvent(time: time, origin: origin, outcome: outcome))
+            snapshot.recent.append(event)
             if snapshot.recent.count > capacity { snapshot.recent.removeFirst(snapshot.recent.count - capacity) }
             snapshot.generation &+= 1
         }

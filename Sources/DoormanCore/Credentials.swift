@@ -5,7 +5,7 @@
 /// 1 to ``maxPasswordBytes`` bytes of UTF-8 with no NUL or other control
 /// characters. bcrypt reads only the first 72 bytes of a password, so a
 /// longer one is refused rather than silently truncated.
-public struct Credentials: Sendable {
+public struct Credentials: Sendable, Equatable {
     /// The longest username, in characters (the `users.username` column is `VARCHAR(50)`).
     public static let maxUsernameLength = 50
     /// The longest password, in UTF-8 bytes: bcrypt's limit.
@@ -50,6 +50,14 @@ public struct Credentials: Sendable {
             throw DoormanError(.invalidInput, "the password contains control characters")
         }
     }
+}
+
+extension Credentials: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    /// Names the user only: printing, interpolating or dumping credentials
+    /// never shows the password.
+    public var description: String { "Credentials(username: \(username), password: <redacted>)" }
+    public var debugDescription: String { description }
+    public var customMirror: Mirror { Mirror(self, children: ["username": username]) }
 }
 
 extension Unicode.Scalar {

@@ -15,6 +15,7 @@ struct Doorman: AsyncParsableCommand {
         subcommands: [
             TerminalCommand.self,
             LoginCommand.self,
+            ServeCommand.self,
             DatabaseCommand.self,
             UserCommand.self,
             CacheCommand.self,

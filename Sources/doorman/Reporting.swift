@@ -32,6 +32,18 @@ func runReportingErrors(_ options: CommonOptions, defaultLogLevel: Logger.Level 
     }
 }
 
+/// ``runReportingErrors(_:defaultLogLevel:_:)`` for async bodies.
+func runReportingErrorsAsync(_ options: CommonOptions, defaultLogLevel: Logger.Level = .warning, _ body: (Settings) async throws -> Void) async throws {
+    do {
+        let settings = try options.settings(defaultLogLevel: defaultLogLevel)
+        bootstrapLogging(level: settings.logLevel)
+        try await body(settings)
+    } catch let error as DoormanError {
+        printError("doorman: \(error.message)")
+        throw ExitCode(exitStatus(for: error))
+    }
+}
+
 /// The exit code for an error.
 func exitStatus(for error: DoormanError) -> Int32 {
     switch error.kind {

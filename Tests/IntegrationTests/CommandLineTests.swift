@@ -18,12 +18,23 @@ struct CommandLineTests {
         #expect(second.standardOutput.hasPrefix("Authenticated by Redis Server (lookup "))
     }
 
+    struct LoginInput: CustomTestStringConvertible, Sendable {
+        let label: String
+        let user: String
+        let input: String
+        var testDescription: String { label }
+    }
+
     @Test("a failed login prints 'Authentication failed.' and exits 1", arguments: [
-        ("john_doe", "wrong\n"), ("no_such_user", "EXAMPLE_PASSWORD\n"), ("john_doe", "\n"), ("john_doe", ""),
-        ("john_doe", String(repeating: "x", count: 100) + "\n"), ("john_doe", String(repeating: "x", count: 10_000)),
+        LoginInput(label: "wrong password", user: "john_doe", input: "wrong\n"),
+        LoginInput(label: "unknown user", user: "no_such_user", input: "EXAMPLE_PASSWORD\n"),
+        LoginInput(label: "empty password", user: "john_doe", input: "\n"),
+        LoginInput(label: "no input", user: "john_doe", input: ""),
+        LoginInput(label: "100-byte password", user: "john_doe", input: String(repeating: "x", count: 100) + "\n"),
+        LoginInput(label: "10 KB paste", user: "john_doe", input: String(repeating: "x", count: 10_000)),
     ])
-    func failedLogin(user: String, input: String) throws {
-        let result = try DoormanBinary.run(["login", user] + DoormanBinary.serverFlags(redisDatabase: 2), input: input)
+    func failedLogin(_ login: LoginInput) throws {
+        let result = try DoormanBinary.run(["login", login.user] + DoormanBinary.serverFlags(redisDatabase: 2), input: login.input)
         #expect(result.status == 1)
         #expect(result.standardError == "Authentication failed.\n")
         #expect(result.standardOutput.isEmpty)

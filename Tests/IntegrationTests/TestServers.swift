@@ -48,24 +48,31 @@ enum TestServers {
         let directory = makeTemporaryDirectory(prefix: "doorman-test-\(name)")
         let configuration = StackConfiguration(stateDirectory: directory, durable: false, listenOnTCP: tcp, timeout: .seconds(60))
         do {
-            return try EmbeddedStack.attach(configuration, migrations: migrations, logger: Logger(label: "test.stack"))
+            return try EmbeddedStack.attach(configuration, migrations: migrations, logger: quietLogger)
         } catch {
             fatalError("cannot start test servers under \(directory): \(error)")
         }
     }
 
+    /// Tests log only errors: expected failures would drown the test output.
+    static var quietLogger: Logger {
+        var logger = Logger(label: "test")
+        logger.logLevel = .error
+        return logger
+    }
+
     /// A private service on `stack`: its own Redis key prefix, so that what it
     /// caches is invisible to every other test.
     static func service(on stack: EmbeddedStack = shared, ttl: Duration = .seconds(300), redisTimeout: Duration = .milliseconds(500)) throws -> AuthService {
-        let postgres = try PostgresGateway(configuration: PostgresConfiguration(connectionString: stack.databaseURL, poolSize: 2))
+        let postgres = try PostgresGateway(configuration: PostgresConfiguration(connectionString: stack.databaseURL, poolSize: 2), logger: quietLogger)
         let redis = try RedisGateway(configuration: RedisConfiguration(
             endpoint: try RedisEndpoint(url: stack.redisURL),
             commandTimeout: redisTimeout,
             cacheTTL: ttl,
             keyPrefix: "doorman:test:\(UUID().uuidString.prefix(8)):",
             retryBackoff: .milliseconds(50),
-            maxRetryBackoff: .milliseconds(200)))
-        return AuthService(postgres: postgres, redis: redis)
+            maxRetryBackoff: .milliseconds(200)), logger: quietLogger)
+        return AuthService(postgres: postgres, redis: redis, logger: quietLogger)
     }
 
     /// Adds a user with a unique name and a cheap (cost 4) hash; returns the name.
