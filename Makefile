@@ -4,7 +4,7 @@
 SWIFT ?= swift
 PREFIX ?= /usr/local
 
-.PHONY: run test build release deps deps-test install clean
+.PHONY: run test bench build release deps deps-test install clean
 
 run: deps release
 	.build/release/doorman $(ARGS)
@@ -12,6 +12,10 @@ run: deps release
 test: deps-test
 	$(SWIFT) build
 	$(SWIFT) test
+
+bench: release
+	@scripts/install-deps.sh --bench
+	scripts/bench.py $(BENCH_ARGS)
 
 build: deps
 	$(SWIFT) build
