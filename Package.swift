@@ -22,12 +22,13 @@ let package = Package(
         .systemLibrary(name: "CHiredis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
         .systemLibrary(name: "CCrypt", pkgConfig: "libxcrypt", providers: [.apt(["libcrypt-dev"])]),
         .systemLibrary(name: "CNcursesw", providers: [.apt(["libncursesw5-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
 
         // Swift modules.
         .target(name: "DoormanCore", dependencies: [
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .target(name: "DoormanPasswords", dependencies: ["CCrypt", "DoormanCore"]),
+        .target(name: "DoormanPasswords", dependencies: ["CCrypt", "COpenSSL", "DoormanCore"]),
         .target(name: "DoormanPostgres", dependencies: [
             "CPostgres", "DoormanCore",
             .product(name: "Logging", package: "swift-log"),

@@ -2,8 +2,10 @@ import DoormanCore
 import DoormanPasswords
 import DoormanPostgres
 import DoormanRedis
+import Foundation
 import Logging
 import NIOPosix
+import Synchronization
 
 /// Where a login attempt came from, for the live statistics.
 public enum AuthOrigin: String, Sendable, Hashable, CaseIterable {
@@ -17,50 +19,78 @@ public enum AuthOrigin: String, Sendable, Hashable, CaseIterable {
 
 /// The cache-aside login: Redis first, PostgreSQL on a miss, one uniform failure.
 ///
-/// 1. Look the user's hash up in Redis. On a hit whose hash matches the
-///    password, Redis authenticated the user.
-/// 2. On a miss, a hit that does not match, or Redis being unavailable, read
-///    the hash from PostgreSQL. On a match, cache it in Redis (with a time to
-///    live) and report PostgreSQL.
-/// 3. Anything else is one uniform failure. An unknown user is checked against
+/// 1. Throttling: too many recent failures for this account and client, this
+///    client, or this account from clients it does not know, and the login is
+///    refused unchecked (``ThrottlePolicy``).
+/// 2. Look the user's entry up in Redis (in the same round trip as the
+///    throttle counters). An entry that is signed, unexpired and not older than
+///    a known password change (``CacheEntry``, ``CacheFreshness``), whose hash
+///    matches the password: Redis authenticated the user.
+/// 3. Otherwise read the hash from PostgreSQL; concurrent lookups for one user
+///    share one query (``SingleFlight``). On a match, cache a signed entry in
+///    Redis (with a time to live) and report PostgreSQL.
+/// 4. Anything else is one uniform failure. An unknown user is checked against
 ///    a dummy hash, so it costs the same bcrypt time as a known one.
 ///
 /// Redis being down never fails a login (the outcome says "cache
 /// unavailable"); PostgreSQL being down on a cache miss is `.unavailable`,
 /// never a wrong password.
 public final class AuthService: Sendable {
+    /// Settings of the login.
+    public struct Configuration: Sendable {
+        /// How long a cached entry lives (its Redis TTL and its signed expiry).
+        public var cacheTTL: Duration
+        /// Limits on failed logins.
+        public var throttle: ThrottlePolicy
+
+        /// Creates a configuration.
+        public init(cacheTTL: Duration = RedisConfiguration.defaultCacheTTL, throttle: ThrottlePolicy = ThrottlePolicy()) {
+            self.cacheTTL = cacheTTL
+            self.throttle = throttle
+        }
+    }
+
     /// The source of truth.
     public let postgres: PostgresGateway
     /// The cache; `nil` runs without one (every login goes to PostgreSQL).
     public let redis: RedisGateway?
     /// Live counts and recent events, shared with the UI and the HTTP metrics.
     public let statistics: AuthStatistics
+    /// Which cached versions are still good.
+    public let freshness = CacheFreshness()
+    /// The settings.
+    public let configuration: Configuration
     let logger: Logger
     let threadPool: NIOThreadPool
+    let lookups = SingleFlight<String, PasswordRecord?>()
+    let localThrottle = LocalThrottleCounters()
+    private let signingKey = Mutex<[UInt8]?>(nil)
 
     /// Creates the service over the two gateways.
     ///
-    /// `threadPool` runs the blocking work of ``authenticate(username:password:origin:)-(_,_,_)``
+    /// `threadPool` runs the blocking work of ``authenticate(username:password:origin:client:)``
     /// (libpq, hiredis, bcrypt); by default NIO's shared blocking pool, sized to the cores.
     public init(
         postgres: PostgresGateway,
         redis: RedisGateway?,
+        configuration: Configuration? = nil,
         statistics: AuthStatistics = AuthStatistics(),
         threadPool: NIOThreadPool = .singleton,
         logger: Logger = Logger(label: "doorman.auth")
     ) {
         self.postgres = postgres
         self.redis = redis
+        self.configuration = configuration ?? Configuration(cacheTTL: redis?.configuration.cacheTTL ?? RedisConfiguration.defaultCacheTTL)
         self.statistics = statistics
         self.threadPool = threadPool
         self.logger = logger
     }
 
     /// Logs in on a thread of the blocking pool; never blocks the caller's thread.
-    public func authenticate(username: String, password: String, origin: AuthOrigin) async -> AuthOutcome {
+    public func authenticate(username: String, password: String, origin: AuthOrigin, client: ClientIdentity = .local) async -> AuthOutcome {
         do {
             return try await threadPool.runIfActive {
-                self.authenticateBlocking(username: username, password: password, origin: origin)
+                self.authenticateBlocking(username: username, password: password, origin: origin, client: client)
             }
         } catch {
             // The pool is shutting down: the process is exiting.
@@ -69,99 +99,242 @@ public final class AuthService: Sendable {
     }
 
     /// Logs in on the calling thread, which may block (network and bcrypt).
-    public func authenticateBlocking(username: String, password: String, origin: AuthOrigin) -> AuthOutcome {
-        var failure = Failure.malformed
-        let outcome = login(username: username, password: password, failure: &failure)
+    public func authenticateBlocking(username: String, password: String, origin: AuthOrigin, client: ClientIdentity = .local) -> AuthOutcome {
+        var attempt = Attempt(username: username, client: client)
+        let outcome = login(password: password, attempt: &attempt)
         statistics.record(outcome, origin: origin)
+        let metadata: Logger.Metadata = ["origin": "\(origin.rawValue)", "client": "\(client.value)"]
         switch outcome.result {
         case .authenticated(let source):
-            logger.debug("login succeeded", metadata: ["user": "\(username)", "source": "\(source.rawValue)", "origin": "\(origin.rawValue)"])
-        case .rejected where failure == .wrongPassword:
-            logger.notice("login failed: wrong password", metadata: ["user": "\(username)", "origin": "\(origin.rawValue)"])
+            logger.debug("login succeeded", metadata: metadata.merging(["user": "\(username)", "source": "\(source.rawValue)"]) { $1 })
+        case .rejected where attempt.failure == .wrongPassword:
+            logger.notice("login failed: wrong password", metadata: metadata.merging(["user": "\(username)"]) { $1 })
         case .rejected:
             // No name: what was typed as a username may be a password typed in
             // the wrong field, and it matches no user anyway.
-            logger.notice("login failed: \(failure == .unknownUser ? "unknown user" : "malformed credentials")", metadata: ["origin": "\(origin.rawValue)"])
+            logger.notice("login failed: \(attempt.failure == .unknownUser ? "unknown user" : "malformed credentials")", metadata: metadata)
         case .unavailable:
-            logger.error("login unavailable: PostgreSQL cannot be reached", metadata: ["origin": "\(origin.rawValue)"])
+            logger.error("login unavailable: PostgreSQL cannot be reached", metadata: metadata)
+        case .throttled(let retryAfter):
+            logger.warning("login throttled", metadata: metadata.merging(["user": "\(username)", "retry_after": "\(retryAfter.roundedUpForPeople)"]) { $1 })
         }
         return outcome
     }
 
-    /// Why a login was rejected; for the log only, never shown to the client.
-    private enum Failure { case malformed, unknownUser, wrongPassword }
-
-    private func login(username: String, password: String, failure: inout Failure) -> AuthOutcome {
-        let clock = ContinuousClock()
+    /// One login's working state.
+    struct Attempt {
+        let username: String
+        let client: ClientIdentity
+        var failure = Failure.malformed
         var lookup = Duration.zero
         var bcrypt = Duration.zero
-        var cacheUnavailable = redis == nil
+        var cacheUnavailable = false
+        var counts = ThrottleCounts()
+    }
 
-        func outcome(_ result: AuthOutcome.Result) -> AuthOutcome {
-            AuthOutcome(username: username, result: result, cacheUnavailable: cacheUnavailable, lookupDuration: lookup, bcryptDuration: bcrypt)
+    /// Why a login was rejected; for the log only, never shown to the client.
+    enum Failure { case malformed, unknownUser, wrongPassword }
+
+    private func login(password: String, attempt: inout Attempt) -> AuthOutcome {
+        let clock = ContinuousClock()
+        let username = attempt.username
+        attempt.cacheUnavailable = redis == nil
+        func outcome(_ result: AuthOutcome.Result, _ attempt: Attempt) -> AuthOutcome {
+            AuthOutcome(username: username, result: result, cacheUnavailable: attempt.cacheUnavailable,
+                        lookupDuration: attempt.lookup, bcryptDuration: attempt.bcrypt)
         }
-        func verify(_ hash: String) -> Bool {
+        func verify(_ hash: String, _ attempt: inout Attempt) -> Bool {
             var matched = false
-            bcrypt += clock.measure { matched = BCrypt.verify(password, against: hash) }
+            attempt.bcrypt += clock.measure { matched = BCrypt.verify(password, against: hash) }
             return matched
         }
 
         guard (try? Credentials(username: username, password: password)) != nil else {
-            return outcome(.rejected)
+            return outcome(.rejected, attempt)
         }
+        let keys = ThrottleKeys(username: username, client: attempt.client, prefix: throttlePrefix)
+        let policy = configuration.throttle
 
-        // 1. Redis.
-        var cachedHash: String?
-        if let redis {
-            let start = clock.now
-            do {
-                cachedHash = try redis.cachedHash(for: username)
-            } catch {
-                cacheUnavailable = true
-            }
-            lookup += clock.now - start
-            if let cachedHash, verify(cachedHash) {
-                return outcome(.authenticated(.redis))
-            }
-        }
-
-        // 2. PostgreSQL.
-        let storedHash: String?
+        // 1. One Redis round trip: the cached entry and the throttle counters.
+        var cachedText: String?
         let start = clock.now
-        do {
-            storedHash = try postgres.passwordHash(for: username)
-        } catch {
-            lookup += clock.now - start
-            logger.error("PostgreSQL lookup failed", metadata: ["reason": "\((error as? DoormanError)?.message ?? "unknown")"])
-            return outcome(.unavailable)
-        }
-        lookup += clock.now - start
-
-        failure = .wrongPassword
-        guard let storedHash, BCrypt.isBcryptHash(storedHash) else {
-            if storedHash == nil { failure = .unknownUser }
-            _ = verify(BCrypt.dummyHash)  // an unknown user costs a known user's time
-            if cachedHash != nil { _ = try? redis?.evict(username) }  // the user is gone
-            return outcome(.rejected)
-        }
-        if let cachedHash, cachedHash == storedHash {
-            // Same hash already checked against Redis' copy: the password is wrong.
-            return outcome(.rejected)
-        }
-        if cachedHash != nil {
-            _ = try? redis?.evict(username)  // a stale copy of an old hash
-        }
-        guard verify(storedHash) else {
-            return outcome(.rejected)
-        }
-        if let redis, !cacheUnavailable {
+        if let redis {
             do {
-                try redis.cacheHash(storedHash, for: username)
+                let values = try redis.values(for: [redis.key(for: username)] + (policy.isDisabled ? [] : keys.all))
+                cachedText = values[0].map { String(decoding: $0, as: UTF8.self) }
+                if !policy.isDisabled { attempt.counts = Self.counts(from: Array(values[1...])) }
             } catch {
-                cacheUnavailable = true
+                attempt.cacheUnavailable = true
             }
         }
-        return outcome(.authenticated(.postgres))
+        if attempt.cacheUnavailable && !policy.isDisabled {
+            attempt.counts = localThrottle.counts(keys)
+        }
+        attempt.lookup += clock.now - start
+
+        // 2. Throttling.
+        if let limit = policy.exceeded(attempt.counts) {
+            let key = keys.key(limit)
+            let left = attempt.cacheUnavailable ? localThrottle.timeLeft(key) : (try? redis?.timeLeft(key)) ?? nil
+            return outcome(.throttled(retryAfter: left ?? policy.window(limit)), attempt)
+        }
+
+        // 3. A cache hit.
+        let key = cachedText == nil ? nil : cacheSigningKey()
+        let entry = cachedText.flatMap { validEntry($0, for: username, key: key) }
+        if let entry, verify(entry.hash, &attempt) {
+            recordSuccess(keys, &attempt)
+            return outcome(.authenticated(.redis), attempt)
+        }
+
+        // 3b. A concurrent login of this user filled the cache after we looked:
+        // look again rather than ask PostgreSQL once more.
+        if entry == nil, !attempt.cacheUnavailable, lookups.landed(username, since: start),
+           let text = try? redis?.cachedValue(for: username),
+           let filled = validEntry(text, for: username, key: cacheSigningKey()), verify(filled.hash, &attempt) {
+            recordSuccess(keys, &attempt)
+            return outcome(.authenticated(.redis), attempt)
+        }
+
+        // 4. PostgreSQL, one query for concurrent logins of one user.
+        let record: PasswordRecord?
+        let flight: SingleFlight<String, PasswordRecord?>.Flight
+        let lookupStart = clock.now
+        do {
+            (record, flight) = try lookups.join(username) {
+                statistics.recordPostgresLookup()
+                return try postgres.passwordRecord(for: username)
+            }
+        } catch {
+            attempt.lookup += clock.now - lookupStart
+            logger.error("PostgreSQL lookup failed", metadata: ["reason": "\((error as? DoormanError)?.message ?? "\(type(of: error))")"])
+            return outcome(.unavailable, attempt)
+        }
+        defer { flight.land() }
+        attempt.lookup += clock.now - lookupStart
+
+        attempt.failure = .wrongPassword
+        guard let record, BCrypt.isBcryptHash(record.hash) else {
+            if record == nil { attempt.failure = .unknownUser }
+            _ = verify(BCrypt.dummyHash, &attempt)  // an unknown user costs a known user's time
+            if cachedText != nil { evict(username) }  // the user is gone
+            recordFailure(keys, &attempt)
+            return outcome(.rejected, attempt)
+        }
+        if let entry, entry.hash == record.hash {
+            // The same hash was already checked against the cached copy: wrong password.
+            recordFailure(keys, &attempt)
+            return outcome(.rejected, attempt)
+        }
+        if cachedText != nil {
+            evict(username)  // stale, expired, forged, or of an older password
+        }
+        guard verify(record.hash, &attempt) else {
+            recordFailure(keys, &attempt)
+            return outcome(.rejected, attempt)
+        }
+        if !attempt.cacheUnavailable {
+            fill(record, for: username, &attempt)
+        }
+        recordSuccess(keys, &attempt)
+        return outcome(.authenticated(.postgres), attempt)
+    }
+
+    /// Writes a signed entry, unless a newer password is already known; and
+    /// takes it back if a change arrives while it is being written (a change
+    /// notification's own eviction may have run just before the write).
+    private func fill(_ record: PasswordRecord, for username: String, _ attempt: inout Attempt) {
+        guard let redis, freshness.accepts(record.version, for: username), let key = cacheSigningKey() else { return }
+        let entry = CacheEntry(record: record, ttl: configuration.cacheTTL, now: Self.unixNow())
+        do {
+            try redis.cacheValue(entry.encoded(for: username, key: key), for: username, ttl: configuration.cacheTTL)
+            if !freshness.accepts(record.version, for: username) {
+                try redis.evict(username)
+            }
+        } catch {
+            attempt.cacheUnavailable = true
+        }
+    }
+
+    /// A cached entry that is well formed, signed with `key`, unexpired, and
+    /// not older than a password change this process knows of.
+    private func validEntry(_ text: String, for username: String, key: [UInt8]?) -> CacheEntry? {
+        guard let key, let entry = CacheEntry.decode(text, for: username, key: key, now: Self.unixNow()),
+              freshness.accepts(entry.version, for: username) else { return nil }
+        return entry
+    }
+
+    /// ``fill(_:for:_:)`` for tests of its races.
+    func fillForTests(_ record: PasswordRecord, for username: String) {
+        var attempt = Attempt(username: username, client: .local)
+        fill(record, for: username, &attempt)
+    }
+
+    private func evict(_ username: String) {
+        _ = try? redis?.evict(username)
+    }
+
+    private func recordFailure(_ keys: ThrottleKeys, _ attempt: inout Attempt) {
+        let policy = configuration.throttle
+        guard !policy.isDisabled else { return }
+        let windows = [(keys.pair, policy.pairWindow), (keys.client, policy.clientWindow), (keys.account, policy.accountWindow)]
+        if let redis, !attempt.cacheUnavailable {
+            do {
+                for (key, window) in windows { try redis.increment(key, window: window) }
+                return
+            } catch {
+                attempt.cacheUnavailable = true
+            }
+        }
+        for (key, window) in windows { localThrottle.increment(key, window: window) }
+    }
+
+    private func recordSuccess(_ keys: ThrottleKeys, _ attempt: inout Attempt) {
+        let policy = configuration.throttle
+        guard !policy.isDisabled, attempt.counts.pair > 0 || !attempt.counts.known else { return }
+        if let redis, !attempt.cacheUnavailable {
+            do {
+                if attempt.counts.pair > 0 { try redis.delete([keys.pair]) }
+                if !attempt.counts.known { try redis.set(keys.known, Array("1".utf8), ttl: policy.knownClientLifetime) }
+                return
+            } catch {
+                attempt.cacheUnavailable = true
+            }
+        }
+        localThrottle.remove(keys.pair)
+        localThrottle.set(keys.known, lifetime: policy.knownClientLifetime)
+    }
+
+    private static func counts(from values: [[UInt8]?]) -> ThrottleCounts {
+        func number(_ value: [UInt8]?) -> Int { value.flatMap { Int(String(decoding: $0, as: UTF8.self)) } ?? 0 }
+        return ThrottleCounts(pair: number(values[0]), client: number(values[1]), account: number(values[2]), known: values[3] != nil)
+    }
+
+    /// The key that signs cache entries, read from PostgreSQL once; `nil`
+    /// (the cache is skipped) while PostgreSQL cannot be asked.
+    func cacheSigningKey() -> [UInt8]? {
+        if let key = signingKey.withLock({ $0 }) { return key }
+        guard let key = try? postgres.cacheSigningKey() else { return nil }
+        signingKey.withLock { $0 = key }
+        return key
+    }
+
+    /// Loads the signing key now (at start-up), so the first login need not.
+    public func prepare() throws {
+        if signingKey.withLock({ $0 }) == nil {
+            let key = try postgres.cacheSigningKey()
+            signingKey.withLock { $0 = key }
+        }
+    }
+
+    /// Where throttle counters live: under the Redis namespace (or Doorman's
+    /// default one, for the in-process counters when there is no Redis).
+    var throttlePrefix: String {
+        redis?.configuration.throttleKeyPrefix ?? "doorman:throttle:"
+    }
+
+    static func unixNow() -> Int64 {
+        Int64(Date().timeIntervalSince1970)
     }
 
     /// Drops `username`'s cached hash so the next login reads PostgreSQL.
@@ -181,5 +354,16 @@ public final class AuthService: Sendable {
         let removed = try redis.evictAll()
         statistics.recordFlush(user: nil)
         return removed
+    }
+
+    /// Clears the failure counters that lock `username` out: the account's,
+    /// and every client's for that account (not the per-client counters,
+    /// which concern other accounts too). Returns how many were removed.
+    @discardableResult
+    public func unlock(_ username: String) throws -> Int {
+        let (account, pairs) = ThrottleKeys.accountPrefixes(username: username, prefix: throttlePrefix)
+        localThrottle.removeAll { $0 == account || $0.starts(with: pairs) }
+        guard let redis else { return 0 }
+        return try redis.delete([account]) + redis.deleteKeys(matchingPrefix: pairs)
     }
 }

@@ -24,6 +24,10 @@ public final class AuthStatistics: Sendable {
         public var rejected = 0
         /// Logins that could not be decided because PostgreSQL was unreachable.
         public var unavailable = 0
+        /// Logins refused unchecked because of too many failures.
+        public var throttled = 0
+        /// Hash lookups that reached PostgreSQL (concurrent ones for one user count once).
+        public var postgresLookups = 0
         /// Logins during which Redis could not be used.
         public var cacheUnavailable = 0
         /// Cache flushes made through Doorman.
@@ -36,7 +40,7 @@ public final class AuthStatistics: Sendable {
         public var generation: UInt64 = 0
 
         /// All logins counted.
-        public var total: Int { authenticated.values.reduce(0, +) + rejected + unavailable }
+        public var total: Int { authenticated.values.reduce(0, +) + rejected + unavailable + throttled }
 
         /// The share of successful logins that Redis served, 0...1 (0 when none).
         public var hitRatio: Double {
@@ -74,11 +78,20 @@ public final class AuthStatistics: Sendable {
             case .authenticated(let source): snapshot.authenticated[source, default: 0] += 1
             case .rejected: snapshot.rejected += 1
             case .unavailable: snapshot.unavailable += 1
+            case .throttled: snapshot.throttled += 1
             }
             if outcome.cacheUnavailable { snapshot.cacheUnavailable += 1 }
             snapshot.byOrigin[origin, default: 0] += 1
             snapshot.recent.append(event)
             if snapshot.recent.count > capacity { snapshot.recent.removeFirst(snapshot.recent.count - capacity) }
+            snapshot.generation &+= 1
+        }
+    }
+
+    /// Counts one hash lookup that reached PostgreSQL.
+    public func recordPostgresLookup() {
+        state.withLock { snapshot in
+            snapshot.postgresLookups += 1
             snapshot.generation &+= 1
         }
     }

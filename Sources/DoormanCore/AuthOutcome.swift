@@ -12,6 +12,9 @@ public struct AuthOutcome: Sendable, Equatable {
         case rejected
         /// The source of truth could not be asked (PostgreSQL down on a cache miss).
         case unavailable
+        /// Too many failed logins for this account or client: not even checked.
+        /// Try again after `retryAfter`.
+        case throttled(retryAfter: Duration)
     }
 
     /// The username as given (never the password).
@@ -63,7 +66,14 @@ public struct AuthOutcome: Sendable, Equatable {
             return AuthOutcome.failureMessage
         case .unavailable:
             return AuthOutcome.unavailableMessage
+        case .throttled(let retryAfter):
+            return AuthOutcome.throttledMessage(retryAfter: retryAfter)
         }
+    }
+
+    /// `Too many failed attempts; try again in 15 min.`
+    public static func throttledMessage(retryAfter: Duration) -> String {
+        "Too many failed attempts; try again in \(retryAfter.roundedUpForPeople)."
     }
 
     /// The one message every failed login shows, whatever the reason.
@@ -85,6 +95,15 @@ extension Duration {
             text = String(Int(ms.rounded()))
         }
         return text + " ms"
+    }
+
+    /// Whole seconds or minutes, rounded up: `42 s`, `15 min`, `2 h`.
+    public var roundedUpForPeople: String {
+        let seconds = Int((self.seconds).rounded(.up))
+        if seconds < 90 { return "\(max(1, seconds)) s" }
+        let minutes = (seconds + 59) / 60
+        if minutes < 120 { return "\(minutes) min" }
+        return "\((minutes + 59) / 60) h"
     }
 
     /// The duration in (fractional) seconds.

@@ -71,7 +71,7 @@ public final class DoormanHTTPServer: Sendable {
     }
 
     func makeApplication(onRunning: @escaping @Sendable (String) -> Void) -> some ApplicationProtocol {
-        let router = Router()
+        let router = Router(context: DoormanRequestContext.self)
         router.add(middleware: ResponseMetricsMiddleware(metrics: metrics))
         let handlers = Handlers(server: self)
         router.get("/", use: handlers.products)

@@ -13,7 +13,7 @@ struct Handlers: Sendable {
     static let wwwAuthenticate = #"Basic realm="doorman", charset="UTF-8""#
 
     /// `GET /` and `GET /products`.
-    @Sendable func products(_ request: Request, context: BasicRequestContext) async -> Response {
+    @Sendable func products(_ request: Request, context: DoormanRequestContext) async -> Response {
         guard let credentials = BasicAuthorization.parse(request.headers[.authorization]) else {
             // Counted like any failed login, without touching a store.
             server.auth.statistics.record(AuthOutcome(username: "", result: .rejected), origin: .http)
@@ -25,12 +25,14 @@ struct Handlers: Sendable {
         case .failure(let message): return json(.badRequest, SeedJSON.errorBody(message))
         }
 
-        let outcome = await server.auth.authenticate(username: credentials.username, password: credentials.password, origin: .http)
+        let outcome = await server.auth.authenticate(
+            username: credentials.username, password: credentials.password, origin: .http, client: context.client)
         let source: AuthSource
         switch outcome.result {
         case .authenticated(let authenticated): source = authenticated
         case .rejected: return unauthorized()
         case .unavailable: return unavailable()
+        case .throttled(let retryAfter): return tooManyRequests(retryAfter)
         }
 
         let products: [Product]
@@ -51,7 +53,7 @@ struct Handlers: Sendable {
     }
 
     /// `GET /healthz`: each store's state; 503 when PostgreSQL is down.
-    @Sendable func health(_ request: Request, context: BasicRequestContext) async -> Response {
+    @Sendable func health(_ request: Request, context: DoormanRequestContext) async -> Response {
         let auth = server.auth
         let postgresUp = (try? await server.blocking { try auth.postgres.ping() }) != nil
         let redisUp = (try? await server.blocking { try auth.redis?.ping() }) != nil && auth.redis != nil
@@ -67,7 +69,7 @@ struct Handlers: Sendable {
     }
 
     /// `GET /metrics`: Prometheus text format.
-    @Sendable func metrics(_ request: Request, context: BasicRequestContext) async -> Response {
+    @Sendable func metrics(_ request: Request, context: DoormanRequestContext) async -> Response {
         Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                  body: ResponseBody(byteBuffer: ByteBuffer(bytes: server.metrics.exposition())))
     }
@@ -75,6 +77,12 @@ struct Handlers: Sendable {
     private func unauthorized() -> Response {
         var response = json(.unauthorized, SeedJSON.errorBody(AuthOutcome.failureMessage))
         response.headers[.wwwAuthenticate] = Self.wwwAuthenticate
+        return response
+    }
+
+    private func tooManyRequests(_ retryAfter: Duration) -> Response {
+        var response = json(.tooManyRequests, SeedJSON.errorBody(AuthOutcome.throttledMessage(retryAfter: retryAfter)))
+        response.headers[.retryAfter] = String(max(1, Int(retryAfter.seconds.rounded(.up))))
         return response
     }
 

@@ -1,7 +1,7 @@
 import DoormanAuth
 import DoormanCore
-import Prometheus
 import Synchronization
+import Prometheus
 
 /// The server's Prometheus metrics, served at `/metrics`:
 ///
@@ -18,6 +18,9 @@ public final class ServerMetrics: Sendable {
     private let lookup: [String: DurationHistogram]
     private let bcrypt: [String: DurationHistogram]
     private let cacheUnavailable: Counter
+    private let postgresLookups: Counter
+    private let statistics: AuthStatistics
+    private let exportedLookups = Mutex(0)
     private let requestCounts = Mutex<[Int: Int]>([:])
 
     private static let latencyBuckets: [Duration] = [
@@ -25,7 +28,7 @@ public final class ServerMetrics: Sendable {
         .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500),
         .seconds(1), .seconds(2.5),
     ]
-    private static let outcomes = [("redis", "success"), ("postgres", "success"), ("none", "rejected"), ("none", "unavailable")]
+    private static let outcomes = [("redis", "success"), ("postgres", "success"), ("none", "rejected"), ("none", "unavailable"), ("none", "throttled")]
 
     /// Creates the metrics and subscribes them to `statistics`.
     public init(statistics: AuthStatistics) {
@@ -49,6 +52,10 @@ public final class ServerMetrics: Sendable {
         cacheUnavailable = registry.makeCounter(descriptor: MetricNameDescriptor(
             namespace: "doorman", metricName: "cache_unavailable", unitName: "total",
             helpText: "Logins during which Redis could not be used."))
+        postgresLookups = registry.makeCounter(descriptor: MetricNameDescriptor(
+            namespace: "doorman", metricName: "postgres_lookups", unitName: "total",
+            helpText: "Password hash lookups that reached PostgreSQL (concurrent logins of one user share one)."))
+        self.statistics = statistics
         statistics.observe { [self] event in self.record(event.outcome) }
     }
 
@@ -57,6 +64,7 @@ public final class ServerMetrics: Sendable {
         case .authenticated(let source): (source.rawValue, "success")
         case .rejected: ("none", "rejected")
         case .unavailable: ("none", "unavailable")
+        case .throttled: ("none", "throttled")
         }
         logins["\(source)/\(result)"]?.increment()
         lookup[source]?.record(outcome.lookupDuration)
@@ -81,6 +89,12 @@ public final class ServerMetrics: Sendable {
 
     /// The Prometheus text exposition.
     func exposition() -> [UInt8] {
-        registry.emitToBuffer()
+        let lookups = statistics.snapshot().postgresLookups
+        let delta = exportedLookups.withLock { exported in
+            defer { exported = max(exported, lookups) }
+            return lookups - exported
+        }
+        if delta > 0 { postgresLookups.increment(by: Int64(delta)) }
+        return registry.emitToBuffer()
     }
 }

@@ -94,6 +94,58 @@ public final class PostgresConnection: PooledConnection {
         }
     }
 
+    /// Subscribes this connection to `channel`. Wraps `LISTEN` with the
+    /// channel quoted by `PQescapeIdentifier`.
+    public func listen(_ channel: String) throws {
+        guard let quoted = PQescapeIdentifier(handle, channel, channel.utf8.count) else {
+            throw DoormanError(.database, "PostgreSQL: cannot quote the channel name")
+        }
+        defer { PQfreemem(quoted) }
+        try query("LISTEN \(String(cString: quoted))")
+    }
+
+    /// Waits up to `timeout` for notifications on channels this connection
+    /// listens to and returns their payloads (empty after a quiet wait).
+    ///
+    /// Wraps `poll` on `PQsocket`, `PQconsumeInput` and `PQnotifies`. Throws
+    /// `.unavailable` once the connection is lost.
+    public func waitForNotifications(timeout: Duration) throws -> [String] {
+        var payloads = drainNotifications()
+        guard payloads.isEmpty else { return payloads }
+        var descriptor = pollfd(fd: PQsocket(handle), events: Int16(POLLIN), revents: 0)
+        guard descriptor.fd >= 0 else {
+            broken = true
+            throw DoormanError(.unavailable, "PostgreSQL connection lost")
+        }
+        let milliseconds = Int32(timeout.components.seconds * 1_000 + timeout.components.attoseconds / 1_000_000_000_000_000)
+        let ready = poll(&descriptor, 1, milliseconds)
+        if ready < 0 && errno != EINTR {
+            broken = true
+            throw DoormanError(.unavailable, "PostgreSQL: poll failed")
+        }
+        if ready > 0 {
+            guard PQconsumeInput(handle) == 1 else {
+                broken = true
+                throw DoormanError(.unavailable, "PostgreSQL connection lost: \(Self.cleanMessage(PQerrorMessage(handle)))")
+            }
+        }
+        if PQstatus(handle) != CONNECTION_OK {
+            broken = true
+            throw DoormanError(.unavailable, "PostgreSQL connection lost")
+        }
+        payloads = drainNotifications()
+        return payloads
+    }
+
+    private func drainNotifications() -> [String] {
+        var payloads: [String] = []
+        while let notification = PQnotifies(handle) {
+            payloads.append(String(cString: notification.pointee.extra))
+            PQfreemem(notification)
+        }
+        return payloads
+    }
+
     @discardableResult
     private func consume(_ result: OpaquePointer?) throws -> PostgresRows {
         guard let result else {

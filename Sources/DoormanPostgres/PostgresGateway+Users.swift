@@ -1,12 +1,102 @@
 import DoormanCore
 
+/// A user's stored hash and its version (from `doorman_password_version_seq`:
+/// every change of the hash gets a higher one).
+public struct PasswordRecord: Sendable, Equatable {
+    /// The bcrypt hash (`pwd`).
+    public var hash: String
+    /// `pwd_version`.
+    public var version: Int64
+
+    /// Creates a record.
+    public init(hash: String, version: Int64) {
+        self.hash = hash
+        self.version = version
+    }
+}
+
+/// One row of `doorman_user_changes`: a user's password or name changed, or
+/// the user was deleted (`username == nil`: every user, after TRUNCATE).
+public struct UserChange: Sendable, Equatable {
+    /// The row's id, increasing.
+    public var id: Int64
+    /// The user, or `nil` for all users.
+    public var username: String?
+    /// Cached entries with a lower version are stale.
+    public var version: Int64
+
+    /// Creates a change.
+    public init(id: Int64, username: String?, version: Int64) {
+        self.id = id
+        self.username = username
+        self.version = version
+    }
+}
+
 extension PostgresGateway {
     /// The bcrypt hash stored for `username`, or `nil` when there is no such user.
     public func passwordHash(for username: String) throws -> String? {
+        try passwordRecord(for: username)?.hash
+    }
+
+    /// The hash and its version for `username`, or `nil` when there is no such user.
+    public func passwordRecord(for username: String) throws -> PasswordRecord? {
         try withConnection { connection in
-            let result = try connection.query("SELECT pwd FROM users WHERE username = $1 LIMIT 1", [username])
-            return result.rows.first?.first ?? nil
+            let result: PostgresRows
+            do {
+                result = try connection.query("SELECT pwd, pwd_version FROM users WHERE username = $1 LIMIT 1", [username])
+            } catch let error as DoormanError where error.message.contains("SQLSTATE 42703") {
+                throw DoormanError(.database, "the database lacks Doorman's schema (users.pwd_version); run 'doorman db init'")
+            }
+            guard let row = result.rows.first, let hash = row[0], let version = row[1].flatMap({ Int64($0) }) else { return nil }
+            return PasswordRecord(hash: hash, version: version)
         }
+    }
+
+    /// Changes recorded in the last `window` (oldest first).
+    public func userChanges(within window: Duration) throws -> [UserChange] {
+        try withConnection { connection in
+            try connection.query(
+                "SELECT change_id, username, version FROM doorman_user_changes WHERE changed_at > now() - make_interval(secs => $1::double precision) ORDER BY change_id",
+                [String(window.components.seconds + 1)]
+            ).rows.compactMap(UserChange.init(row:))
+        }
+    }
+
+    /// Removes changes older than `age` (they concern entries that have expired).
+    @discardableResult
+    public func pruneUserChanges(olderThan age: Duration) throws -> Int {
+        try withConnection { connection in
+            try connection.query(
+                "DELETE FROM doorman_user_changes WHERE changed_at < now() - make_interval(secs => $1::double precision)",
+                [String(age.components.seconds)]
+            ).affectedRows
+        }
+    }
+
+    /// The key that signs cached entries, from `doorman_secrets`.
+    public func cacheSigningKey() throws -> [UInt8] {
+        try withConnection { connection in
+            let rows = try connection.query("SELECT encode(value, 'hex') FROM doorman_secrets WHERE name = 'cache_hmac_key'").rows
+            guard let hex = rows.first?.first ?? nil, let key = Self.bytes(fromHex: hex), key.count >= 32 else {
+                throw DoormanError(.database, "the database has no cache signing key (doorman_secrets); run 'doorman db init'")
+            }
+            return key
+        }
+    }
+
+    static func bytes(fromHex hex: String) -> [UInt8]? {
+        let digits = Array(hex.utf8)
+        guard digits.count % 2 == 0 else { return nil }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(digits.count / 2)
+        var index = 0
+        while index < digits.count {
+            guard let byte = UInt8(String(decoding: digits[index..<index + 2], as: UTF8.self), radix: 16) else { return nil }
+            bytes.append(byte)
+            index += 2
+        }
+        return bytes
     }
 
     /// Adds a user with an already computed bcrypt hash.
@@ -44,5 +134,20 @@ extension PostgresGateway {
         try withConnection { connection in
             try connection.query("SELECT username FROM users ORDER BY username").rows.compactMap { $0.first ?? nil }
         }
+    }
+}
+
+extension UserChange {
+    init?(row: [String?]) {
+        guard row.count == 3, let id = row[0].flatMap({ Int64($0) }), let version = row[2].flatMap({ Int64($0) }) else { return nil }
+        self.init(id: id, username: row[1], version: version)
+    }
+
+    /// Parses a `NOTIFY doorman_user_changes` payload: `<version>:<username>`,
+    /// or `<version>:*` for every user.
+    public init?(notification payload: String) {
+        guard let colon = payload.firstIndex(of: ":"), let version = Int64(payload[..<colon]) else { return nil }
+        let name = String(payload[payload.index(after: colon)...])
+        self.init(id: 0, username: name == "*" ? nil : name, version: version)
     }
 }

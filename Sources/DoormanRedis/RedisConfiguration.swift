@@ -12,13 +12,20 @@ public struct RedisConfiguration: Sendable {
     public var poolSize: Int
     /// How long a cached hash lives (`SET … EX`).
     public var cacheTTL: Duration
-    /// Prefix of every key Doorman writes; each user's key is prefix + username.
-    public var keyPrefix: String
+    /// The first part of every key Doorman writes: a user's cached entry is
+    /// `<namespace>:auth:<username>`, throttle counters `<namespace>:throttle:…`.
+    public var namespace: String
     /// After a connection failure, how long to skip Redis before trying again
     /// (the first wait; it doubles up to ``maxRetryBackoff`` while Redis stays down).
     public var retryBackoff: Duration
     /// The longest wait between attempts while Redis is down.
     public var maxRetryBackoff: Duration
+
+    /// The prefix of users' cached entries: `<namespace>:auth:`.
+    public var authKeyPrefix: String { namespace + ":auth:" }
+
+    /// The prefix of throttle counters: `<namespace>:throttle:`.
+    public var throttleKeyPrefix: String { namespace + ":throttle:" }
 
     /// The default time a cached hash lives: 300 seconds.
     public static let defaultCacheTTL: Duration = .seconds(300)
@@ -30,7 +37,7 @@ public struct RedisConfiguration: Sendable {
         commandTimeout: Duration = .milliseconds(500),
         poolSize: Int = 4,
         cacheTTL: Duration = defaultCacheTTL,
-        keyPrefix: String = "doorman:auth:",
+        namespace: String = "doorman",
         retryBackoff: Duration = .milliseconds(250),
         maxRetryBackoff: Duration = .seconds(2)
     ) {
@@ -39,7 +46,7 @@ public struct RedisConfiguration: Sendable {
         self.commandTimeout = commandTimeout
         self.poolSize = poolSize
         self.cacheTTL = cacheTTL
-        self.keyPrefix = keyPrefix
+        self.namespace = namespace
         self.retryBackoff = retryBackoff
         self.maxRetryBackoff = maxRetryBackoff
     }

@@ -40,22 +40,58 @@ public final class RedisGateway: Sendable {
 
     /// The key that holds `username`'s cached hash.
     public func key(for username: String) -> [UInt8] {
-        Array(configuration.keyPrefix.utf8) + Array(username.utf8)
+        Array(configuration.authKeyPrefix.utf8) + Array(username.utf8)
     }
 
-    /// The cached hash for `username`, or `nil` on a miss. Wraps `GET`.
-    public func cachedHash(for username: String) throws -> String? {
-        switch try run([Array("GET".utf8), key(for: username)]) {
-        case .string(let bytes): return String(decoding: bytes, as: UTF8.self)
-        default: return nil
-        }
+    /// The cached value for `username` (Doorman's signed entry), or `nil` on a
+    /// miss. Wraps `GET`.
+    public func cachedValue(for username: String) throws -> String? {
+        try values(for: [key(for: username)]).first.flatMap { $0.map { String(decoding: $0, as: UTF8.self) } }
     }
 
-    /// Caches `hash` for `username` with the configured time to live.
+    /// Caches `value` for `username` with the configured time to live (or `ttl`).
     /// Wraps `SET key value EX seconds`.
-    public func cacheHash(_ hash: String, for username: String, ttl: Duration? = nil) throws {
-        let seconds = max(1, (ttl ?? configuration.cacheTTL).components.seconds)
-        try run([Array("SET".utf8), key(for: username), Array(hash.utf8), Array("EX".utf8), Array(String(seconds).utf8)])
+    public func cacheValue(_ value: String, for username: String, ttl: Duration? = nil) throws {
+        try set(key(for: username), Array(value.utf8), ttl: ttl ?? configuration.cacheTTL)
+    }
+
+    /// The values of several keys in one round trip (`nil` for missing ones). Wraps `MGET`.
+    public func values(for keys: [[UInt8]]) throws -> [[UInt8]?] {
+        guard case .array(let replies) = try run([Array("MGET".utf8)] + keys), replies.count == keys.count else {
+            throw DoormanError(.database, "Redis: unexpected reply to MGET")
+        }
+        return replies.map { if case .string(let bytes) = $0 { bytes } else { nil } }
+    }
+
+    /// Sets `key` to `value` for `ttl`. Wraps `SET key value PX milliseconds`.
+    public func set(_ key: [UInt8], _ value: [UInt8], ttl: Duration) throws {
+        let milliseconds = max(1, ttl.components.seconds * 1_000 + ttl.components.attoseconds / 1_000_000_000_000_000)
+        try run([Array("SET".utf8), key, value, Array("PX".utf8), Array(String(milliseconds).utf8)])
+    }
+
+    /// Adds one to a counter that expires `window` after its first
+    /// increment; returns the new count. Wraps `INCR` and `EXPIRE … NX`.
+    @discardableResult
+    public func increment(_ key: [UInt8], window: Duration) throws -> Int {
+        guard case .integer(let count) = try run([Array("INCR".utf8), key]) else {
+            throw DoormanError(.database, "Redis: unexpected reply to INCR")
+        }
+        try run([Array("EXPIRE".utf8), key, Array(String(max(1, window.components.seconds)).utf8), Array("NX".utf8)])
+        return Int(count)
+    }
+
+    /// Time left before `key` expires; `nil` if it does not exist or never expires. Wraps `PTTL`.
+    public func timeLeft(_ key: [UInt8]) throws -> Duration? {
+        if case .integer(let milliseconds) = try run([Array("PTTL".utf8), key]), milliseconds >= 0 { return .milliseconds(milliseconds) }
+        return nil
+    }
+
+    /// Deletes keys; returns how many existed. Wraps `DEL`.
+    @discardableResult
+    public func delete(_ keys: [[UInt8]]) throws -> Int {
+        guard !keys.isEmpty else { return 0 }
+        if case .integer(let count) = try run([Array("DEL".utf8)] + keys) { return Int(count) }
+        return 0
     }
 
     /// Drops `username`'s cached hash; `true` if there was one. Wraps `DEL`.
@@ -70,7 +106,13 @@ public final class RedisGateway: Sendable {
     /// Returns how many keys were removed.
     @discardableResult
     public func evictAll() throws -> Int {
-        let pattern = Array(Self.escapeGlob(configuration.keyPrefix).utf8) + [UInt8(ascii: "*")]
+        try deleteKeys(matchingPrefix: Array(configuration.authKeyPrefix.utf8))
+    }
+
+    /// Deletes every key that starts with `prefix`. Wraps `SCAN … MATCH` and `UNLINK`.
+    @discardableResult
+    public func deleteKeys(matchingPrefix prefix: [UInt8]) throws -> Int {
+        let pattern = Array(Self.escapeGlob(String(decoding: prefix, as: UTF8.self)).utf8) + [UInt8(ascii: "*")]
         var cursor = "0"
         var removed = 0
         repeat {

@@ -20,12 +20,15 @@ public final class Runtime: Sendable {
     public let redis: RedisGateway
     /// The cache-aside login.
     public let auth: AuthService
+    /// Keeps cached hashes in step with user changes in PostgreSQL.
+    public let invalidator: CacheInvalidator
     /// A logger for the host program.
     public let logger: Logger
 
     /// Attaches to (or starts) the embedded stack when something is not
-    /// configured, and creates the gateways. Nothing connects yet, except the
-    /// stack's own start-up.
+    /// configured, and creates the gateways and the login service. Nothing
+    /// else connects yet; commands that log users in call
+    /// ``prepareForLogins(listen:)`` next.
     public init(settings: Settings, logger: Logger = Logger(label: "doorman")) throws {
         self.settings = settings
         self.logger = logger
@@ -47,11 +50,35 @@ public final class Runtime: Sendable {
             self.stack = stack
             self.postgres = postgres
             self.redis = redis
-            self.auth = AuthService(postgres: postgres, redis: redis, logger: logger)
+            let auth = AuthService(postgres: postgres, redis: redis, configuration: .init(cacheTTL: settings.cacheTTL), logger: logger)
+            let invalidator = CacheInvalidator(freshness: auth.freshness, postgres: postgres, redis: redis,
+                                               entryLifetime: settings.cacheTTL, logger: logger)
+            self.auth = auth
+            self.invalidator = invalidator
         } catch {
             stack?.detach()
             throw error
         }
+    }
+
+    /// Gets ready to log users in: loads the cache-signing key and learns of
+    /// recent user changes, so that no stale cached hash is accepted. With
+    /// `listen` (long-running programs: the server, the UI) it also LISTENs
+    /// for user changes for as long as the runtime lives.
+    ///
+    /// If PostgreSQL cannot be reached yet this only logs a warning: logins
+    /// that need it report it unavailable until it answers, and the listener
+    /// catches up once it connects.
+    public func prepareForLogins(listen: Bool) {
+        do {
+            try auth.prepare()
+            try invalidator.catchUp()
+        } catch let error as DoormanError {
+            logger.warning("not ready to use the cache yet", metadata: ["reason": "\(error.message)"])
+        } catch {
+            logger.warning("not ready to use the cache yet", metadata: ["reason": "\(type(of: error))"])
+        }
+        if listen { invalidator.start() }
     }
 
     /// Where the database is, for people: the embedded stack's socket, the
@@ -74,6 +101,7 @@ public final class Runtime: Sendable {
 
     /// Releases the embedded stack (the last process using it stops it).
     public func shutdown() {
+        invalidator.stop()
         postgres.closeIdleConnections()
         redis.reset()
         stack?.detach()

@@ -141,6 +141,12 @@ public final class EmbeddedStack: Sendable {
         try RedisServer(configuration: configuration, layout: layout).stop()
     }
 
+    /// Kills Redis with SIGKILL, as a crash would (for fault tests): nothing
+    /// is saved. ``startRedis()`` brings it back.
+    public func killRedis() throws {
+        try RedisServer(configuration: configuration, layout: layout).crash()
+    }
+
     /// Starts Redis again after ``stopRedis()``.
     public func startRedis() throws {
         try RedisServer(configuration: configuration, layout: layout).start(port: endpoints.redisPort)

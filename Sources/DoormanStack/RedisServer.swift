@@ -49,20 +49,37 @@ struct RedisServer {
             return
         }
         // SHUTDOWN SAVE over the socket (the server closes the connection
-        // instead of replying); SIGTERM if it cannot be asked.
+        // instead of replying); SIGTERM if it cannot be asked, or if it has
+        // not gone within a few seconds (a paused server drops the request).
         if let connection = try? connect() {
             _ = try? connection.command(["SHUTDOWN", "SAVE"])
         } else {
             kill(pid, SIGTERM)
         }
-        let deadline = ContinuousClock.now + configuration.timeout
-        while processIsAlive(pid) && ContinuousClock.now < deadline {
+        let start = ContinuousClock.now
+        var termSent = false
+        while processIsAlive(pid) && ContinuousClock.now - start < configuration.timeout {
+            if !termSent && ContinuousClock.now - start > .seconds(3) {
+                kill(pid, SIGTERM)
+                termSent = true
+            }
             usleep(10_000)
         }
         if processIsAlive(pid) {
             kill(pid, SIGKILL)
             throw DoormanError(.stack, "Redis (pid \(pid)) did not stop on SIGTERM and was killed")
         }
+    }
+
+    func crash() throws {
+        guard let text = try? String(contentsOfFile: layout.redisPidFile, encoding: .utf8),
+              let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), processIsAlive(pid) else {
+            throw DoormanError(.stack, "Redis is not running")
+        }
+        kill(pid, SIGKILL)
+        while processIsAlive(pid) { usleep(5_000) }
+        unlink(layout.redisSocket)
+        unlink(layout.redisPidFile)
     }
 
     private func connect() throws -> RedisConnection {

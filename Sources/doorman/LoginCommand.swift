@@ -11,7 +11,8 @@ struct LoginCommand: ParsableCommand {
         discussion: """
         The password is read from the terminal without echo, or from standard input when it is not \
         a terminal (one line). Prints e.g. "Authenticated by Redis Server (lookup 0.06 ms, bcrypt 45.8 ms)".
-        Exit status: 0 authenticated, 1 authentication failed, 2 a store could not be reached.
+        Exit status: 0 authenticated, 1 authentication failed (or too many failures: it says how long \
+        to wait), 2 a store could not be reached.
         """
     )
 
@@ -31,6 +32,7 @@ struct LoginCommand: ParsableCommand {
                 throw ExitCode(ExitStatus.failure)
             }
             try withRuntime(settings) { runtime in
+                runtime.prepareForLogins(listen: false)
                 let outcome = runtime.auth.authenticateBlocking(username: username, password: password, origin: .cli)
                 switch outcome.result {
                 case .authenticated:
@@ -41,6 +43,9 @@ struct LoginCommand: ParsableCommand {
                 case .unavailable:
                     printError("doorman: \(AuthOutcome.unavailableMessage)")
                     throw ExitCode(ExitStatus.unavailable)
+                case .throttled:
+                    printError(outcome.summary)
+                    throw ExitCode(ExitStatus.failure)
                 }
             }
         }

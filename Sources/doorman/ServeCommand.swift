@@ -38,6 +38,7 @@ struct ServeCommand: AsyncParsableCommand {
         try await runReportingErrorsAsync(options, defaultLogLevel: .info) { settings in
             let runtime = try Runtime(settings: settings, logger: Logger(label: "doorman"))
             defer { runtime.shutdown() }
+            runtime.prepareForLogins(listen: true)
             let server = DoormanHTTPServer(
                 configuration: HTTPServerConfiguration(host: host, port: port, idleTimeout: .seconds(idleTimeout)),
                 auth: runtime.auth,

@@ -8,7 +8,7 @@ struct UserCommand: ParsableCommand {
         commandName: "user",
         abstract: "Add, change, delete and list users.",
         discussion: "Passwords are read from the terminal without echo (twice), or from standard input; never from the command line.",
-        subcommands: [Add.self, Passwd.self, Delete.self, List.self]
+        subcommands: [Add.self, Passwd.self, Delete.self, List.self, Unlock.self]
     )
 
     /// `doorman user add USER`.
@@ -77,6 +77,32 @@ struct UserCommand: ParsableCommand {
                     try runtime.postgres.deleteUser(username)
                     _ = try? runtime.auth.flushCache(for: username)
                     print("deleted user \(username)")
+                }
+            }
+        }
+    }
+
+    /// `doorman user unlock USER`.
+    struct Unlock: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Clear the failed-login counters that lock a user out.",
+            discussion: """
+            Removes the account's counter and every client's counter for that account, in Redis. \
+            Per-client counters (one address trying many accounts) are left alone.
+            """
+        )
+
+        @Argument(help: "The username.")
+        var username: String
+
+        @OptionGroup var options: CommonOptions
+
+        func run() throws {
+            try runReportingErrors(options) { settings in
+                try Credentials.validate(username: username)
+                try withRuntime(settings) { runtime in
+                    let removed = try runtime.auth.unlock(username)
+                    print(removed == 0 ? "\(username) was not locked" : "unlocked \(username) (\(removed) \(removed == 1 ? "counter" : "counters") cleared)")
                 }
             }
         }

@@ -62,3 +62,23 @@ struct BCryptTests {
         #expect(BCrypt.constantTimeEquals([], []))
     }
 }
+
+@Suite("SHA-256 and HMAC-SHA-256 (libcrypto)")
+struct DigestTests {
+    @Test("RFC 4231 test case 2 and an RFC 6234 SHA-256 vector")
+    func vectors() {
+        let mac = Digest.hmacSHA256(key: Array("Jefe".utf8), message: Array("what do ya want for nothing?".utf8))
+        #expect(Digest.hex(mac) == "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
+        #expect(Digest.hex(Digest.sha256(Array("abc".utf8))) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+    }
+
+    @Test("hex round trip and refusals; constant-time compare; random bytes differ")
+    func helpers() {
+        #expect(Digest.unhex("00ff10Ab") == [0, 255, 16, 171])
+        #expect(Digest.unhex("abc") == nil)
+        #expect(Digest.unhex("zz") == nil)
+        #expect(Digest.constantTimeEquals([1, 2], [1, 2]))
+        #expect(!Digest.constantTimeEquals([1, 2], [1, 3]))
+        #expect(Digest.randomBytes(32) != Digest.randomBytes(32))
+    }
+}

@@ -30,10 +30,10 @@ struct AuthServiceTests {
         let user = try TestServers.makeUser(password: "right horse battery")
         let uncached = service.authenticateBlocking(username: user, password: "wrong", origin: .cli)
         #expect(uncached.result == .rejected)
-        #expect(try service.redis!.cachedHash(for: user) == nil, "a failed login caches nothing")
+        #expect(try service.redis!.cachedValue(for: user) == nil, "a failed login caches nothing")
 
         #expect(service.authenticateBlocking(username: user, password: "right horse battery", origin: .cli).result == .authenticated(.postgres))
-        #expect(try service.redis!.cachedHash(for: user) != nil)
+        #expect(try service.redis!.cachedValue(for: user) != nil)
         let cached = service.authenticateBlocking(username: user, password: "wrong", origin: .cli)
         #expect(cached.result == .rejected)
         #expect(cached.summary == "Authentication failed.")
@@ -67,13 +67,15 @@ struct AuthServiceTests {
         let user = try TestServers.makeUser(password: "pw-for-ttl")
         #expect(service.authenticateBlocking(username: user, password: "pw-for-ttl", origin: .cli).source == .postgres)
         let key = String(decoding: redis.key(for: user), as: UTF8.self)
-        #expect(key.hasPrefix("doorman:") && key.hasSuffix(":" + user))
+        #expect(key == redis.configuration.namespace + ":auth:" + user)
         let ttl = try #require(try redis.timeToLive(for: user))
         #expect(ttl > 0 && ttl <= 120)
         // Never the raw username as the seed did.
         #expect(try redis.run([Array("EXISTS".utf8), Array(user.utf8)]) == .integer(0))
-        // The cached value is the hash from PostgreSQL.
-        #expect(try redis.cachedHash(for: user) == (try service.postgres.passwordHash(for: user)))
+        // The cached value is a signed entry holding the hash from PostgreSQL.
+        let value = try #require(try redis.cachedValue(for: user))
+        let hash = try #require(try service.postgres.passwordHash(for: user))
+        #expect(value.hasPrefix("v1|") && value.contains("|\(hash)|"))
     }
 
     @Test("a password changed in PostgreSQL wins over a stale cached hash")
@@ -96,7 +98,7 @@ struct AuthServiceTests {
         #expect(service.authenticateBlocking(username: user, password: "to be deleted", origin: .cli).source == .postgres)
         try service.postgres.deleteUser(user)
         #expect(service.authenticateBlocking(username: user, password: "not it", origin: .cli).result == .rejected)
-        #expect(try service.redis!.cachedHash(for: user) == nil)
+        #expect(try service.redis!.cachedValue(for: user) == nil)
     }
 
     @Test("flushing one user sends the next login to PostgreSQL")
@@ -120,7 +122,7 @@ struct AuthServiceTests {
         let foreign = Array("unrelated:\(UUID().uuidString)".utf8)
         try redis.run([Array("SET".utf8), foreign, Array("keep me".utf8)])
         #expect(try service.flushCache() == 2)
-        #expect(try redis.cachedHash(for: "john_doe") == nil)
+        #expect(try redis.cachedValue(for: "john_doe") == nil)
         #expect(try redis.run([Array("GET".utf8), foreign]) == .string(Array("keep me".utf8)))
         try redis.run([Array("DEL".utf8), foreign])
     }

@@ -2,6 +2,7 @@ import DoormanAuth
 import DoormanCore
 import DoormanPostgres
 import DoormanRedis
+import DoormanHTTP
 import Foundation
 import Testing
 
@@ -60,7 +61,11 @@ struct FaultTests {
 
     @Test("a pooled connection killed with pg_terminate_backend is replaced; the next login works")
     func terminatedBackend() throws {
-        let service = try TestServers.service()
+        // Its own application_name, so that only its connections are killed.
+        let applicationName = "doorman-test-\(UUID().uuidString.prefix(8))"
+        let postgres = try PostgresGateway(configuration: PostgresConfiguration(
+            connectionString: TestServers.shared.databaseURL + "&application_name=\(applicationName)", poolSize: 2))
+        let service = AuthService(postgres: postgres, redis: try TestServers.service().redis, logger: TestServers.quietLogger)
         let user = try TestServers.makeUser(password: "reconnect")
         #expect(service.authenticateBlocking(username: user, password: "reconnect", origin: .cli).source == .postgres)
         _ = try service.flushCache(for: user)
@@ -68,7 +73,8 @@ struct FaultTests {
         let admin = try PostgresGateway(configuration: PostgresConfiguration(connectionString: TestServers.shared.databaseURL, poolSize: 1))
         let killed = try admin.withConnection { connection in
             try connection.query(
-                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'doorman' AND pid <> pg_backend_pid() AND datname = current_database()")
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = $1",
+                [applicationName])
         }
         #expect((Int(killed.rows.first?.first.flatMap { $0 } ?? "0") ?? 0) >= 1)
         #expect(service.authenticateBlocking(username: user, password: "reconnect", origin: .cli).source == .postgres)
@@ -94,5 +100,105 @@ struct FaultTests {
             #expect(error.kind == .unavailable)
             #expect(error.message.contains("cannot connect to PostgreSQL"))
         }
+    }
+}
+
+/// More faults, through the HTTP server where the issue asks for HTTP answers.
+@Suite("Faults under load")
+struct FaultsUnderLoadTests {
+    @Test("1,000 concurrent logins of one uncached user: all answered, one PostgreSQL lookup (from /metrics)")
+    func singleFlight() async throws {
+        let service = try TestServers.service()
+        let user = try TestServers.makeUser(password: "stampede")
+        let server = try await DoormanHTTPServer(configuration: HTTPServerConfiguration(port: 0), auth: service, logger: TestServers.quietLogger).start()
+        let port = server.port
+        let header = BasicAuthorization.header(username: user, password: "stampede")
+        let results = Results()
+        let group = DispatchGroup()
+        for _ in 0..<100 {
+            group.enter()
+            Thread.detachNewThread {
+                defer { group.leave() }
+                guard let client = try? RawHTTPClient(port: port, timeout: 60) else {
+                    for _ in 0..<10 { results.add(false) }
+                    return
+                }
+                for _ in 0..<10 {
+                    let response = try? client.get("/products?limit=1", authorization: header)
+                    results.add(response?.status == 200)
+                }
+            }
+        }
+        await withCheckedContinuation { continuation in group.notify(queue: .global()) { continuation.resume() } }
+        let metrics = try await RawHTTPClient.open(port: port).fetch("/metrics")
+        await server.stop()
+        let (good, bad) = results.counts
+        #expect(good == 1_000 && bad == 0)
+        #expect(metrics.text.contains("doorman_postgres_lookups_total 1\n"), "\(metrics.text.split(separator: "\n").filter { $0.contains("lookups") })")
+        #expect(service.statistics.snapshot().postgresLookups == 1)
+    }
+
+    @Test("Redis killed during a stream of logins: every login succeeds; hits return after Redis does")
+    func redisKilledMidStream() throws {
+        let stack = TestServers.start(name: "redis-killed")
+        defer { TestServers.stop(stack) }
+        let service = try TestServers.service(on: stack)
+        var outcomes: [AuthOutcome] = []
+        for index in 0..<60 {
+            if index == 20 { try stack.killRedis() }
+            if index == 40 { try stack.startRedis() }
+            outcomes.append(service.authenticateBlocking(username: "john_doe", password: "EXAMPLE_PASSWORD", origin: .http))
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        #expect(outcomes.allSatisfy { $0.isAuthenticated }, "\(outcomes.filter { !$0.isAuthenticated }.map(\.result))")
+        #expect(outcomes[1..<20].allSatisfy { $0.source == .redis })
+        #expect(outcomes[21..<40].allSatisfy { $0.source == .postgres && $0.cacheUnavailable })
+        let cameBack = TestServers.eventually {
+            service.authenticateBlocking(username: "john_doe", password: "EXAMPLE_PASSWORD", origin: .http).source == .redis
+        }
+        #expect(cameBack, "cache hits came back without a restart")
+    }
+
+    @Test("Redis paused (CLIENT PAUSE): a short timeout, then PostgreSQL; the HTTP server keeps answering")
+    func redisPaused() async throws {
+        let stack = TestServers.start(name: "redis-paused")
+        defer { TestServers.stop(stack) }
+        let service = try TestServers.service(on: stack, redisTimeout: .milliseconds(200))
+        #expect(service.authenticateBlocking(username: "john_doe", password: "EXAMPLE_PASSWORD", origin: .cli).source == .postgres)
+        let server = try await DoormanHTTPServer(configuration: HTTPServerConfiguration(port: 0), auth: service, logger: TestServers.quietLogger).start()
+        let admin = try RedisGateway(configuration: RedisConfiguration(endpoint: try RedisEndpoint(url: stack.redisURL)))
+        try admin.run(["CLIENT", "PAUSE", "60000", "ALL"].map { Array($0.utf8) })
+
+        let client = try await RawHTTPClient.open(port: server.port)
+        let response = try await client.fetch("/", authorization: BasicAuthorization.header(username: "john_doe", password: "EXAMPLE_PASSWORD"))
+        #expect(response.status == 200)
+        #expect(response.header("X-Authenticated-By") == "postgres")
+        let health = try await client.fetch("/healthz")
+        #expect(health.json?["redis"] as? String == "down")
+        let outcome = await service.authenticate(username: "mary_smith", password: "EXAMPLE_PASSWORD_2", origin: .cli)
+        #expect(outcome.source == .postgres && outcome.cacheUnavailable)
+        await server.stop()
+        try stack.killRedis()  // still paused: it would not answer SHUTDOWN
+    }
+
+    @Test("both stores down: 503, never 200")
+    func bothDown() async throws {
+        let stack = TestServers.start(name: "both-down")
+        defer { TestServers.stop(stack) }
+        let service = try TestServers.service(on: stack)
+        #expect(service.authenticateBlocking(username: "john_doe", password: "EXAMPLE_PASSWORD", origin: .cli).source == .postgres)
+        let server = try await DoormanHTTPServer(configuration: HTTPServerConfiguration(port: 0), auth: service, logger: TestServers.quietLogger).start()
+        try stack.stopRedis()
+        try stack.stopPostgres()
+        let client = try await RawHTTPClient.open(port: server.port)
+        for header in [BasicAuthorization.header(username: "john_doe", password: "EXAMPLE_PASSWORD"),
+                       BasicAuthorization.header(username: "john_doe", password: "wrong"),
+                       BasicAuthorization.header(username: "mary_smith", password: "EXAMPLE_PASSWORD_2")] {
+            let response = try await client.fetch("/", authorization: header)
+            #expect(response.status == 503)
+            #expect(response.header("Retry-After") != nil)
+        }
+        #expect(try await client.fetch("/healthz").status == 503)
+        await server.stop()
     }
 }

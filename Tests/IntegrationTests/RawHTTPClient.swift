@@ -22,7 +22,7 @@ final class RawHTTPClient: @unchecked Sendable {
         var json: [String: Any]? { try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] }
     }
 
-    private let fd: Int32
+    private var fd: Int32
     private var buffer: [UInt8] = []
 
     init(port: Int, host: String = "127.0.0.1", timeout: TimeInterval = 10) throws {
@@ -37,12 +37,16 @@ final class RawHTTPClient: @unchecked Sendable {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
         guard connected == 0 else {
+            // deinit runs for a class whose init throws after its properties
+            // are set: close here and leave nothing for it to close again
+            // (a second close could hit a descriptor another thread reused).
             close(fd)
+            fd = -1
             throw DoormanError(.unavailable, "cannot connect to \(host):\(port)")
         }
     }
 
-    deinit { close(fd) }
+    deinit { if fd >= 0 { close(fd) } }
 
     /// Sends raw bytes.
     func send(_ text: String) {

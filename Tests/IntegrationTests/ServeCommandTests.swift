@@ -39,8 +39,8 @@ struct ServeCommandTests {
         }
         #expect(exited == 0)
         let text = try String(contentsOfFile: log, encoding: .utf8)
-        let startLines = text.split(separator: "\n").filter { $0.contains("listening") }
-        #expect(startLines.count == 1)
+        let startLines = text.split(separator: "\n").filter { $0.contains("server listening on") || $0.contains("Server started") }
+        #expect(startLines.count == 1, "\(text)")
         #expect(startLines.first?.contains("http://127.0.0.1:\(port)") == true)
         #expect(!text.contains("EXAMPLE_PASSWORD"))
     }

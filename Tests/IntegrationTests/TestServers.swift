@@ -63,16 +63,42 @@ enum TestServers {
 
     /// A private service on `stack`: its own Redis key prefix, so that what it
     /// caches is invisible to every other test.
-    static func service(on stack: EmbeddedStack = shared, ttl: Duration = .seconds(300), redisTimeout: Duration = .milliseconds(500)) throws -> AuthService {
+    static func service(
+        on stack: EmbeddedStack = shared, ttl: Duration = .seconds(300), redisTimeout: Duration = .milliseconds(500),
+        throttle: ThrottlePolicy = ThrottlePolicy(), namespace: String = "doorman-test-\(UUID().uuidString.prefix(8))"
+    ) throws -> AuthService {
         let postgres = try PostgresGateway(configuration: PostgresConfiguration(connectionString: stack.databaseURL, poolSize: 2), logger: quietLogger)
         let redis = try RedisGateway(configuration: RedisConfiguration(
             endpoint: try RedisEndpoint(url: stack.redisURL),
             commandTimeout: redisTimeout,
             cacheTTL: ttl,
-            keyPrefix: "doorman:test:\(UUID().uuidString.prefix(8)):",
+            namespace: namespace,
             retryBackoff: .milliseconds(50),
             maxRetryBackoff: .milliseconds(200)), logger: quietLogger)
-        return AuthService(postgres: postgres, redis: redis, logger: quietLogger)
+        return AuthService(postgres: postgres, redis: redis, configuration: .init(cacheTTL: ttl, throttle: throttle), logger: quietLogger)
+    }
+
+    /// A service like ``service(on:ttl:redisTimeout:throttle:namespace:)``
+    /// that also listens for user changes, as `doorman serve` does. Stop the
+    /// invalidator when done.
+    static func listeningService(on stack: EmbeddedStack = shared, namespace: String) throws -> (AuthService, CacheInvalidator) {
+        let service = try self.service(on: stack, namespace: namespace)
+        let invalidator = CacheInvalidator(freshness: service.freshness, postgres: service.postgres, redis: service.redis,
+                                           entryLifetime: service.configuration.cacheTTL, logger: quietLogger)
+        try service.prepare()
+        try invalidator.catchUp()
+        invalidator.start()
+        return (service, invalidator)
+    }
+
+    /// Polls `condition` until it holds or `timeout` passes; returns whether it held.
+    static func eventually(timeout: Duration = .seconds(20), _ condition: () throws -> Bool) rethrows -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if try condition() { return true }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        return try condition()
     }
 
     /// Adds a user with a unique name and a cheap (cost 4) hash; returns the name.

@@ -1,0 +1,204 @@
+import DoormanCore
+import DoormanRedis
+import Foundation
+import Synchronization
+
+/// Who is trying to log in, for throttling: an HTTP client's address, or this
+/// machine's terminal.
+public struct ClientIdentity: Sendable, Hashable, CustomStringConvertible {
+    /// A stable text form, e.g. `ip:203.0.113.9`, `ip:2001:db8:1:2::/64`, `local`.
+    public let value: String
+
+    /// The terminal UI and the command line on this machine.
+    public static let local = ClientIdentity(value: "local")
+
+    /// An HTTP client by address. IPv6 clients count per /64 (one customer's
+    /// network hands out a whole /64), IPv4 clients per address.
+    public static func address(_ ip: String) -> ClientIdentity {
+        guard ip.contains(":"), let prefix = ipv6Prefix64(ip) else { return ClientIdentity(value: "ip:" + ip) }
+        return ClientIdentity(value: "ip:\(prefix)::/64")
+    }
+
+    private init(value: String) { self.value = value }
+
+    public var description: String { value }
+
+    /// The first four groups of an IPv6 address, expanded (`2001:db8:0:0`).
+    static func ipv6Prefix64(_ address: String) -> String? {
+        var text = address
+        if let zone = text.firstIndex(of: "%") { text = String(text[..<zone]) }
+        if text.contains(".") { return nil }  // IPv4-mapped: treat as the address it is
+        let halves = text.components(separatedBy: "::")
+        guard halves.count <= 2 else { return nil }
+        let head = halves[0].isEmpty ? [] : halves[0].split(separator: ":").map(String.init)
+        let tail = halves.count == 2 && !halves[1].isEmpty ? halves[1].split(separator: ":").map(String.init) : []
+        let missing = 8 - head.count - tail.count
+        guard missing >= (halves.count == 2 ? 1 : 0) else { return nil }
+        let groups = head + Array(repeating: "0", count: halves.count == 2 ? missing : 0) + tail
+        guard groups.count == 8, groups.allSatisfy({ $0.count <= 4 && UInt16($0, radix: 16) != nil }) else { return nil }
+        return groups.prefix(4).map { String(UInt16($0, radix: 16)!, radix: 16) }.joined(separator: ":")
+    }
+}
+
+/// Limits on failed logins, after OWASP ASVS 5.0 V6.
+///
+/// Three counters, each over a fixed window that starts at its first failure:
+/// - per account and client (`pairLimit` per `pairWindow`): one client
+///   guessing one account;
+/// - per client (`clientLimit` per `clientWindow`): one client spraying many accounts;
+/// - per account (`accountLimit` per `accountWindow`): guessing one account
+///   from many clients, at most 100 failures an hour as V6 asks.
+///
+/// Lockout abuse: the per-account limit does not apply to a client that has
+/// logged in to that account successfully before (within
+/// `knownClientLifetime`), so an attacker who exhausts an account's budget
+/// from elsewhere cannot lock its owner out of their usual address or
+/// terminal. The owner's own mistakes are bounded by the per-pair limit.
+public struct ThrottlePolicy: Sendable, Equatable {
+    public var pairLimit: Int
+    public var pairWindow: Duration
+    public var clientLimit: Int
+    public var clientWindow: Duration
+    public var accountLimit: Int
+    public var accountWindow: Duration
+    public var knownClientLifetime: Duration
+
+    /// The defaults: 10 failures per account and client per 15 minutes, 100
+    /// per client per hour, 100 per account per hour from unknown clients.
+    public init(
+        pairLimit: Int = 10, pairWindow: Duration = .seconds(15 * 60),
+        clientLimit: Int = 100, clientWindow: Duration = .seconds(3_600),
+        accountLimit: Int = 100, accountWindow: Duration = .seconds(3_600),
+        knownClientLifetime: Duration = .seconds(30 * 86_400)
+    ) {
+        self.pairLimit = pairLimit
+        self.pairWindow = pairWindow
+        self.clientLimit = clientLimit
+        self.clientWindow = clientWindow
+        self.accountLimit = accountLimit
+        self.accountWindow = accountWindow
+        self.knownClientLifetime = knownClientLifetime
+    }
+
+    /// No throttling at all (for benchmarks of the raw login path).
+    public static let disabled = ThrottlePolicy(pairLimit: .max, clientLimit: .max, accountLimit: .max)
+
+    /// `true` when no limit can ever be reached.
+    public var isDisabled: Bool { pairLimit == .max && clientLimit == .max && accountLimit == .max }
+}
+
+/// The counters of one login attempt, read in one go.
+struct ThrottleCounts: Equatable {
+    var pair = 0
+    var client = 0
+    var account = 0
+    var known = false
+}
+
+/// Which counter stopped a login.
+enum ThrottleLimit: Equatable {
+    case pair, client, account
+}
+
+extension ThrottlePolicy {
+    /// The counter that is over its limit, if any (pure).
+    func exceeded(_ counts: ThrottleCounts) -> ThrottleLimit? {
+        if counts.pair >= pairLimit { return .pair }
+        if counts.client >= clientLimit { return .client }
+        if !counts.known && counts.account >= accountLimit { return .account }
+        return nil
+    }
+
+    func window(_ limit: ThrottleLimit) -> Duration {
+        switch limit {
+        case .pair: pairWindow
+        case .client: clientWindow
+        case .account: accountWindow
+        }
+    }
+}
+
+/// Redis keys of the throttle counters. The username is length-prefixed so
+/// that no name and client can make another pair's key.
+struct ThrottleKeys {
+    let pair: [UInt8]
+    let client: [UInt8]
+    let account: [UInt8]
+    let known: [UInt8]
+
+    init(username: String, client: ClientIdentity, prefix: String) {
+        let user = "\(username.utf8.count):\(username)"
+        pair = Array("\(prefix)pair:\(user):\(client.value)".utf8)
+        self.client = Array("\(prefix)client:\(client.value)".utf8)
+        account = Array("\(prefix)account:\(user)".utf8)
+        known = Array("\(prefix)known:\(user):\(client.value)".utf8)
+    }
+
+    var all: [[UInt8]] { [pair, client, account, known] }
+
+    func key(_ limit: ThrottleLimit) -> [UInt8] {
+        switch limit {
+        case .pair: pair
+        case .client: client
+        case .account: account
+        }
+    }
+
+    /// Every key that can lock `username` out (for `doorman user unlock`).
+    static func accountPrefixes(username: String, prefix: String) -> (account: [UInt8], pairs: [UInt8]) {
+        let user = "\(username.utf8.count):\(username)"
+        return (Array("\(prefix)account:\(user)".utf8), Array("\(prefix)pair:\(user):".utf8))
+    }
+}
+
+/// Throttle counters kept in this process, used while Redis cannot be: the
+/// limits still hold per process rather than failing open.
+final class LocalThrottleCounters: Sendable {
+    private struct Counter {
+        var count: Int
+        var expires: ContinuousClock.Instant
+    }
+    private let counters = Mutex<[[UInt8]: Counter]>([:])
+
+    func counts(_ keys: ThrottleKeys, now: ContinuousClock.Instant = .now) -> ThrottleCounts {
+        counters.withLock { counters in
+            func count(_ key: [UInt8]) -> Int {
+                guard let counter = counters[key], counter.expires > now else { return 0 }
+                return counter.count
+            }
+            return ThrottleCounts(pair: count(keys.pair), client: count(keys.client), account: count(keys.account), known: count(keys.known) > 0)
+        }
+    }
+
+    func increment(_ key: [UInt8], window: Duration, now: ContinuousClock.Instant = .now) {
+        counters.withLock { counters in
+            if counters.count > 100_000 { counters = counters.filter { $0.value.expires > now } }
+            if let counter = counters[key], counter.expires > now {
+                counters[key]?.count = counter.count + 1
+            } else {
+                counters[key] = Counter(count: 1, expires: now + window)
+            }
+        }
+    }
+
+    func set(_ key: [UInt8], lifetime: Duration, now: ContinuousClock.Instant = .now) {
+        counters.withLock { $0[key] = Counter(count: 1, expires: now + lifetime) }
+    }
+
+    func remove(_ key: [UInt8]) {
+        counters.withLock { _ = $0.removeValue(forKey: key) }
+    }
+
+    func timeLeft(_ key: [UInt8], now: ContinuousClock.Instant = .now) -> Duration? {
+        counters.withLock { counters in
+            guard let counter = counters[key], counter.expires > now else { return nil }
+            return counter.expires - now
+        }
+    }
+
+    func removeAll(where predicate: ([UInt8]) -> Bool) {
+        counters.withLock { counters in
+            for key in counters.keys where predicate(key) { counters.removeValue(forKey: key) }
+        }
+    }
+}

@@ -1,0 +1,134 @@
+@testable import DoormanAuth
+import DoormanCore
+import DoormanPasswords
+import DoormanPostgres
+import DoormanRedis
+import Foundation
+import Testing
+
+/// Password changes and deletions reach every process at once; a racing cache
+/// fill or a copied entry cannot bring an old hash back.
+@Suite("Invalidation and cache integrity")
+struct InvalidationTests {
+    let namespace = "doorman-test-\(UUID().uuidString.prefix(8))"
+
+    func sql(_ statement: String, _ parameters: [String?]) throws {
+        let admin = try PostgresGateway(configuration: PostgresConfiguration(connectionString: TestServers.shared.databaseURL, poolSize: 1))
+        try admin.withConnection { try $0.query(statement, parameters) }
+    }
+
+    @Test("a password changed with plain SQL reaches another running process at once")
+    func plainSQLChange() throws {
+        let (a, listenerA) = try TestServers.listeningService(namespace: namespace)
+        let (b, listenerB) = try TestServers.listeningService(namespace: namespace)
+        defer { listenerA.stop(); listenerB.stop() }
+        let user = try TestServers.makeUser(password: "before")
+        #expect(a.authenticateBlocking(username: user, password: "before", origin: .cli).source == .postgres)
+        #expect(b.authenticateBlocking(username: user, password: "before", origin: .cli).source == .redis, "B reads A's entry")
+
+        let (appliedA, appliedB) = (listenerA.changesApplied, listenerB.changesApplied)
+        try sql("UPDATE users SET pwd = crypt($2, gen_salt('bf', 4)) WHERE username = $1", [user, "after"])
+        #expect(TestServers.eventually { listenerB.changesApplied > appliedB }, "B heard of the change")
+        #expect(TestServers.eventually { listenerA.changesApplied > appliedA }, "A heard of the change")
+        #expect(try TestServers.eventually { try b.redis!.cachedValue(for: user) == nil }, "the entry was dropped")
+        #expect(b.authenticateBlocking(username: user, password: "before", origin: .cli).result == .rejected)
+        #expect(b.authenticateBlocking(username: user, password: "after", origin: .cli).source == .postgres)
+        #expect(a.authenticateBlocking(username: user, password: "after", origin: .cli).source == .redis)
+    }
+
+    @Test("a user deleted with plain SQL can no longer log in from the cache")
+    func plainSQLDelete() throws {
+        let (a, listener) = try TestServers.listeningService(namespace: namespace)
+        defer { listener.stop() }
+        let user = try TestServers.makeUser(password: "doomed")
+        #expect(a.authenticateBlocking(username: user, password: "doomed", origin: .cli).source == .postgres)
+        try sql("DELETE FROM users WHERE username = $1", [user])
+        #expect(try TestServers.eventually { try a.redis!.cachedValue(for: user) == nil })
+        #expect(a.authenticateBlocking(username: user, password: "doomed", origin: .cli).result == .rejected)
+    }
+
+    @Test("an old entry written back after a change (a racing fill, or a replay) is refused, also by a process started later")
+    func replayedEntry() throws {
+        let (a, listener) = try TestServers.listeningService(namespace: namespace)
+        defer { listener.stop() }
+        let redis = try #require(a.redis)
+        let user = try TestServers.makeUser(password: "old secret")
+        #expect(a.authenticateBlocking(username: user, password: "old secret", origin: .cli).source == .postgres)
+        let oldEntry = try #require(try redis.cachedValue(for: user))
+
+        let applied = listener.changesApplied
+        try a.postgres.setPasswordHash(try BCrypt.hash("new secret", cost: 4), for: user)
+        #expect(TestServers.eventually { listener.changesApplied > applied })
+        try redis.cacheValue(oldEntry, for: user)  // what a late fill, or an attacker with a copy, would write
+
+        #expect(a.authenticateBlocking(username: user, password: "old secret", origin: .cli).result == .rejected)
+        // A process that was not running when the change was announced learns of it from doorman_user_changes.
+        let (later, laterListener) = try TestServers.listeningService(namespace: namespace)
+        defer { laterListener.stop() }
+        try redis.cacheValue(oldEntry, for: user)
+        #expect(later.authenticateBlocking(username: user, password: "old secret", origin: .cli).result == .rejected)
+        #expect(later.authenticateBlocking(username: user, password: "new secret", origin: .cli).source == .postgres)
+    }
+
+    @Test("a fill that races with a password change does not leave the old hash in Redis")
+    func racingFill() throws {
+        let (a, listener) = try TestServers.listeningService(namespace: namespace)
+        defer { listener.stop() }
+        let redis = try #require(a.redis)
+        let user = try TestServers.makeUser(password: "v1 password")
+        let stale = try #require(try a.postgres.passwordRecord(for: user))  // read before the change...
+
+        let applied = listener.changesApplied
+        try a.postgres.setPasswordHash(try BCrypt.hash("v2 password", cost: 4), for: user)
+        #expect(TestServers.eventually { listener.changesApplied > applied })
+        a.fillForTests(stale, for: user)                                       // ...written after it
+        #expect(try redis.cachedValue(for: user) == nil)
+
+        // The other order: the stale write lands first, the change's eviction after it.
+        let user2 = try TestServers.makeUser(password: "first")
+        let stale2 = try #require(try a.postgres.passwordRecord(for: user2))
+        a.fillForTests(stale2, for: user2)
+        #expect(try redis.cachedValue(for: user2) != nil)
+        try a.postgres.setPasswordHash(try BCrypt.hash("second", cost: 4), for: user2)
+        #expect(try TestServers.eventually { try redis.cachedValue(for: user2) == nil })
+    }
+
+    @Test("entries written without the signing key authenticate no one", arguments: ["no MAC", "wrong MAC", "other user's entry", "expired", "garbage"])
+    func forgedEntries(kind: String) throws {
+        let service = try TestServers.service(namespace: namespace)
+        let redis = try #require(service.redis)
+        let user = try TestServers.makeUser(password: "the real one")
+        let other = try TestServers.makeUser(password: "attacker's own")
+        let attackerHash = try BCrypt.hash("attacker's pick", cost: 4)
+        let key = try service.postgres.cacheSigningKey()
+        let now = Int64(Date().timeIntervalSince1970)
+        let forged: String
+        switch kind {
+        case "no MAC": forged = "v1|999999999|\(now + 300)|\(attackerHash)|"
+        case "wrong MAC": forged = "v1|999999999|\(now + 300)|\(attackerHash)|" + String(repeating: "ab", count: 32)
+        case "other user's entry":
+            #expect(service.authenticateBlocking(username: other, password: "attacker's own", origin: .cli).source == .postgres)
+            forged = try #require(try redis.cachedValue(for: other))
+        case "expired":
+            let record = try #require(try service.postgres.passwordRecord(for: user))
+            forged = CacheEntry(hash: attackerHash, version: record.version, expiresAt: now - 1).encoded(for: user, key: key)
+        default: forged = "\(attackerHash)"
+        }
+        try redis.cacheValue(forged, for: user)
+        let password = kind == "other user's entry" ? "attacker's own" : "attacker's pick"
+        let outcome = service.authenticateBlocking(username: user, password: password, origin: .cli)
+        #expect(outcome.result == .rejected)
+        // The bad entry is gone and the real password still works (from PostgreSQL).
+        #expect(service.authenticateBlocking(username: user, password: "the real one", origin: .cli).source == .postgres)
+    }
+
+    @Test("the signing key is in PostgreSQL, 32 random bytes, never in Redis")
+    func signingKey() throws {
+        let service = try TestServers.service(namespace: namespace)
+        let key = try service.postgres.cacheSigningKey()
+        #expect(key.count == 32)
+        #expect(service.authenticateBlocking(username: "john_doe", password: "EXAMPLE_PASSWORD", origin: .cli).isAuthenticated)
+        let value = try #require(try service.redis!.cachedValue(for: "john_doe"))
+        #expect(!value.contains(Digest.hex(key)))
+    }
+}
