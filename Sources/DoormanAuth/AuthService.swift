@@ -22,14 +22,17 @@ public enum AuthOrigin: String, Sendable, Hashable, CaseIterable {
 /// 1. Throttling: too many recent failures for this account and client, this
 ///    client, or this account from clients it does not know, and the login is
 ///    refused unchecked (``ThrottlePolicy``).
-/// 2. Look the user's entry up in Redis (in the same round trip as the
+/// 2. With the in-memory tier on: the same credentials passed a bcrypt check
+///    moments ago in this process, for a password version still current:
+///    authenticated by Memory, without bcrypt.
+/// 3. Look the user's entry up in Redis (in the same round trip as the
 ///    throttle counters). An entry that is signed, unexpired and not older than
 ///    a known password change (``CacheEntry``, ``CacheFreshness``), whose hash
 ///    matches the password: Redis authenticated the user.
-/// 3. Otherwise read the hash from PostgreSQL; concurrent lookups for one user
+/// 4. Otherwise read the hash from PostgreSQL; concurrent lookups for one user
 ///    share one query (``SingleFlight``). On a match, cache a signed entry in
 ///    Redis (with a time to live) and report PostgreSQL.
-/// 4. Anything else is one uniform failure. An unknown user is checked against
+/// 5. Anything else is one uniform failure. An unknown user is checked against
 ///    a dummy hash, so it costs the same bcrypt time as a known one.
 ///
 /// Redis being down never fails a login (the outcome says "cache
@@ -42,11 +45,15 @@ public final class AuthService: Sendable {
         public var cacheTTL: Duration
         /// Limits on failed logins.
         public var throttle: ThrottlePolicy
+        /// The in-memory tier in front of Redis; `nil` (the default) leaves it off.
+        public var memoryCache: MemoryCredentialCache.Configuration?
 
         /// Creates a configuration.
-        public init(cacheTTL: Duration = RedisConfiguration.defaultCacheTTL, throttle: ThrottlePolicy = ThrottlePolicy()) {
+        public init(cacheTTL: Duration = RedisConfiguration.defaultCacheTTL, throttle: ThrottlePolicy = ThrottlePolicy(),
+                    memoryCache: MemoryCredentialCache.Configuration? = nil) {
             self.cacheTTL = cacheTTL
             self.throttle = throttle
+            self.memoryCache = memoryCache
         }
     }
 
@@ -60,6 +67,8 @@ public final class AuthService: Sendable {
     public let freshness = CacheFreshness()
     /// The settings.
     public let configuration: Configuration
+    /// The in-memory tier, when it is on.
+    public let memoryCache: MemoryCredentialCache?
     let logger: Logger
     let threadPool: NIOThreadPool
     let lookups = SingleFlight<String, PasswordRecord?>()
@@ -80,7 +89,9 @@ public final class AuthService: Sendable {
     ) {
         self.postgres = postgres
         self.redis = redis
-        self.configuration = configuration ?? Configuration(cacheTTL: redis?.configuration.cacheTTL ?? RedisConfiguration.defaultCacheTTL)
+        let configuration = configuration ?? Configuration(cacheTTL: redis?.configuration.cacheTTL ?? RedisConfiguration.defaultCacheTTL)
+        self.configuration = configuration
+        self.memoryCache = configuration.memoryCache.map(MemoryCredentialCache.init(configuration:))
         self.statistics = statistics
         self.threadPool = threadPool
         self.logger = logger
@@ -179,24 +190,33 @@ public final class AuthService: Sendable {
             return outcome(.throttled(retryAfter: left ?? policy.window(limit)), attempt)
         }
 
-        // 3. A cache hit.
+        // 3. The in-memory tier.
+        if let memoryCache, let version = memoryCache.check(username: username, password: password),
+           freshness.accepts(version, for: username) {
+            recordSuccess(keys, &attempt)
+            return outcome(.authenticated(.memory), attempt)
+        }
+
+        // 4. A Redis hit.
         let key = cachedText == nil ? nil : cacheSigningKey()
         let entry = cachedText.flatMap { validEntry($0, for: username, key: key) }
         if let entry, verify(entry.hash, &attempt) {
+            remember(username, password, entry.version)
             recordSuccess(keys, &attempt)
             return outcome(.authenticated(.redis), attempt)
         }
 
-        // 3b. A concurrent login of this user filled the cache after we looked:
+        // 4b. A concurrent login of this user filled the cache after we looked:
         // look again rather than ask PostgreSQL once more.
         if entry == nil, !attempt.cacheUnavailable, lookups.landed(username, since: start),
            let text = try? redis?.cachedValue(for: username),
            let filled = validEntry(text, for: username, key: cacheSigningKey()), verify(filled.hash, &attempt) {
+            remember(username, password, filled.version)
             recordSuccess(keys, &attempt)
             return outcome(.authenticated(.redis), attempt)
         }
 
-        // 4. PostgreSQL, one query for concurrent logins of one user.
+        // 5. PostgreSQL, one query for concurrent logins of one user.
         let record: PasswordRecord?
         let flight: SingleFlight<String, PasswordRecord?>.Flight
         let lookupStart = clock.now
@@ -236,6 +256,7 @@ public final class AuthService: Sendable {
         if !attempt.cacheUnavailable {
             fill(record, for: username, &attempt)
         }
+        remember(username, password, record.version)
         recordSuccess(keys, &attempt)
         return outcome(.authenticated(.postgres), attempt)
     }
@@ -254,6 +275,11 @@ public final class AuthService: Sendable {
         } catch {
             attempt.cacheUnavailable = true
         }
+    }
+
+    private func remember(_ username: String, _ password: String, _ version: Int64) {
+        guard let memoryCache, freshness.accepts(version, for: username) else { return }
+        memoryCache.remember(username: username, password: password, version: version)
     }
 
     /// A cached entry that is well formed, signed with `key`, unexpired, and
@@ -341,6 +367,7 @@ public final class AuthService: Sendable {
     /// Returns `true` if there was one.
     @discardableResult
     public func flushCache(for username: String) throws -> Bool {
+        memoryCache?.forget(username)
         guard let redis else { return false }
         let removed = try redis.evict(username)
         statistics.recordFlush(user: username)
@@ -350,6 +377,7 @@ public final class AuthService: Sendable {
     /// Drops every cached hash; returns how many there were.
     @discardableResult
     public func flushCache() throws -> Int {
+        memoryCache?.forget(nil)
         guard let redis else { return 0 }
         let removed = try redis.evictAll()
         statistics.recordFlush(user: nil)

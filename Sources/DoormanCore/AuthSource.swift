@@ -1,12 +1,16 @@
 /// The store that vouched for a user's password.
 ///
 /// PostgreSQL is the source of truth; Redis holds a cache-aside copy of each
-/// user's hash. Every successful login names exactly one of them.
+/// user's hash; the optional in-memory tier remembers, for a short while, that
+/// a user's credentials were checked. Every successful login names exactly one.
 public enum AuthSource: String, Sendable, Hashable, CaseIterable, Codable {
     /// The hash came from the Redis cache.
     case redis
     /// The hash came from PostgreSQL (and was then cached in Redis).
     case postgres
+    /// The same credentials passed a bcrypt check moments ago, in this
+    /// process (`--memory-cache`).
+    case memory
 
     /// The name the seed application used in its JSON (`"Redis Server"`,
     /// `"PostgreSQL Server"`); clients of the seed's API depend on it.
@@ -14,6 +18,7 @@ public enum AuthSource: String, Sendable, Hashable, CaseIterable, Codable {
         switch self {
         case .redis: "Redis Server"
         case .postgres: "PostgreSQL Server"
+        case .memory: "Memory"
         }
     }
 
@@ -22,6 +27,7 @@ public enum AuthSource: String, Sendable, Hashable, CaseIterable, Codable {
         switch self {
         case .redis: "Redis"
         case .postgres: "PostgreSQL"
+        case .memory: "Memory"
         }
     }
 }

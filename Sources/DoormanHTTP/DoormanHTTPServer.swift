@@ -28,13 +28,20 @@ public final class DoormanHTTPServer: Sendable {
     public let auth: AuthService
     /// The Prometheus metrics served at `/metrics`.
     public let metrics: ServerMetrics
+    let bodies: ProductBodies
     let logger: Logger
     let threadPool: NIOThreadPool
 
     /// Creates a server over an existing login service.
-    public init(configuration: HTTPServerConfiguration, auth: AuthService, threadPool: NIOThreadPool = .singleton, logger: Logger = Logger(label: "doorman.http")) {
+    ///
+    /// `catalog` serves the products; give the program's listening catalog so
+    /// that the list is read from PostgreSQL only when it changes (without
+    /// one, every request reads it).
+    public init(configuration: HTTPServerConfiguration, auth: AuthService, catalog: ProductCatalog? = nil,
+                threadPool: NIOThreadPool = .singleton, logger: Logger = Logger(label: "doorman.http")) {
         self.configuration = configuration
         self.auth = auth
+        self.bodies = ProductBodies(catalog: catalog ?? ProductCatalog(postgres: auth.postgres))
         self.metrics = ServerMetrics(statistics: auth.statistics)
         self.threadPool = threadPool
         self.logger = logger

@@ -35,21 +35,25 @@ struct Handlers: Sendable {
         case .throttled(let retryAfter): return tooManyRequests(retryAfter)
         }
 
-        let products: [Product]
+        let body: ByteBuffer
+        var headers: HTTPFields = [.contentType: "application/json"]
         do {
-            let postgres = server.auth.postgres
-            products = try await server.blocking { try postgres.products(limit: page.limit, after: page.after) }
+            let bodies = server.bodies
+            if page.limit == nil && page.after == nil {
+                body = try await server.blocking { try bodies.all(authenticatedBy: source) }
+            } else {
+                let (encoded, products) = try await server.blocking { try bodies.page(limit: page.limit, after: page.after, authenticatedBy: source) }
+                body = encoded
+                if let limit = page.limit, products.count == limit, let last = products.last {
+                    headers[HTTPField.Name("Link")!] = "</products?limit=\(limit)&after=\(last.id)>; rel=\"next\""
+                }
+            }
         } catch {
             server.logger.error("cannot read products", metadata: ["reason": "\((error as? DoormanError)?.message ?? "\(type(of: error))")"])
             return unavailable()
         }
-
-        var headers: HTTPFields = [.contentType: "application/json"]
         headers[HTTPField.Name("X-Authenticated-By")!] = source.rawValue
-        if let limit = page.limit, products.count == limit, let last = products.last {
-            headers[HTTPField.Name("Link")!] = "</products?limit=\(limit)&after=\(last.id)>; rel=\"next\""
-        }
-        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: SeedJSON.productsBody(authenticatedBy: source, products: products))))
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: body))
     }
 
     /// `GET /healthz`: each store's state; 503 when PostgreSQL is down.

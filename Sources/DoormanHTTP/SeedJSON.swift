@@ -19,16 +19,6 @@ enum SeedJSON {
         return out
     }
 
-    /// The products array alone, as it appears after `"data": ` (indented
-    /// for that position): the part of the body that does not depend on who
-    /// logged in, so it can be encoded once and reused.
-    static func productsArray(_ products: [Product]) -> [UInt8] {
-        var out = [UInt8]()
-        out.reserveCapacity(products.count * 120 + 8)
-        appendProducts(products, to: &out)
-        return out
-    }
-
     /// `{"error": message}` plus `\r\n`, as the seed writes its failure.
     static func errorBody(_ message: String) -> [UInt8] {
         var out = Array("{\n    \"error\": ".utf8)

@@ -105,11 +105,11 @@ public final class PostgresConnection: PooledConnection {
     }
 
     /// Waits up to `timeout` for notifications on channels this connection
-    /// listens to and returns their payloads (empty after a quiet wait).
+    /// listens to and returns them as (channel, payload) (empty after a quiet wait).
     ///
     /// Wraps `poll` on `PQsocket`, `PQconsumeInput` and `PQnotifies`. Throws
     /// `.unavailable` once the connection is lost.
-    public func waitForNotifications(timeout: Duration) throws -> [String] {
+    public func waitForNotifications(timeout: Duration) throws -> [(String, String)] {
         var payloads = drainNotifications()
         guard payloads.isEmpty else { return payloads }
         var descriptor = pollfd(fd: PQsocket(handle), events: Int16(POLLIN), revents: 0)
@@ -137,13 +137,13 @@ public final class PostgresConnection: PooledConnection {
         return payloads
     }
 
-    private func drainNotifications() -> [String] {
-        var payloads: [String] = []
+    private func drainNotifications() -> [(String, String)] {
+        var notifications: [(String, String)] = []
         while let notification = PQnotifies(handle) {
-            payloads.append(String(cString: notification.pointee.extra))
+            notifications.append((String(cString: notification.pointee.relname), String(cString: notification.pointee.extra)))
             PQfreemem(notification)
         }
-        return payloads
+        return notifications
     }
 
     @discardableResult

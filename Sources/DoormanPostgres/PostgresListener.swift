@@ -3,7 +3,7 @@ import Foundation
 import Logging
 import Synchronization
 
-/// Listens on a PostgreSQL channel from a dedicated connection on a thread of
+/// Listens on PostgreSQL channels from a dedicated connection on a thread of
 /// its own, and reconnects (with a growing pause) whenever the connection is
 /// lost. Notifications sent while it was disconnected are lost, so each
 /// (re)connection is reported: the consumer then catches up from a table.
@@ -12,24 +12,24 @@ public final class PostgresListener: Sendable {
     public enum Event: Sendable, Equatable {
         /// Listening (again): notifications from now on will arrive; catch up on what came before.
         case connected
-        /// A notification's payload.
-        case notification(String)
+        /// A notification on `channel` with its payload.
+        case notification(channel: String, payload: String)
         /// The connection was lost or could not be made; the listener retries.
         case disconnected(String)
     }
 
     private let configuration: PostgresConfiguration
-    private let channel: String
+    private let channels: [String]
     private let logger: Logger
     private let handler: @Sendable (Event) -> Void
     private let running = Atomic<Bool>(false)
 
     /// Creates a listener; nothing happens until ``start()``.
-    public init(configuration: PostgresConfiguration, channel: String, logger: Logger, handler: @escaping @Sendable (Event) -> Void) {
+    public init(configuration: PostgresConfiguration, channels: [String], logger: Logger, handler: @escaping @Sendable (Event) -> Void) {
         var configuration = configuration
         configuration.poolSize = 1
         self.configuration = configuration
-        self.channel = channel
+        self.channels = channels
         self.logger = logger
         self.handler = handler
     }
@@ -52,18 +52,18 @@ public final class PostgresListener: Sendable {
         while running.load(ordering: .acquiring) {
             do {
                 let connection = try PostgresConnection(configuration: configuration)
-                try connection.listen(channel)
+                for channel in channels { try connection.listen(channel) }
                 pause = .milliseconds(250)
                 handler(.connected)
                 while running.load(ordering: .acquiring) {
-                    for payload in try connection.waitForNotifications(timeout: .milliseconds(500)) {
-                        handler(.notification(payload))
+                    for (channel, payload) in try connection.waitForNotifications(timeout: .milliseconds(500)) {
+                        handler(.notification(channel: channel, payload: payload))
                     }
                 }
             } catch {
                 let reason = (error as? DoormanError)?.message ?? "\(error)"
                 handler(.disconnected(reason))
-                logger.warning("not listening for user changes; retrying", metadata: ["reason": "\(reason)", "retry_in": "\(pause.milliseconds)"])
+                logger.warning("not listening for changes in PostgreSQL; retrying", metadata: ["reason": "\(reason)", "retry_in": "\(pause.milliseconds)"])
                 let deadline = ContinuousClock.now + pause
                 while running.load(ordering: .acquiring) && ContinuousClock.now < deadline {
                     Thread.sleep(forTimeInterval: 0.05)

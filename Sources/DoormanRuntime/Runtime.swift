@@ -16,12 +16,15 @@ public final class Runtime: Sendable {
     public let stack: EmbeddedStack?
     /// PostgreSQL.
     public let postgres: PostgresGateway
-    /// Redis.
-    public let redis: RedisGateway
+    /// Redis, unless the cache is off (`--no-cache`).
+    public let redis: RedisGateway?
     /// The cache-aside login.
     public let auth: AuthService
     /// Keeps cached hashes in step with user changes in PostgreSQL.
     public let invalidator: CacheInvalidator
+    /// The products, kept while nothing changes (once ``prepareForLogins(listen:)`` listens).
+    public let catalog: ProductCatalog
+    private let listener: PostgresListener
     /// A logger for the host program.
     public let logger: Logger
 
@@ -41,20 +44,34 @@ public final class Runtime: Sendable {
             case .libpqEnvironment: nil
             case .embedded: stack?.databaseURL
             }
-            let endpoint: RedisEndpoint = switch settings.cache {
+            let endpoint: RedisEndpoint? = switch settings.cache {
             case .url(let endpoint): endpoint
             case .embedded: try RedisEndpoint(url: stack!.redisURL)
+            case .disabled: nil
             }
             let postgres = try PostgresGateway(configuration: PostgresConfiguration(connectionString: databaseURL), logger: logger)
-            let redis = try RedisGateway(configuration: RedisConfiguration(endpoint: endpoint, cacheTTL: settings.cacheTTL), logger: logger)
+            let redis = try endpoint.map { try RedisGateway(configuration: RedisConfiguration(endpoint: $0, cacheTTL: settings.cacheTTL), logger: logger) }
             self.stack = stack
             self.postgres = postgres
             self.redis = redis
-            let auth = AuthService(postgres: postgres, redis: redis, configuration: .init(cacheTTL: settings.cacheTTL), logger: logger)
-            let invalidator = CacheInvalidator(freshness: auth.freshness, postgres: postgres, redis: redis,
-                                               entryLifetime: settings.cacheTTL, logger: logger)
+            let auth = AuthService(postgres: postgres, redis: redis, configuration: settings.authConfiguration, logger: logger)
+            let invalidator = CacheInvalidator(auth: auth, logger: logger)
+            let catalog = ProductCatalog(postgres: postgres)
             self.auth = auth
             self.invalidator = invalidator
+            self.catalog = catalog
+            // One connection listens for both kinds of change.
+            self.listener = PostgresListener(
+                configuration: postgres.configuration, channels: [CacheInvalidator.channel, ProductCatalog.channel], logger: logger
+            ) { event in
+                invalidator.handle(event)
+                switch event {
+                case .connected: catalog.isListening = true  // starts afresh: changes may have been missed
+                case .disconnected: catalog.isListening = false
+                case .notification(let channel, _) where channel == ProductCatalog.channel: catalog.invalidate()
+                case .notification: break
+                }
+            }
         } catch {
             stack?.detach()
             throw error
@@ -78,7 +95,7 @@ public final class Runtime: Sendable {
         } catch {
             logger.warning("not ready to use the cache yet", metadata: ["reason": "\(type(of: error))"])
         }
-        if listen { invalidator.start() }
+        if listen { listener.start() }
     }
 
     /// Where the database is, for people: the embedded stack's socket, the
@@ -96,14 +113,15 @@ public final class Runtime: Sendable {
         switch settings.cache {
         case .embedded: "embedded Redis (\(settings.stack.stateDirectory))"
         case .url(let endpoint): "Redis at \(endpoint.redactedURL)"
+        case .disabled: "no cache"
         }
     }
 
     /// Releases the embedded stack (the last process using it stops it).
     public func shutdown() {
-        invalidator.stop()
+        listener.stop()
         postgres.closeIdleConnections()
-        redis.reset()
+        redis?.reset()
         stack?.detach()
     }
 }

@@ -1,3 +1,4 @@
+import DoormanAuth
 import DoormanCore
 import DoormanPostgres
 import DoormanRedis
@@ -14,6 +15,8 @@ import Logging
 /// | database | `--database-url` | `DATABASE_URL`, else libpq's `PG*` variables |
 /// | cache | `--redis-url` | `REDIS_URL` |
 /// | cache TTL | `--cache-ttl` | `DOORMAN_CACHE_TTL` |
+/// | no cache | `--no-cache` | `DOORMAN_NO_CACHE` |
+/// | in-memory tier | `--memory-cache` | `DOORMAN_MEMORY_CACHE`, `DOORMAN_MEMORY_CACHE_TTL`, `DOORMAN_MEMORY_CACHE_MAX_USERS` |
 /// | state directory | `--state-dir` | `DOORMAN_STATE_DIR` |
 /// | log level | `--log-level` | `DOORMAN_LOG_LEVEL` |
 /// | PostgreSQL binaries | | `DOORMAN_PG_BINDIR` |
@@ -38,6 +41,8 @@ public struct Settings: Sendable {
         case url(RedisEndpoint)
         /// Doorman's embedded Redis.
         case embedded
+        /// No cache: every login reads PostgreSQL (`--no-cache`).
+        case disabled
     }
 
     /// Where the users and products live.
@@ -46,6 +51,8 @@ public struct Settings: Sendable {
     public var cache: Cache
     /// How long a cached hash lives.
     public var cacheTTL: Duration
+    /// The in-memory tier in front of Redis; `nil` (the default) leaves it off.
+    public var memoryCache: MemoryCredentialCache.Configuration?
     /// The embedded stack's settings (used when either store is embedded).
     public var stack: StackConfiguration
     /// The directory of SQL migrations, when given explicitly.
@@ -65,6 +72,8 @@ public struct Settings: Sendable {
         databaseURL: String? = nil,
         redisURL: String? = nil,
         cacheTTLSeconds: Int? = nil,
+        noCache: Bool = false,
+        memoryCache: Bool = false,
         stateDirectory: String? = nil,
         logLevel: String? = nil,
         defaultLogLevel: Logger.Level = .warning,
@@ -86,8 +95,27 @@ public struct Settings: Sendable {
             database = .embedded
         }
 
+        func flag(_ given: Bool, _ variable: String) throws -> Bool {
+            if given { return true }
+            guard let text = value(nil, variable)?.lowercased() else { return false }
+            switch text {
+            case "1", "true", "yes", "on": return true
+            case "0", "false", "no", "off": return false
+            default: throw DoormanError(.configuration, "\(variable) must be 1/true/yes/on or 0/false/no/off")
+            }
+        }
+        func seconds(_ variable: String, default fallback: Duration, range: ClosedRange<Int>) throws -> Duration {
+            guard let text = value(nil, variable) else { return fallback }
+            guard let number = Int(text), range.contains(number) else {
+                throw DoormanError(.configuration, "\(variable) must be a whole number from \(range.lowerBound) to \(range.upperBound)")
+            }
+            return .seconds(number)
+        }
+
         let cache: Cache
-        if let url = value(redisURL, "REDIS_URL") {
+        if try flag(noCache, "DOORMAN_NO_CACHE") {
+            cache = .disabled
+        } else if let url = value(redisURL, "REDIS_URL") {
             cache = .url(try RedisEndpoint(url: url))
         } else {
             cache = .embedded
@@ -109,13 +137,27 @@ public struct Settings: Sendable {
             level = parsed
         }
 
+        var memory: MemoryCredentialCache.Configuration?
+        if try flag(memoryCache, "DOORMAN_MEMORY_CACHE") {
+            let defaults = MemoryCredentialCache.Configuration()
+            let ttl = try seconds("DOORMAN_MEMORY_CACHE_TTL", default: defaults.ttl, range: 1...3_600)
+            let users = try seconds("DOORMAN_MEMORY_CACHE_MAX_USERS", default: .seconds(defaults.maxUsers), range: 1...10_000_000)
+            memory = MemoryCredentialCache.Configuration(ttl: ttl, maxUsers: Int(users.components.seconds))
+        }
+
         let state = value(stateDirectory, "DOORMAN_STATE_DIR") ?? StackConfiguration.defaultStateDirectory(environment: environment)
         let stack = StackConfiguration(
             stateDirectory: state,
             postgresBinDirectory: value(nil, "DOORMAN_PG_BINDIR"),
             redisServerPath: value(nil, "DOORMAN_REDIS_SERVER")
         )
-        return Settings(database: database, cache: cache, cacheTTL: ttl, stack: stack, sqlDirectory: value(nil, "DOORMAN_SQL_DIR"), logLevel: level)
+        return Settings(database: database, cache: cache, cacheTTL: ttl, memoryCache: memory, stack: stack,
+                        sqlDirectory: value(nil, "DOORMAN_SQL_DIR"), logLevel: level)
+    }
+
+    /// The login service's settings.
+    public var authConfiguration: AuthService.Configuration {
+        AuthService.Configuration(cacheTTL: cacheTTL, memoryCache: memoryCache)
     }
 
     /// Doorman's SQL migrations: from ``sqlDirectory`` or the `sql/` directory

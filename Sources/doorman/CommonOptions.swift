@@ -18,6 +18,13 @@ struct CommonOptions: ParsableArguments {
         "Seconds a cached hash lives in Redis. Default: $DOORMAN_CACHE_TTL, else 300.", valueName: "seconds"))
     var cacheTTL: Int?
 
+    @Flag(name: .customLong("no-cache"), help: "Run without Redis: every login reads PostgreSQL. Default: $DOORMAN_NO_CACHE.")
+    var noCache = false
+
+    @Flag(name: .customLong("memory-cache"), help: ArgumentHelp(
+        "Remember successful checks in memory for a short time (a salted SHA-256, never the password), so repeated logins skip bcrypt; reported as \"Memory\". Default: $DOORMAN_MEMORY_CACHE; TTL $DOORMAN_MEMORY_CACHE_TTL (60 s), size $DOORMAN_MEMORY_CACHE_MAX_USERS (10000)."))
+    var memoryCache = false
+
     @Option(name: .customLong("state-dir"), help: ArgumentHelp(
         "Where the embedded servers keep their files. Default: $DOORMAN_STATE_DIR, else $XDG_STATE_HOME/doorman (/var/lib/doorman as root).",
         valueName: "dir"))
@@ -34,6 +41,8 @@ struct CommonOptions: ParsableArguments {
             databaseURL: databaseURL,
             redisURL: redisURL,
             cacheTTLSeconds: cacheTTL,
+            noCache: noCache,
+            memoryCache: memoryCache,
             stateDirectory: stateDirectory,
             logLevel: logLevel,
             defaultLogLevel: defaultLogLevel

@@ -42,6 +42,7 @@ struct ServeCommand: AsyncParsableCommand {
             let server = DoormanHTTPServer(
                 configuration: HTTPServerConfiguration(host: host, port: port, idleTimeout: .seconds(idleTimeout)),
                 auth: runtime.auth,
+                catalog: runtime.catalog,
                 logger: Logger(label: "doorman.http"))
             do {
                 try await server.run()

@@ -55,8 +55,7 @@ struct LeastPrivilegeTests {
         let service = try TestServers.service()
         let limited = AuthService(postgres: postgres, redis: service.redis, logger: TestServers.quietLogger)
         try limited.prepare()
-        let invalidator = CacheInvalidator(freshness: limited.freshness, postgres: postgres, redis: limited.redis,
-                                           entryLifetime: .seconds(300), logger: TestServers.quietLogger)
+        let invalidator = CacheInvalidator(auth: limited, logger: TestServers.quietLogger)
         try invalidator.catchUp()
         #expect(limited.authenticateBlocking(username: "john_doe", password: "EXAMPLE_PASSWORD", origin: .cli).isAuthenticated)
         #expect(try postgres.products(limit: 3).count == 3)

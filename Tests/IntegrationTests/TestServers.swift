@@ -81,14 +81,24 @@ enum TestServers {
     /// A service like ``service(on:ttl:redisTimeout:throttle:namespace:)``
     /// that also listens for user changes, as `doorman serve` does. Stop the
     /// invalidator when done.
-    static func listeningService(on stack: EmbeddedStack = shared, namespace: String) throws -> (AuthService, CacheInvalidator) {
+    static func listeningService(on stack: EmbeddedStack = shared, namespace: String) throws -> (AuthService, Listening) {
         let service = try self.service(on: stack, namespace: namespace)
-        let invalidator = CacheInvalidator(freshness: service.freshness, postgres: service.postgres, redis: service.redis,
-                                           entryLifetime: service.configuration.cacheTTL, logger: quietLogger)
+        let invalidator = CacheInvalidator(auth: service, logger: quietLogger)
         try service.prepare()
         try invalidator.catchUp()
-        invalidator.start()
-        return (service, invalidator)
+        let listener = PostgresListener(configuration: service.postgres.configuration, channels: [CacheInvalidator.channel], logger: quietLogger) {
+            invalidator.handle($0)
+        }
+        listener.start()
+        return (service, Listening(invalidator: invalidator, listener: listener))
+    }
+
+    /// A running listener and the invalidator it feeds.
+    struct Listening {
+        let invalidator: CacheInvalidator
+        let listener: PostgresListener
+        var changesApplied: Int { invalidator.changesApplied }
+        func stop() { listener.stop() }
     }
 
     /// Polls `condition` until it holds or `timeout` passes; returns whether it held.
