@@ -22,6 +22,7 @@ let package = Package(
         .systemLibrary(name: "CHiredis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
         .systemLibrary(name: "CCrypt", pkgConfig: "libxcrypt", providers: [.apt(["libcrypt-dev"])]),
         .systemLibrary(name: "CNcursesw", providers: [.apt(["libncursesw5-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
 
         // Swift modules.
         .target(name: "DoormanCore", dependencies: [
@@ -33,7 +34,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "DoormanRedis", dependencies: [
-            "CHiredis", "DoormanCore",
+            "CHiredis", "COpenSSL", "DoormanCore",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "DoormanAuth", dependencies: [

@@ -43,7 +43,8 @@ public final class Runtime: Sendable {
             case .embedded: try RedisEndpoint(url: stack!.redisURL)
             }
             let postgres = try PostgresGateway(configuration: PostgresConfiguration(connectionString: databaseURL), logger: logger)
-            let redis = try RedisGateway(configuration: RedisConfiguration(endpoint: endpoint, cacheTTL: settings.cacheTTL), logger: logger)
+            let redis = try RedisGateway(configuration: RedisConfiguration(
+                endpoint: endpoint, cacheTTL: settings.cacheTTL, caCertificateFile: settings.redisCACertificateFile), logger: logger)
             self.stack = stack
             self.postgres = postgres
             self.redis = redis

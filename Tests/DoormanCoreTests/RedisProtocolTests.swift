@@ -2,7 +2,8 @@ import DoormanCore
 @testable import DoormanRedis
 import Testing
 
-/// hiredis' formatter and reader on bytes from any transport: no server.
+/// hiredis' formatter and reader as the TLS transport uses them: bytes only,
+/// no server.
 @Suite("RESP encoding and decoding")
 struct RedisProtocolTests {
     @Test("commands are encoded as RESP arrays of bulk strings, binary-safe")
@@ -50,5 +51,19 @@ struct RedisProtocolTests {
             #expect(error.kind == .unavailable)
             #expect(error.message.hasPrefix("Redis: protocol error: "))
         }
+    }
+
+    @Test("host names and IP literals are told apart for certificate checks", arguments: [
+        ("localhost", TLSPeerName.dnsName("localhost")),
+        ("cache.example.com", .dnsName("cache.example.com")),
+        ("127.0.0.1", .ipAddress("127.0.0.1")),
+        ("10.1.2.3", .ipAddress("10.1.2.3")),
+        ("::1", .ipAddress("::1")),
+        ("2001:db8::7", .ipAddress("2001:db8::7")),
+        ("1.2.3", .dnsName("1.2.3")),
+        ("256.1.1.1", .dnsName("256.1.1.1")),
+    ])
+    func peerNames(host: String, expected: TLSPeerName) {
+        #expect(TLSPeerName(host: host) == expected)
     }
 }

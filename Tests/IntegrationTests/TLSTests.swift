@@ -38,10 +38,27 @@ enum TLSServers {
         return "postgresql://doorman@\(host):\(port)/doorman?sslmode=\(sslmode)&sslrootcert=\(rootCertificate ?? certificates.caFile)&connect_timeout=5"
     }
 
+    /// `rediss://` for `stack`'s TLS port.
+    static func redisURL(_ stack: EmbeddedStack = trusted, host: String = "localhost", userInfo: String = "", database: Int = 0) -> String {
+        "rediss://\(userInfo)\(host):\(stack.redisTLSAddress!.port)/\(database)"
+    }
+
     /// A gateway to `url` with a key prefix of its own.
-    static func redis(_ url: String) throws -> RedisGateway {
+    static func redis(_ url: String, caFile: String? = certificates.caFile, commandTimeout: Duration = .milliseconds(500)) throws -> RedisGateway {
         try RedisGateway(configuration: RedisConfiguration(
-            endpoint: try RedisEndpoint(url: url), keyPrefix: "doorman:tls-test:\(UUID().uuidString.prefix(8)):"), logger: TestServers.quietLogger)
+            endpoint: try RedisEndpoint(url: url),
+            connectTimeout: .seconds(2),
+            commandTimeout: commandTimeout,
+            keyPrefix: "doorman:tls-test:\(UUID().uuidString.prefix(8)):",
+            retryBackoff: .milliseconds(50),
+            maxRetryBackoff: .milliseconds(200),
+            caCertificateFile: caFile), logger: TestServers.quietLogger)
+    }
+
+    /// One connection to `url`, outside any pool.
+    static func connection(_ url: String, caFile: String? = certificates.caFile, commandTimeout: Duration = .milliseconds(500)) throws -> RedisConnection {
+        try RedisConnection(configuration: RedisConfiguration(
+            endpoint: try RedisEndpoint(url: url), connectTimeout: .seconds(2), commandTimeout: commandTimeout, caCertificateFile: caFile))
     }
 
     /// The plain unix socket of `stack`'s Redis, for setting things up.
@@ -154,5 +171,214 @@ struct StackTLSTests {
                 #expect(info.st_uid == geteuid())
             }
         }
+    }
+}
+
+@Suite("TLS to Redis")
+struct RedisTLSTests {
+    @Test("rediss://localhost with the test CA: GET, SET and a cache-aside login over TLS")
+    func getSetAndLogin() throws {
+        let connection = try TLSServers.connection(TLSServers.redisURL())
+        #expect(connection.tlsVersion?.hasPrefix("TLSv1.") == true)
+        #expect(try connection.command(["SET", "tls:hello", "world"]) == .status("OK"))
+        #expect(try connection.command(["GET", "tls:hello"]) == .string(Array("world".utf8)))
+        #expect(try connection.command(["GET", "tls:missing"]) == .null)
+        #expect(connection.isReusable)
+
+        let redis = try TLSServers.redis(TLSServers.redisURL())
+        try redis.ping()
+        let postgres = try TLSServers.postgres(TLSServers.databaseURL())
+        let service = AuthService(postgres: postgres, redis: redis, logger: TestServers.quietLogger)
+        let first = service.authenticateBlocking(username: "mary_smith", password: "EXAMPLE_PASSWORD_2", origin: .cli)
+        #expect(first.source == .postgres)
+        #expect(!first.cacheUnavailable)
+        #expect(try redis.cachedHash(for: "mary_smith")?.hasPrefix("$2") == true)
+        #expect(try (redis.timeToLive(for: "mary_smith") ?? 0) > 0)
+        let second = service.authenticateBlocking(username: "mary_smith", password: "EXAMPLE_PASSWORD_2", origin: .cli)
+        #expect(second.source == .redis)
+        #expect(service.authenticateBlocking(username: "mary_smith", password: "wrong", origin: .cli).result == .rejected)
+    }
+
+    @Test("rediss://127.0.0.1 is verified against the certificate's IP address")
+    func ipAddress() throws {
+        let connection = try TLSServers.connection(TLSServers.redisURL(host: "127.0.0.1"))
+        #expect(try connection.command(["PING"]) == .status("PONG"))
+        // The wrong-name certificate has no IP address in it.
+        let error = errorMessage { _ = try TLSServers.connection(TLSServers.redisURL(TLSServers.wrongName, host: "127.0.0.1")) }
+        #expect(error?.message.contains("certificate verify failed: IP address mismatch") == true, "\(error?.message ?? "")")
+    }
+
+    @Test("AUTH with an ACL user, and SELECT, work over TLS; a wrong password is refused without showing it")
+    func aclUserAndDatabase() throws {
+        let user = "tls_\(UUID().uuidString.prefix(8).lowercased())"
+        let password = "pw-\(UUID().uuidString)"
+        let plain = try TLSServers.plainRedis()
+        #expect(try plain.command(["ACL", "SETUSER", user, "on", ">\(password)", "~*", "+@all"]) == .status("OK"))
+
+        let url = TLSServers.redisURL(userInfo: "\(user):\(password)@", database: 5)
+        let connection = try TLSServers.connection(url)
+        #expect(try connection.command(["ACL", "WHOAMI"]) == .string(Array(user.utf8)))
+        #expect(try connection.command(["SET", "tls:acl:\(user)", "in db 5"]) == .status("OK"))
+        // The key landed in database 5: the plain socket sees it there, not in 0.
+        #expect(try plain.command(["EXISTS", "tls:acl:\(user)"]) == .integer(0))
+        #expect(try plain.command(["SELECT", "5"]) == .status("OK"))
+        #expect(try plain.command(["GET", "tls:acl:\(user)"]) == .string(Array("in db 5".utf8)))
+
+        let redis = try TLSServers.redis(url)
+        try redis.cacheHash("$2a$04$abc", for: user)
+        #expect(try redis.cachedHash(for: user) == "$2a$04$abc")
+
+        let error = errorMessage { _ = try TLSServers.connection(TLSServers.redisURL(userInfo: "\(user):not-\(password)@")) }
+        #expect(error?.message.contains("WRONGPASS") == true, "\(error?.message ?? "")")
+        #expect(error?.message.contains(password) == false)
+        #expect(error?.message.contains("rediss://\(user):***@localhost") == true)
+    }
+
+    @Test("a server certificate for another name is refused; logins go to PostgreSQL with the cache unavailable")
+    func hostnameMismatch() throws {
+        let redis = try TLSServers.redis(TLSServers.redisURL(TLSServers.wrongName))
+        let error = errorMessage { try redis.ping() }
+        #expect(error?.kind == .unavailable)
+        #expect(error?.message.contains("TLS handshake failed: certificate verify failed: hostname mismatch") == true, "\(error?.message ?? "")")
+
+        let service = AuthService(postgres: try TLSServers.postgres(TLSServers.databaseURL()), redis: redis, logger: TestServers.quietLogger)
+        let outcome = service.authenticateBlocking(username: "john_doe", password: "EXAMPLE_PASSWORD", origin: .cli)
+        #expect(outcome.source == .postgres)
+        #expect(outcome.cacheUnavailable)
+    }
+
+    @Test("a server certificate from an unknown CA is refused, with a CA file and with the system store")
+    func unknownIssuer() throws {
+        for caFile in [TLSServers.certificates.unrelatedCAFile, nil] {
+            let error = errorMessage { _ = try TLSServers.connection(TLSServers.redisURL(), caFile: caFile) }
+            #expect(error?.kind == .unavailable)
+            // Redis sends its CA with its certificate, so OpenSSL finds a chain that ends in a CA it does not trust.
+            let message = error?.message ?? ""
+            #expect(message.contains("TLS handshake failed: certificate verify failed: self-signed certificate in certificate chain")
+                        || message.contains("TLS handshake failed: certificate verify failed: unable to get local issuer certificate"), "\(message)")
+        }
+    }
+
+    @Test("plain redis:// to the TLS port, and rediss:// to a plain port, fail cleanly")
+    func wrongProtocol() throws {
+        let tlsPort = TLSServers.trusted.redisTLSAddress!.port
+        let plainToTLS = errorMessage {
+            let connection = try TLSServers.connection("redis://127.0.0.1:\(tlsPort)")
+            _ = try connection.command(["PING"])
+        }
+        #expect(plainToTLS?.isUnavailable == true, "\(plainToTLS?.message ?? "")")
+
+        let plainPort = TestServers.shared.redisTCPAddress!.port
+        let tlsToPlain = errorMessage { _ = try TLSServers.connection("rediss://localhost:\(plainPort)") }
+        #expect(tlsToPlain?.isUnavailable == true)
+        #expect(tlsToPlain?.message.contains("TLS handshake") == true, "\(tlsToPlain?.message ?? "")")
+    }
+
+    @Test("large values and multi-bulk replies arrive whole over TLS")
+    func largeAndMultiBulk() throws {
+        let connection = try TLSServers.connection(TLSServers.redisURL(), commandTimeout: .seconds(5))
+        let prefix = "tls:bulk:\(UUID().uuidString.prefix(8)):"
+        // 3 MiB of every byte value (NULs and CRLFs included): many TLS records, many reads.
+        let large = (0..<(3 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ $0 >> 8) }
+        #expect(try connection.command([Array("SET".utf8), Array((prefix + "large").utf8), large]) == .status("OK"))
+        #expect(try connection.command([Array("GET".utf8), Array((prefix + "large").utf8)]) == .string(large))
+        #expect(try connection.command(["STRLEN", prefix + "large"]) == .integer(Int64(large.count)))
+
+        var mset = ["MSET"]
+        for index in 0..<2_000 { mset += [prefix + "k\(index)", "value \(index) " + String(repeating: "x", count: index % 50)] }
+        #expect(try connection.command(mset) == .status("OK"))
+        let keys = (0..<2_000).map { prefix + "k\($0)" }
+        let values = try connection.command(["MGET"] + keys + [prefix + "missing"])
+        guard case .array(let elements) = values else { Issue.record("MGET returned \(values)"); return }
+        #expect(elements.count == 2_001)
+        #expect(elements[0] == .string(Array("value 0 ".utf8)))
+        #expect(elements[1_999] == .string(Array(("value 1999 " + String(repeating: "x", count: 1_999 % 50)).utf8)))
+        #expect(elements[2_000] == .null)
+
+        var cursor = "0"
+        var seen = Set<String>()
+        repeat {
+            guard case .array(let parts) = try connection.command(["SCAN", cursor, "MATCH", prefix + "k*", "COUNT", "500"]),
+                  parts.count == 2, let next = parts[0].text, case .array(let found) = parts[1] else {
+                Issue.record("unexpected SCAN reply"); return
+            }
+            cursor = next
+            for key in found { if let text = key.text { seen.insert(text) } }
+        } while cursor != "0"
+        #expect(seen == Set(keys))
+        #expect(connection.isReusable)
+    }
+
+    @Test("a reply that does not come in time is a timeout, and the connection is dropped")
+    func replyTimeout() throws {
+        let connection = try TLSServers.connection(TLSServers.redisURL(), commandTimeout: .milliseconds(200))
+        let error = errorMessage { _ = try connection.command(["BLPOP", "tls:never:\(UUID().uuidString)", "5"]) }
+        #expect(error?.kind == .timeout)
+        #expect(error?.message == "Redis: timed out waiting for a reply")
+        #expect(!connection.isReusable)
+    }
+
+    @Test("a CA file that is missing, or holds no certificate, is a configuration error when the gateway is made")
+    func badCAFile() throws {
+        let missing = errorMessage { _ = try TLSServers.redis(TLSServers.redisURL(), caFile: "/nonexistent/ca.pem") }
+        #expect(missing?.kind == .configuration)
+        #expect(missing?.message == "cannot read the CA file /nonexistent/ca.pem: No such file or directory")
+
+        let notPEM = TestServers.makeTemporaryDirectory(prefix: "doorman-test-notpem") + "/ca.pem"
+        defer { try? FileManager.default.removeItem(atPath: (notPEM as NSString).deletingLastPathComponent) }
+        try "not a certificate\n".write(toFile: notPEM, atomically: true, encoding: .utf8)
+        let garbage = errorMessage { _ = try TLSServers.redis(TLSServers.redisURL(), caFile: notPEM) }
+        #expect(garbage?.kind == .configuration)
+        #expect(garbage?.message.hasPrefix("cannot load CA certificates from \(notPEM): ") == true, "\(garbage?.message ?? "")")
+    }
+}
+
+@Suite("TLS from the command line")
+struct CommandLineTLSTests {
+    private var databaseURL: String { TLSServers.databaseURL() }
+
+    @Test("login over TLS to both stores prints PostgreSQL, then Redis")
+    func loginTwice() throws {
+        let flags = ["--database-url", databaseURL, "--redis-url", TLSServers.redisURL(database: 6), "--redis-cacert", TLSServers.certificates.caFile]
+        let flush = try DoormanBinary.run(["cache", "flush", "john_doe"] + flags)
+        #expect(flush.status == 0, "\(flush.standardError)")
+        let first = try DoormanBinary.run(["login", "john_doe"] + flags, input: "EXAMPLE_PASSWORD\n")
+        #expect(first.status == 0, "\(first.standardError)")
+        #expect(first.standardOutput.hasPrefix("Authenticated by PostgreSQL Server (lookup "), "\(first.standardOutput)")
+        #expect(!first.standardOutput.contains("cache unavailable"))
+        let second = try DoormanBinary.run(["login", "john_doe"] + flags, input: "EXAMPLE_PASSWORD\n")
+        #expect(second.standardOutput.hasPrefix("Authenticated by Redis Server (lookup "), "\(second.standardOutput) \(second.standardError)")
+    }
+
+    @Test("REDIS_CACERT works like --redis-cacert; without either, the system store (SSL_CERT_FILE) decides")
+    func caFromEnvironment() throws {
+        let environment = ["DATABASE_URL": databaseURL, "REDIS_URL": TLSServers.redisURL(database: 7)]
+        _ = try DoormanBinary.run(["cache", "flush", "mary_smith"], environment: environment.merging(["REDIS_CACERT": TLSServers.certificates.caFile]) { $1 })
+
+        let viaVariable = try DoormanBinary.run(["login", "mary_smith"], input: "EXAMPLE_PASSWORD_2\n",
+                                                environment: environment.merging(["REDIS_CACERT": TLSServers.certificates.caFile]) { $1 })
+        #expect(viaVariable.standardOutput.hasPrefix("Authenticated by PostgreSQL Server"), "\(viaVariable.standardError)")
+        #expect(!viaVariable.standardOutput.contains("cache unavailable"))
+
+        // OpenSSL's default store honours SSL_CERT_FILE: pointed at the test CA, it verifies the server.
+        let viaSystemStore = try DoormanBinary.run(["login", "mary_smith"], input: "EXAMPLE_PASSWORD_2\n",
+                                                   environment: environment.merging(["SSL_CERT_FILE": TLSServers.certificates.caFile]) { $1 })
+        #expect(viaSystemStore.standardOutput.hasPrefix("Authenticated by Redis Server"), "\(viaSystemStore.standardError)")
+
+        // The real system store does not know the test CA: the cache is unavailable, the login still works.
+        let untrusted = try DoormanBinary.run(["login", "mary_smith"], input: "EXAMPLE_PASSWORD_2\n", environment: environment)
+        #expect(untrusted.status == 0)
+        #expect(untrusted.standardOutput.hasPrefix("Authenticated by PostgreSQL Server"))
+        #expect(untrusted.standardOutput.contains("cache unavailable"))
+    }
+
+    @Test("a missing CA file exits 64 with one line")
+    func missingCAFile() throws {
+        let result = try DoormanBinary.run(
+            ["login", "john_doe", "--database-url", databaseURL, "--redis-url", TLSServers.redisURL(), "--redis-cacert", "/nonexistent/ca.pem"],
+            input: "EXAMPLE_PASSWORD\n")
+        #expect(result.status == 64)
+        #expect(result.standardError == "doorman: cannot read the CA file /nonexistent/ca.pem: No such file or directory (--redis-cacert / REDIS_CACERT)\n")
+        #expect(result.standardOutput.isEmpty)
     }
 }
