@@ -141,6 +141,21 @@ struct PostgresTLSTests {
         let error = errorMessage { try postgres.ping() }
         #expect(error?.message.contains(#"root certificate file "/nonexistent/ca.pem" does not exist"#) == true, "\(error?.message ?? "")")
     }
+
+    @Test("a password in the URL never reaches an error message")
+    func passwordNotInErrors() throws {
+        // libpq repeats a URI it cannot parse, and the token with a bad %-escape.
+        for url in ["postgresql://doorman:s3cr%et@localhost/doorman", "postgresql://doorman:s3cret@[::1", "host=localhost password=s3cret port=abc"] {
+            let error = errorMessage { try PostgresGateway(configuration: PostgresConfiguration(connectionString: url)).ping() }
+            #expect(error != nil)
+            #expect(error?.message.contains("s3cr") == false, "\(error?.message ?? "")")
+        }
+        // A wrong password for a server that asks for one.
+        let port = TLSServers.trusted.postgresTCPAddress!.port
+        let postgres = try TLSServers.postgres("postgresql://nobody:s3cret@localhost:\(port)/doorman?sslmode=verify-full&sslrootcert=\(TLSServers.certificates.caFile)")
+        let error = errorMessage { try postgres.ping() }
+        #expect(error?.message.contains("s3cret") == false)
+    }
 }
 
 @Suite("TLS in the embedded stack")
@@ -380,5 +395,14 @@ struct CommandLineTLSTests {
         #expect(result.status == 64)
         #expect(result.standardError == "doorman: cannot read the CA file /nonexistent/ca.pem: No such file or directory (--redis-cacert / REDIS_CACERT)\n")
         #expect(result.standardOutput.isEmpty)
+    }
+
+    @Test("a malformed database URL with a password exits 64 without showing the password")
+    func malformedURLHidesPassword() throws {
+        let result = try DoormanBinary.run(["login", "john_doe", "--database-url", "postgresql://doorman:s3cret@[::1"], input: "x\n")
+        #expect(result.status == 64)
+        #expect(result.standardError.hasPrefix("doorman: invalid database URL: "))
+        #expect(!result.standardError.contains("s3cret"))
+        #expect(result.standardError.split(separator: "\n").count == 1)
     }
 }
