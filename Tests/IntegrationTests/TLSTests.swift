@@ -324,6 +324,25 @@ struct RedisTLSTests {
         #expect(connection.isReusable)
     }
 
+    @Test("one gateway's TLS context serves many threads at once")
+    func concurrentUse() throws {
+        let redis = try TLSServers.redis(TLSServers.redisURL(), commandTimeout: .seconds(5))
+        let failures = Mutex<[String]>([])
+        DispatchQueue.concurrentPerform(iterations: 8) { worker in
+            for round in 0..<25 {
+                let user = "worker\(worker)"
+                do {
+                    try redis.cacheHash("hash-\(worker)-\(round)", for: user)
+                    let read = try redis.cachedHash(for: user)
+                    if read != "hash-\(worker)-\(round)" { failures.withLock { $0.append("\(user) read \(read ?? "nil")") } }
+                } catch {
+                    failures.withLock { $0.append("\(user): \(error)") }
+                }
+            }
+        }
+        #expect(failures.withLock { $0 } == [])
+    }
+
     @Test("a reply that does not come in time is a timeout, and the connection is dropped")
     func replyTimeout() throws {
         let connection = try TLSServers.connection(TLSServers.redisURL(), commandTimeout: .milliseconds(200))
