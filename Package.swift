@@ -34,7 +34,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "DoormanRedis", dependencies: [
-            "CHiredis", "DoormanCore",
+            "CHiredis", "COpenSSL", "DoormanCore",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "DoormanAuth", dependencies: [

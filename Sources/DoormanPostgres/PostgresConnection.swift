@@ -34,7 +34,9 @@ public final class PostgresConnection: PooledConnection {
             throw DoormanError(.unavailable, "PostgreSQL: libpq could not allocate a connection")
         }
         if PQstatus(connection) != CONNECTION_OK {
-            let message = Self.cleanMessage(PQerrorMessage(connection))
+            // libpq does not repeat a password on connection failures, but redact anyway.
+            let message = ConnectionStringRedaction.redact(Self.cleanMessage(PQerrorMessage(connection)),
+                                                           connectionString: configuration.connectionString)
             PQfinish(connection)
             throw DoormanError(.unavailable, "cannot connect to PostgreSQL: \(message)")
         }
@@ -212,11 +214,12 @@ public final class PostgresConnection: PooledConnection {
         cleanMessage(UnsafePointer(message))
     }
 
-    /// Checks a connection string's syntax. Wraps `PQconninfoParse`.
+    /// Checks a connection string's syntax. Wraps `PQconninfoParse`, whose
+    /// messages may quote the string or a token of it: they are redacted.
     static func parseConnectionString(_ string: String) throws {
         var errorMessage: UnsafeMutablePointer<CChar>?
         guard let options = PQconninfoParse(string, &errorMessage) else {
-            let message = errorMessage.map { cleanMessage($0) } ?? "out of memory"
+            let message = ConnectionStringRedaction.redact(errorMessage.map { cleanMessage($0) } ?? "out of memory", connectionString: string)
             if let errorMessage { PQfreemem(errorMessage) }
             throw DoormanError(.configuration, "invalid database URL: \(message)")
         }

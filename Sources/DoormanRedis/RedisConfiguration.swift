@@ -20,6 +20,10 @@ public struct RedisConfiguration: Sendable {
     public var retryBackoff: Duration
     /// The longest wait between attempts while Redis is down.
     public var maxRetryBackoff: Duration
+    /// For `rediss://`: a PEM file of the CA certificates that may sign the
+    /// server's certificate (as redis-cli's `--cacert`); `nil` trusts the
+    /// system's store. Ignored for `redis://` and `unix://`.
+    public var caCertificateFile: String?
 
     /// The prefix of users' cached entries: `<namespace>:auth:`.
     public var authKeyPrefix: String { namespace + ":auth:" }
@@ -39,7 +43,8 @@ public struct RedisConfiguration: Sendable {
         cacheTTL: Duration = defaultCacheTTL,
         namespace: String = "doorman",
         retryBackoff: Duration = .milliseconds(250),
-        maxRetryBackoff: Duration = .seconds(2)
+        maxRetryBackoff: Duration = .seconds(2),
+        caCertificateFile: String? = nil
     ) {
         self.endpoint = endpoint
         self.connectTimeout = connectTimeout
@@ -49,5 +54,13 @@ public struct RedisConfiguration: Sendable {
         self.namespace = namespace
         self.retryBackoff = retryBackoff
         self.maxRetryBackoff = maxRetryBackoff
+        self.caCertificateFile = caCertificateFile
+    }
+
+    /// Checks that a CA file given for `rediss://` can be opened for reading;
+    /// throws a `.configuration` error naming the file and the reason.
+    /// (Its contents are loaded, and checked, when a ``RedisGateway`` is made.)
+    public static func checkCACertificateFile(_ path: String) throws {
+        try TLSClientContext.checkReadable(path)
     }
 }

@@ -24,17 +24,19 @@ public final class RedisGateway: Sendable {
     }
 
     /// Creates a gateway; no connection is opened until one is needed.
+    ///
+    /// For `rediss://` the TLS context (with the CA file or the system's CA
+    /// store) is made here, once for every connection: a CA file that is
+    /// missing, unreadable or holds no certificate throws `.configuration` now.
     public init(configuration: RedisConfiguration, logger: Logger = Logger(label: "doorman.redis")) throws {
-        guard !configuration.endpoint.usesTLS else {
-            throw DoormanError(.configuration, "rediss:// (TLS) is not supported by this build")
-        }
-        // hiredis writes with write(2): a server that went away must not kill
-        // the process with SIGPIPE.
+        // hiredis and OpenSSL write with write(2): a server that went away
+        // must not kill the process with SIGPIPE.
         signal(SIGPIPE, SIG_IGN)
+        let tlsContext = configuration.endpoint.usesTLS ? try TLSClientContext(caCertificateFile: configuration.caCertificateFile) : nil
         self.configuration = configuration
         self.logger = logger
         self.pool = ConnectionPool(capacity: max(1, configuration.poolSize), acquireTimeout: configuration.connectTimeout + configuration.commandTimeout) {
-            try RedisConnection(configuration: configuration)
+            try RedisConnection(configuration: configuration, tlsContext: tlsContext)
         }
     }
 

@@ -50,7 +50,8 @@ public final class Runtime: Sendable {
             case .disabled: nil
             }
             let postgres = try PostgresGateway(configuration: PostgresConfiguration(connectionString: databaseURL), logger: logger)
-            let redis = try endpoint.map { try RedisGateway(configuration: RedisConfiguration(endpoint: $0, cacheTTL: settings.cacheTTL), logger: logger) }
+            let redis = try endpoint.map { try RedisGateway(configuration: RedisConfiguration(
+                endpoint: $0, cacheTTL: settings.cacheTTL, caCertificateFile: settings.redisCACertificateFile), logger: logger) }
             self.stack = stack
             self.postgres = postgres
             self.redis = redis

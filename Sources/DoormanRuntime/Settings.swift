@@ -14,6 +14,7 @@ import Logging
 /// |---|---|---|
 /// | database | `--database-url` | `DATABASE_URL`, else libpq's `PG*` variables |
 /// | cache | `--redis-url` | `REDIS_URL` |
+/// | CA for `rediss://` | `--redis-cacert` | `REDIS_CACERT` |
 /// | cache TTL | `--cache-ttl` | `DOORMAN_CACHE_TTL` |
 /// | no cache | `--no-cache` | `DOORMAN_NO_CACHE` |
 /// | in-memory tier | `--memory-cache` | `DOORMAN_MEMORY_CACHE`, `DOORMAN_MEMORY_CACHE_TTL`, `DOORMAN_MEMORY_CACHE_MAX_USERS` |
@@ -49,6 +50,9 @@ public struct Settings: Sendable {
     public var database: Database
     /// Where the cache lives.
     public var cache: Cache
+    /// CA certificates (PEM) to verify a `rediss://` server with; `nil` uses
+    /// the system's CA store.
+    public var redisCACertificateFile: String?
     /// How long a cached hash lives.
     public var cacheTTL: Duration
     /// The in-memory tier in front of Redis; `nil` (the default) leaves it off.
@@ -71,6 +75,7 @@ public struct Settings: Sendable {
     public static func resolve(
         databaseURL: String? = nil,
         redisURL: String? = nil,
+        redisCACertificate: String? = nil,
         cacheTTLSeconds: Int? = nil,
         noCache: Bool = false,
         memoryCache: Bool = false,
@@ -121,6 +126,15 @@ public struct Settings: Sendable {
             cache = .embedded
         }
 
+        let redisCACertificateFile = value(redisCACertificate, "REDIS_CACERT")
+        if let redisCACertificateFile {
+            do {
+                try RedisConfiguration.checkCACertificateFile(redisCACertificateFile)
+            } catch let error as DoormanError {
+                throw DoormanError(.configuration, "\(error.message) (--redis-cacert / REDIS_CACERT)")
+            }
+        }
+
         var ttl = RedisConfiguration.defaultCacheTTL
         if let text = cacheTTLSeconds.map(String.init) ?? value(nil, "DOORMAN_CACHE_TTL") {
             guard let seconds = Int(text), (1...86_400 * 30).contains(seconds) else {
@@ -151,8 +165,8 @@ public struct Settings: Sendable {
             postgresBinDirectory: value(nil, "DOORMAN_PG_BINDIR"),
             redisServerPath: value(nil, "DOORMAN_REDIS_SERVER")
         )
-        return Settings(database: database, cache: cache, cacheTTL: ttl, memoryCache: memory, stack: stack,
-                        sqlDirectory: value(nil, "DOORMAN_SQL_DIR"), logLevel: level)
+        return Settings(database: database, cache: cache, redisCACertificateFile: redisCACertificateFile, cacheTTL: ttl, memoryCache: memory,
+                        stack: stack, sqlDirectory: value(nil, "DOORMAN_SQL_DIR"), logLevel: level)
     }
 
     /// The login service's settings.

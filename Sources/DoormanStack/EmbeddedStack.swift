@@ -13,7 +13,9 @@ import Logging
 /// registers itself, and the last one to detach stops the servers (unless
 /// `doorman stack up` pinned them). PostgreSQL listens only on a unix socket
 /// in a directory only its user can enter; Redis likewise. With
-/// ``StackConfiguration/listenOnTCP`` both also listen on free loopback ports.
+/// ``StackConfiguration/listenOnTCP`` both also listen on free loopback ports;
+/// with ``StackConfiguration/tls`` PostgreSQL listens on a loopback port with
+/// `ssl = on` and Redis on a loopback TLS port.
 ///
 /// When this process is root, PostgreSQL (which refuses to run as root) runs
 /// as the `postgres` system user.
@@ -33,6 +35,8 @@ public final class EmbeddedStack: Sendable {
         public var redisPort: Int
         /// `true` when PostgreSQL also listens on 127.0.0.1.
         public var postgresTCP: Bool
+        /// The Redis TLS port on 127.0.0.1, when the stack has TLS.
+        public var redisTLSPort: Int? = nil
     }
 
     /// Running state, for `doorman stack status`.
@@ -61,6 +65,8 @@ public final class EmbeddedStack: Sendable {
     public var postgresTCPAddress: (host: String, port: Int)? { endpoints.postgresTCP ? ("127.0.0.1", endpoints.postgresPort) : nil }
     /// A TCP address for Redis when ``StackConfiguration/listenOnTCP`` is on.
     public var redisTCPAddress: (host: String, port: Int)? { endpoints.redisPort > 0 ? ("127.0.0.1", endpoints.redisPort) : nil }
+    /// Redis' TLS address when ``StackConfiguration/tls`` is set.
+    public var redisTLSAddress: (host: String, port: Int)? { endpoints.redisTLSPort.map { ("127.0.0.1", $0) } }
 
     private init(configuration: StackConfiguration, layout: Layout, endpoints: Endpoints, logger: Logger) {
         self.configuration = configuration
@@ -149,7 +155,7 @@ public final class EmbeddedStack: Sendable {
 
     /// Starts Redis again after ``stopRedis()``.
     public func startRedis() throws {
-        try RedisServer(configuration: configuration, layout: layout).start(port: endpoints.redisPort)
+        try RedisServer(configuration: configuration, layout: layout).start(port: endpoints.redisPort, tlsPort: endpoints.redisTLSPort)
     }
 
     /// Stops PostgreSQL (for fault tests). ``startPostgres()`` brings it back.
@@ -168,15 +174,17 @@ public final class EmbeddedStack: Sendable {
         var endpoints = layout.savedEndpoints() ?? Endpoints(postgresPort: Layout.defaultPostgresPort, redisPort: 0, postgresTCP: false)
 
         if !postgres.isRunning(endpoints) {
-            endpoints.postgresTCP = configuration.listenOnTCP
-            endpoints.postgresPort = configuration.listenOnTCP ? try freeLoopbackPort() : Layout.defaultPostgresPort
+            // TLS needs TCP: PostgreSQL never uses it on its unix socket.
+            endpoints.postgresTCP = configuration.listenOnTCP || configuration.tls != nil
+            endpoints.postgresPort = endpoints.postgresTCP ? try freeLoopbackPort() : Layout.defaultPostgresPort
             let clock = ContinuousClock()
             let elapsed = try clock.measure { try postgres.start(endpoints) }
             logger.info("started embedded PostgreSQL", metadata: ["seconds": "\(elapsed.seconds)", "socket_dir": "\(layout.postgresRun)"])
         }
         if !redis.isRunning() {
             endpoints.redisPort = configuration.listenOnTCP ? try freeLoopbackPort() : 0
-            try redis.start(port: endpoints.redisPort)
+            endpoints.redisTLSPort = configuration.tls != nil ? try freeLoopbackPort() : nil
+            try redis.start(port: endpoints.redisPort, tlsPort: endpoints.redisTLSPort)
             logger.info("started embedded Redis", metadata: ["socket": "\(layout.redisSocket)"])
         }
         try layout.saveEndpoints(endpoints)

@@ -23,7 +23,9 @@ struct ServerAccount: Sendable {
 /// <state>/postgres/data     PostgreSQL's cluster (owned by `postgres` when root)
 /// <state>/postgres/run      its unix socket
 /// <state>/postgres/server.log
+/// <state>/postgres/tls/     server.crt, server.key when TLS is on (owned by `postgres` when root)
 /// <state>/redis/            redis.conf, redis.sock, redis.pid, redis.log (owned by `redis` when root)
+/// <state>/redis/tls/        server.crt, server.key, ca.crt when TLS is on
 /// ```
 struct Layout: Sendable {
     static let defaultPostgresPort = 5432
@@ -40,11 +42,13 @@ struct Layout: Sendable {
     var postgresData: String { postgresDirectory + "/data" }
     var postgresRun: String { postgresDirectory + "/run" }
     var postgresLog: String { postgresDirectory + "/server.log" }
+    var postgresTLS: String { postgresDirectory + "/tls" }
     var redisDirectory: String { root + "/redis" }
     var redisSocket: String { redisDirectory + "/redis.sock" }
     var redisConfig: String { redisDirectory + "/redis.conf" }
     var redisPidFile: String { redisDirectory + "/redis.pid" }
     var redisLog: String { redisDirectory + "/redis.log" }
+    var redisTLS: String { redisDirectory + "/tls" }
     var clientsDirectory: String { root + "/clients" }
     var lockFile: String { root + "/stack.lock" }
     var endpointsFile: String { root + "/stack.json" }
@@ -180,6 +184,29 @@ struct Layout: Sendable {
             throw DoormanError(.stack, "cannot write \(path)")
         }
         if let owner { try changeOwner(path, to: owner) }
+    }
+
+    /// Copies the TLS files into `directory` (created for `owner`, mode 0700)
+    /// as `server.crt`, `server.key` and `ca.crt`, each mode 0600 and owned
+    /// by `owner`. Returns the copies' paths.
+    func installTLS(_ tls: StackTLS, into directory: String, owner: ServerAccount?) throws -> StackTLS {
+        try makeDirectory(directory, mode: 0o700, owner: owner)
+        func copy(_ source: String, _ name: String) throws -> String {
+            guard let data = FileManager.default.contents(atPath: source) else {
+                throw DoormanError(.configuration, "cannot read the TLS file \(source)")
+            }
+            let target = directory + "/" + name
+            unlink(target)
+            guard FileManager.default.createFile(atPath: target, contents: data, attributes: [.posixPermissions: 0o600]) else {
+                throw DoormanError(.stack, "cannot write \(target)")
+            }
+            if let owner { try changeOwner(target, to: owner) }
+            return target
+        }
+        return StackTLS(
+            certificateFile: try copy(tls.certificateFile, "server.crt"),
+            keyFile: try copy(tls.keyFile, "server.key"),
+            caFile: try tls.caFile.map { try copy($0, "ca.crt") })
     }
 
     /// Throws unless every directory above `path` lets `account` through

@@ -54,7 +54,8 @@ struct PostgresServer {
             handle.write(Data("\n# Doorman's settings for the embedded server, rewritten at each start.\ninclude_if_exists = 'doorman.conf'\n".utf8))
             handle.closeFile()
         }
-        try layout.writeFile(layout.postgresData + "/doorman.conf", settings(endpoints), owner: layout.postgresAccount)
+        let tls = try configuration.tls.map { try layout.installTLS($0, into: layout.postgresTLS, owner: layout.postgresAccount) }
+        try layout.writeFile(layout.postgresData + "/doorman.conf", settings(endpoints, tls: tls), owner: layout.postgresAccount)
         do {
             try ProcessRunner.run(bin + "/pg_ctl", [
                 "-D", layout.postgresData, "-l", layout.postgresLog, "-w", "-s",
@@ -83,7 +84,8 @@ struct PostgresServer {
         }
     }
 
-    private func settings(_ endpoints: EmbeddedStack.Endpoints) -> String {
+    private func settings(_ endpoints: EmbeddedStack.Endpoints, tls: StackTLS?) -> String {
+        func quoted(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "''") + "'" }
         var lines = [
             "listen_addresses = '\(endpoints.postgresTCP ? "127.0.0.1" : "")'",
             "port = \(endpoints.postgresPort)",
@@ -94,6 +96,9 @@ struct PostgresServer {
             "log_min_messages = warning",
             "log_line_prefix = '%m [%p] '",
         ]
+        if let tls {
+            lines += ["ssl = on", "ssl_cert_file = \(quoted(tls.certificateFile))", "ssl_key_file = \(quoted(tls.keyFile))"]
+        }
         if !configuration.durable {
             lines += ["fsync = off", "synchronous_commit = off", "full_page_writes = off"]
         }

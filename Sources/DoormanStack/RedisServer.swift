@@ -30,9 +30,13 @@ struct RedisServer {
         return ping()
     }
 
-    func start(port: Int) throws {
+    func start(port: Int, tlsPort: Int?) throws {
         let server = try serverPath()
-        try layout.writeFile(layout.redisConfig, settings(port: port), owner: layout.redisAccount)
+        var tls: StackTLS?
+        if tlsPort != nil, let wanted = configuration.tls {
+            tls = try layout.installTLS(wanted, into: layout.redisTLS, owner: layout.redisAccount)
+        }
+        try layout.writeFile(layout.redisConfig, settings(port: port, tlsPort: tlsPort, tls: tls), owner: layout.redisAccount)
         unlink(layout.redisSocket)
         try ProcessRunner.run(server, [layout.redisConfig], as: layout.redisAccount?.name, what: "starting Redis")
         let deadline = ContinuousClock.now + configuration.timeout
@@ -92,7 +96,7 @@ struct RedisServer {
         (try? connect().command(["PING"])) == .status("PONG")
     }
 
-    private func settings(port: Int) -> String {
+    private func settings(port: Int, tlsPort: Int?, tls: StackTLS?) -> String {
         func quoted(_ path: String) -> String {
             "\"" + path.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
         }
@@ -113,6 +117,20 @@ struct RedisServer {
         maxmemory 64mb
         maxmemory-policy volatile-ttl
 
-        """
+        """ + tlsSettings(port: tlsPort, tls: tls, quoted: quoted)
+    }
+
+    /// A TLS port beside the unix socket (which stays plain, for the stack's
+    /// own health checks); clients are not asked for certificates.
+    private func tlsSettings(port: Int?, tls: StackTLS?, quoted: (String) -> String) -> String {
+        guard let port, let tls else { return "" }
+        var lines = [
+            "tls-port \(port)",
+            "tls-cert-file \(quoted(tls.certificateFile))",
+            "tls-key-file \(quoted(tls.keyFile))",
+            "tls-auth-clients no",
+        ]
+        if let ca = tls.caFile { lines.append("tls-ca-cert-file \(quoted(ca))") }
+        return lines.joined(separator: "\n") + "\n"
     }
 }

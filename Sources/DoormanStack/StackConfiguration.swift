@@ -17,6 +17,10 @@ public struct StackConfiguration: Sendable {
     public var listenOnTCP: Bool
     /// How long to wait for a server to start or stop.
     public var timeout: Duration
+    /// TLS for the servers' TCP listeners; `nil` for none. With TLS, PostgreSQL
+    /// also listens on 127.0.0.1 with `ssl = on`, and Redis gets a TLS port
+    /// (its unix socket stays plain). Takes effect when a server starts.
+    public var tls: StackTLS?
 
     /// Creates a configuration.
     public init(
@@ -25,7 +29,8 @@ public struct StackConfiguration: Sendable {
         redisServerPath: String? = nil,
         durable: Bool = true,
         listenOnTCP: Bool = false,
-        timeout: Duration = .seconds(60)
+        timeout: Duration = .seconds(60),
+        tls: StackTLS? = nil
     ) {
         self.stateDirectory = stateDirectory
         self.postgresBinDirectory = postgresBinDirectory
@@ -33,6 +38,7 @@ public struct StackConfiguration: Sendable {
         self.durable = durable
         self.listenOnTCP = listenOnTCP
         self.timeout = timeout
+        self.tls = tls
     }
 
     /// The default state directory: `$XDG_STATE_HOME/doorman` (or
@@ -45,5 +51,25 @@ public struct StackConfiguration: Sendable {
         }
         let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
         return home + "/.local/state/doorman"
+    }
+}
+
+/// The certificate the embedded servers present over TLS. The files are
+/// copied into each server's own directory (owned by its account, mode 0600:
+/// PostgreSQL refuses a key others can read), so they may live anywhere the
+/// calling user can read.
+public struct StackTLS: Sendable, Equatable {
+    /// The server's certificate (PEM; it may be followed by intermediates).
+    public var certificateFile: String
+    /// The certificate's private key (PEM, unencrypted).
+    public var keyFile: String
+    /// CA certificates (PEM), given to Redis as `tls-ca-cert-file`; `nil` for none.
+    public var caFile: String?
+
+    /// Creates a TLS configuration from file paths.
+    public init(certificateFile: String, keyFile: String, caFile: String? = nil) {
+        self.certificateFile = certificateFile
+        self.keyFile = keyFile
+        self.caFile = caFile
     }
 }

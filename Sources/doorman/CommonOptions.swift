@@ -10,9 +10,14 @@ struct CommonOptions: ParsableArguments {
     var databaseURL: String?
 
     @Option(name: .customLong("redis-url"), help: ArgumentHelp(
-        "redis://[user[:password]@]host[:port][/db] or unix:///path. Default: $REDIS_URL, else the embedded server.",
+        "redis://[user[:password]@]host[:port][/db], rediss://… (TLS) or unix:///path. Default: $REDIS_URL, else the embedded server.",
         valueName: "url"))
     var redisURL: String?
+
+    @Option(name: .customLong("redis-cacert"), help: ArgumentHelp(
+        "PEM file of CA certificates to verify a rediss:// server with (as redis-cli --cacert). Default: $REDIS_CACERT, else the system's CA store.",
+        valueName: "file"))
+    var redisCACertificate: String?
 
     @Option(name: .customLong("cache-ttl"), help: ArgumentHelp(
         "Seconds a cached hash lives in Redis. Default: $DOORMAN_CACHE_TTL, else 300.", valueName: "seconds"))
@@ -40,6 +45,7 @@ struct CommonOptions: ParsableArguments {
         try Settings.resolve(
             databaseURL: databaseURL,
             redisURL: redisURL,
+            redisCACertificate: redisCACertificate,
             cacheTTLSeconds: cacheTTL,
             noCache: noCache,
             memoryCache: memoryCache,

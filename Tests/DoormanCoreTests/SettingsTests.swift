@@ -53,3 +53,28 @@ struct SettingsTests {
         #expect(throws: DoormanError.self) { try Settings.resolve(environment: environment) }
     }
 }
+
+@Suite("Settings for TLS")
+struct TLSSettingsTests {
+    @Test("--redis-cacert wins over REDIS_CACERT; neither means the system store")
+    func caCertificate() throws {
+        let flag = try Settings.resolve(redisURL: "rediss://cache:6380", redisCACertificate: "/etc/hostname", environment: ["REDIS_CACERT": "/etc/passwd"])
+        #expect(flag.redisCACertificateFile == "/etc/hostname")
+        #expect(try Settings.resolve(environment: ["REDIS_CACERT": "/etc/passwd"]).redisCACertificateFile == "/etc/passwd")
+        #expect(try Settings.resolve(environment: [:]).redisCACertificateFile == nil)
+    }
+
+    @Test("a CA file that cannot be read is a configuration error naming the file and the setting", arguments: ["/nonexistent/ca.pem", "/etc"])
+    func unreadable(path: String) {
+        do {
+            _ = try Settings.resolve(redisURL: "rediss://cache:6380", environment: ["REDIS_CACERT": path])
+            Issue.record("accepted \(path)")
+        } catch let error as DoormanError {
+            #expect(error.kind == .configuration)
+            #expect(error.message.hasPrefix("cannot read the CA file \(path): "))
+            #expect(error.message.hasSuffix(" (--redis-cacert / REDIS_CACERT)"))
+        } catch {
+            Issue.record("unexpected error \(error)")
+        }
+    }
+}

@@ -26,9 +26,10 @@ enum TestServers {
     }()
 
     /// The stack shared by most tests. Tests keep out of each other's way by
-    /// using their own users or their own Redis key prefix.
+    /// using their own users or their own Redis key prefix. It also listens on
+    /// loopback TCP (without TLS), for tests that need a server without TLS.
     static let shared: EmbeddedStack = {
-        let stack = start(name: "shared")
+        let stack = start(name: "shared", tcp: true)
         sharedForExit = stack
         atexit {
             if let stack = sharedForExit { TestServers.stop(stack) }
@@ -44,9 +45,9 @@ enum TestServers {
 
     /// Starts a stack of its own, for tests that stop or break a server.
     /// The caller detaches it.
-    static func start(name: String, tcp: Bool = false) -> EmbeddedStack {
+    static func start(name: String, tcp: Bool = false, tls: StackTLS? = nil) -> EmbeddedStack {
         let directory = makeTemporaryDirectory(prefix: "doorman-test-\(name)")
-        let configuration = StackConfiguration(stateDirectory: directory, durable: false, listenOnTCP: tcp, timeout: .seconds(60))
+        let configuration = StackConfiguration(stateDirectory: directory, durable: false, listenOnTCP: tcp, timeout: .seconds(60), tls: tls)
         do {
             return try EmbeddedStack.attach(configuration, migrations: migrations, logger: quietLogger)
         } catch {

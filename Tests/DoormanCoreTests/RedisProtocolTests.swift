@@ -1,0 +1,69 @@
+import DoormanCore
+@testable import DoormanRedis
+import Testing
+
+/// hiredis' formatter and reader as the TLS transport uses them: bytes only,
+/// no server.
+@Suite("RESP encoding and decoding")
+struct RedisProtocolTests {
+    @Test("commands are encoded as RESP arrays of bulk strings, binary-safe")
+    func encode() throws {
+        let encoded = try RedisCommandEncoder.encode([Array("SET".utf8), Array("k".utf8), [0, 13, 10, 255], []])
+        #expect(encoded == Array("*4\r\n$3\r\nSET\r\n$1\r\nk\r\n$4\r\n".utf8) + [0, 13, 10, 255] + Array("\r\n$0\r\n\r\n".utf8))
+    }
+
+    @Test("a reply fed one byte at a time comes out whole, only at its last byte")
+    func byteByByte() throws {
+        let reader = RedisReplyReader()
+        let bytes = Array("*4\r\n$5\r\nhello\r\n:-42\r\n*2\r\n+OK\r\n$-1\r\n-ERR nope\r\n".utf8)
+        for (index, byte) in bytes.enumerated() {
+            try [byte].withUnsafeBytes { try reader.feed($0) }
+            let reply = try reader.next()
+            if index < bytes.count - 1 {
+                #expect(reply == nil, "a reply after \(index + 1) of \(bytes.count) bytes")
+            } else {
+                #expect(reply == .array([.string(Array("hello".utf8)), .integer(-42), .array([.status("OK"), .null]), .error("ERR nope")]))
+            }
+        }
+        #expect(try reader.next() == nil)
+    }
+
+    @Test("two replies in one read come out one after the other; a bulk string may hold CRLF and NUL")
+    func twoInOneRead() throws {
+        let reader = RedisReplyReader()
+        let bytes = Array("$4\r\na\r\n\0\r\n+PONG\r\n$3\r\nab".utf8)
+        try bytes.withUnsafeBytes { try reader.feed($0) }
+        #expect(try reader.next() == .string([UInt8(ascii: "a"), 13, 10, 0]))
+        #expect(try reader.next() == .status("PONG"))
+        #expect(try reader.next() == nil)
+        try Array("c\r\n".utf8).withUnsafeBytes { try reader.feed($0) }
+        #expect(try reader.next() == .string(Array("abc".utf8)))
+    }
+
+    @Test("bytes that are not RESP are a protocol error")
+    func protocolError() throws {
+        let reader = RedisReplyReader()
+        try Array("\u{16}\u{03}\u{01}garbage\r\n".utf8).withUnsafeBytes { try reader.feed($0) }
+        do {
+            _ = try reader.next()
+            Issue.record("garbage was accepted")
+        } catch let error as DoormanError {
+            #expect(error.kind == .unavailable)
+            #expect(error.message.hasPrefix("Redis: protocol error: "))
+        }
+    }
+
+    @Test("host names and IP literals are told apart for certificate checks", arguments: [
+        ("localhost", TLSPeerName.dnsName("localhost")),
+        ("cache.example.com", .dnsName("cache.example.com")),
+        ("127.0.0.1", .ipAddress("127.0.0.1")),
+        ("10.1.2.3", .ipAddress("10.1.2.3")),
+        ("::1", .ipAddress("::1")),
+        ("2001:db8::7", .ipAddress("2001:db8::7")),
+        ("1.2.3", .dnsName("1.2.3")),
+        ("256.1.1.1", .dnsName("256.1.1.1")),
+    ])
+    func peerNames(host: String, expected: TLSPeerName) {
+        #expect(TLSPeerName(host: host) == expected)
+    }
+}
