@@ -28,7 +28,8 @@ public final class ServerMetrics: Sendable {
         .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500),
         .seconds(1), .seconds(2.5),
     ]
-    private static let outcomes = [("redis", "success"), ("postgres", "success"), ("none", "rejected"), ("none", "unavailable"), ("none", "throttled")]
+    private static let outcomes = AuthSource.allCases.map { ($0.rawValue, "success") }
+        + [("none", "rejected"), ("none", "unavailable"), ("none", "throttled")]
 
     /// Creates the metrics and subscribes them to `statistics`.
     public init(statistics: AuthStatistics) {
@@ -42,7 +43,7 @@ public final class ServerMetrics: Sendable {
                                               helpText: "Time spent looking a user's hash up, in Redis and PostgreSQL together.")
         let bcryptName = MetricNameDescriptor(namespace: "doorman", metricName: "bcrypt", unitName: "seconds",
                                               helpText: "Time spent verifying bcrypt hashes.")
-        let sources = ["redis", "postgres", "none"]
+        let sources = AuthSource.allCases.map(\.rawValue) + ["none"]
         lookup = Dictionary(uniqueKeysWithValues: sources.map {
             ($0, registry.makeDurationHistogram(descriptor: lookupName, labels: [("source", $0)], buckets: Self.latencyBuckets))
         })

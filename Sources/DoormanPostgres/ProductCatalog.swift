@@ -25,6 +25,7 @@ public final class ProductCatalog: Sendable {
         var generation: UInt64 = 1
         var snapshot: Snapshot?
         var listening = false
+        var reads = 0
     }
 
     private let postgres: PostgresGateway
@@ -41,6 +42,7 @@ public final class ProductCatalog: Sendable {
         let (cached, generation, listening) = state.withLock { ($0.snapshot, $0.generation, $0.listening) }
         if let cached, cached.generation == generation { return cached }
         let products = try postgres.products()
+        state.withLock { $0.reads += 1 }
         let fresh = Snapshot(generation: generation, products: products)
         state.withLock { state in
             // Keep it only if nothing changed while it was being read.
@@ -64,6 +66,11 @@ public final class ProductCatalog: Sendable {
         }
         let end = limit.map { min(products.count, start + $0) } ?? products.count
         return Array(products[start..<end])
+    }
+
+    /// How many times the list was read from PostgreSQL (for tests and the panel).
+    public var reads: Int {
+        state.withLock { $0.reads }
     }
 
     /// Forgets the kept list: something changed (or may have).
