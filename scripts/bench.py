@@ -4,8 +4,13 @@
 Starts one embedded PostgreSQL and Redis (Doorman's own stack, on loopback
 TCP so the seed can use them too), the seed's server (../shared/reference/
 seed-python, in a virtualenv with psycopg2-binary, redis and bcrypt from PyPI)
-and `doorman serve`, then drives each with wrk on the cache-hit path and prints
-requests/s, p50 and p99 for each, with the ratio Doorman / seed.
+and three `doorman serve`s: on the Redis path (the default), with the
+in-memory tier (--memory-cache), and on the PostgreSQL path (--no-cache).
+Drives each with wrk, logging in the seed's john_doe (bcrypt cost 6) on every
+request, and prints requests/s, p50, p99 and peak RSS, with the ratio to the
+seed measured in the same run. It also times the embedded stack's start-up
+(first and warm) and measures bcrypt on this machine, for the ceiling
+cores / bcrypt time.
 
     make bench                       # what CI never runs: it measures, it does not assert
     scripts/bench.py --duration 20 --connections 8,64 --write BENCHMARKS.md
@@ -133,6 +138,32 @@ def wrk(url, connections, duration, pid):
     return result
 
 
+def time_startup(environment, runs=3):
+    """Seconds for `doorman stack up` on a new state directory, and again after `stack down`."""
+    first, warm = [], []
+    for _ in range(runs):
+        state = tempfile.mkdtemp(prefix="doorman-bench-startup-", dir="/tmp")
+        os.chmod(state, 0o755)
+        try:
+            for samples in (first, warm):
+                start = time.monotonic()
+                subprocess.run([DOORMAN, "stack", "up", "--state-dir", state], check=True, capture_output=True, env=environment)
+                samples.append(time.monotonic() - start)
+                subprocess.run([DOORMAN, "stack", "down", "--state-dir", state], check=True, capture_output=True, env=environment)
+        finally:
+            shutil.rmtree(state, ignore_errors=True)
+    median = lambda values: sorted(values)[len(values) // 2]
+    return {"first": median(first), "warm": median(warm), "runs": runs}
+
+
+def measure_bcrypt(python):
+    """Milliseconds of one bcrypt check of a cost-6 hash, as the seed's users have (Python's bcrypt, C inside)."""
+    code = ("import bcrypt, time; h = bcrypt.hashpw(b'EXAMPLE_PASSWORD', bcrypt.gensalt(6)); n = 200; "
+            "t = time.perf_counter(); [bcrypt.checkpw(b'EXAMPLE_PASSWORD', h) for _ in range(n)]; "
+            "print((time.perf_counter() - t) / n * 1000)")
+    return float(subprocess.run([python, "-c", code], capture_output=True, text=True, check=True).stdout)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--duration", type=int, default=10, help="seconds per run (default 10)")
@@ -162,24 +193,29 @@ def main():
         pg_port = int(re.search(r"PostgreSQL also on 127.0.0.1:(\d+)", up.stdout).group(1))
         redis_port = int(re.search(r"Redis also on 127.0.0.1:(\d+)", up.stdout).group(1))
 
-        seed_port, doorman_port = free_port(), free_port()
+        seed_port = free_port()
         seed_env = dict(environment, SEED_PG_HOST="127.0.0.1", SEED_PG_PORT=str(pg_port), SEED_PG_DB="doorman",
                         SEED_PG_USER="doorman", SEED_PG_PASS="", SEED_REDIS_HOST="127.0.0.1",
                         SEED_REDIS_PORT=str(redis_port), SEED_HTTP_PORT=str(seed_port))
         seed = subprocess.Popen([python, "main.py"], cwd=seed_dir, env=seed_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         processes.append(seed)
-        doorman = subprocess.Popen([DOORMAN, "serve", "--port", str(doorman_port), "--database-url", database_url,
-                                    "--redis-url", redis_url, "--log-level", "warning"], env=environment,
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        processes.append(doorman)
+        servers = [("seed (Python)", f"http://127.0.0.1:{seed_port}/", seed.pid)]
+        for name, flags in [("Doorman, Redis path", []), ("Doorman, memory tier", ["--memory-cache"]),
+                            ("Doorman, PostgreSQL path", ["--no-cache"])]:
+            port = free_port()
+            process = subprocess.Popen([DOORMAN, "serve", "--port", str(port), "--database-url", database_url,
+                                        "--redis-url", redis_url, "--log-level", "warning"] + flags, env=environment,
+                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            processes.append(process)
+            servers.append((name, f"http://127.0.0.1:{port}/", process.pid))
 
-        servers = [("seed (Python)", f"http://127.0.0.1:{seed_port}/", seed.pid),
-                   ("Doorman, Redis path", f"http://127.0.0.1:{doorman_port}/", doorman.pid)]
+        expected = {"seed (Python)": "Redis Server", "Doorman, Redis path": "Redis Server",
+                    "Doorman, memory tier": "Memory", "Doorman, PostgreSQL path": "PostgreSQL Server"}
         for name, url, _ in servers:
             first = wait_ready(url)
             second = wait_ready(url)
             log(f"{name}: first login {first['authenticated_by']}, then {second['authenticated_by']}")
-            assert second["authenticated_by"] == "Redis Server", f"{name} is not on the Redis path"
+            assert second["authenticated_by"] == expected[name], f"{name} is not on its path"
 
         rows = []
         for count in connections:
@@ -197,6 +233,8 @@ def main():
         subprocess.run([DOORMAN, "stack", "down", "--state-dir", state], capture_output=True, env=environment)
         shutil.rmtree(state, ignore_errors=True)
 
+    startup = time_startup(environment)
+    bcrypt_ms = measure_bcrypt(python)
     seed_rps = {count: result["rps"] for name, count, result in rows if name.startswith("seed")}
     cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), platform.processor())
     lines = [
@@ -211,7 +249,14 @@ def main():
         ratio = r["rps"] / seed_rps[count] if seed_rps.get(count) else float("nan")
         lines.append(f"| {name} | {count} | {r['rps']:.0f} | {r['p50']:.1f} ms | {r['p99']:.1f} ms | {r['errors']} | "
                      f"{r['rss_mib']:.0f} MiB | {ratio:.2f}x |")
+    ceiling = os.cpu_count() / (bcrypt_ms / 1000)
     lines += [
+        "",
+        f"bcrypt cost 6 (the seed's users) takes {bcrypt_ms:.2f} ms here, so a path that verifies bcrypt on every request "
+        f"can answer at most cores / bcrypt = {ceiling:.0f} requests/s; 75% of that is {0.75 * ceiling:.0f}.",
+        "",
+        f"Embedded stack start-up (`doorman stack up` on a new state directory, then again after `stack down`): "
+        f"first {startup['first']:.2f} s, warm {startup['warm']:.2f} s (median of {startup['runs']}).",
         "",
         "The seed's \"errors\" are mostly read errors: it answers HTTP/1.0 and closes every connection, "
         "which wrk counts when the close races its next request; at 64 connections its listen backlog of 5 "

@@ -47,16 +47,9 @@ struct ServeCommandTests {
 
     @Test("a port in use is a clear error")
     func portInUse() throws {
-        let blocker = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let (blocker, port) = FreePort.bound()
         defer { close(blocker) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(blocker, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
         listen(blocker, 1)
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(blocker, $0, &length) } }
-        let port = Int(UInt16(bigEndian: address.sin_port))
 
         let result = try DoormanBinary.run(["serve", "--port", String(port)] + DoormanBinary.serverFlags(redisDatabase: 5))
         #expect(result.status == 2)
@@ -67,14 +60,20 @@ struct ServeCommandTests {
 enum FreePort {
     /// A loopback port free right now.
     static func free() throws -> Int {
+        let (fd, port) = bound()
+        close(fd)
+        return port
+    }
+
+    /// A socket bound to a free loopback port (the caller closes it), and the port.
+    static func bound() -> (Int32, Int) {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-        return Int(UInt16(bigEndian: address.sin_port))
+        return (fd, Int(UInt16(bigEndian: address.sin_port)))
     }
 }
