@@ -59,6 +59,9 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
+        .target(name: "DoormanUI", dependencies: [
+            "DoormanCore",
+        ]),
         .executableTarget(name: "doorman", dependencies: [
             "DoormanAuth", "DoormanHTTP", "DoormanCore", "DoormanPasswords", "DoormanPostgres", "DoormanRuntime", "DoormanStack",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -71,6 +74,7 @@ let package = Package(
             "DoormanCore", "DoormanPasswords", "DoormanPostgres", "DoormanRedis", "DoormanRuntime",
         ]),
         .testTarget(name: "DoormanHTTPTests", dependencies: ["DoormanCore", "DoormanHTTP", "DoormanPostgres"]),
+        .testTarget(name: "DoormanUITests", dependencies: ["DoormanUI"]),
         .testTarget(name: "IntegrationTests", dependencies: [
             "DoormanAuth", "DoormanHTTP", "DoormanCore", "DoormanPasswords", "DoormanPostgres", "DoormanRedis", "DoormanRuntime", "DoormanStack",
             .product(name: "Logging", package: "swift-log"),
