@@ -60,7 +60,7 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .target(name: "DoormanUI", dependencies: [
-            "DoormanCore",
+            "DoormanAuth", "DoormanCore", "DoormanPostgres",
         ]),
         .executableTarget(name: "doorman", dependencies: [
             "DoormanAuth", "DoormanHTTP", "DoormanCore", "DoormanPasswords", "DoormanPostgres", "DoormanRuntime", "DoormanStack",
@@ -74,7 +74,7 @@ let package = Package(
             "DoormanCore", "DoormanPasswords", "DoormanPostgres", "DoormanRedis", "DoormanRuntime",
         ]),
         .testTarget(name: "DoormanHTTPTests", dependencies: ["DoormanCore", "DoormanHTTP", "DoormanPostgres"]),
-        .testTarget(name: "DoormanUITests", dependencies: ["DoormanUI"]),
+        .testTarget(name: "DoormanUITests", dependencies: ["DoormanAuth", "DoormanCore", "DoormanPostgres", "DoormanUI"]),
         .testTarget(name: "IntegrationTests", dependencies: [
             "DoormanAuth", "DoormanHTTP", "DoormanCore", "DoormanPasswords", "DoormanPostgres", "DoormanRedis", "DoormanRuntime", "DoormanStack",
             .product(name: "Logging", package: "swift-log"),
