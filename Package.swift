@@ -74,7 +74,7 @@ let package = Package(
             "DoormanCore", "DoormanPasswords", "DoormanPostgres", "DoormanRedis", "DoormanRuntime",
         ]),
         .testTarget(name: "DoormanHTTPTests", dependencies: ["DoormanCore", "DoormanHTTP", "DoormanPostgres"]),
-        .testTarget(name: "DoormanUITests", dependencies: ["DoormanAuth", "DoormanCore", "DoormanPostgres", "DoormanUI"]),
+        .testTarget(name: "DoormanUITests", dependencies: ["DoormanAuth", "DoormanCore", "DoormanPostgres", "DoormanUI"], exclude: ["Snapshots"]),
         .testTarget(name: "IntegrationTests", dependencies: [
             "DoormanAuth", "DoormanHTTP", "DoormanCore", "DoormanPasswords", "DoormanPostgres", "DoormanRedis", "DoormanRuntime", "DoormanStack",
             .product(name: "Logging", package: "swift-log"),

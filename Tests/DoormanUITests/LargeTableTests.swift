@@ -3,8 +3,8 @@ import Testing
 @testable import DoormanUI
 
 /// Tens of thousands of products: the shortcuts that keep keys instant
-/// (prepared orders, narrowing the shown rows as the filter grows) give the
-/// same rows as doing it the long way.
+/// (prepared orders, narrowing the shown rows as the filter grows, drawing
+/// only the rows on screen) give the same rows as doing it the long way.
 @Suite("A large table")
 struct LargeTableTests {
     static let products = Fixtures.many(50_000)
@@ -48,5 +48,16 @@ struct LargeTableTests {
         }
         let descending = Self.rows.indices(in: SortOrder(column, ascending: false))
         #expect(descending == Self.rows.indices(in: SortOrder(column)).reversed())
+    }
+
+    @Test("a frame lays out only the rows on screen")
+    func drawing() {
+        var state = AppState.make(columns: 120, rows: 40)
+        guard case .loadProducts(let session)? = state.logIn().first else { Issue.record("no load"); return }
+        _ = state.handle(.productsLoaded(session: session, Self.rows))
+        state.press(.end)
+        let frame = Frame.render(state)
+        #expect(frame.line(state.layout.main.y + state.layout.tableRows).contains("50000"))
+        #expect(state.table.top == 50_000 - state.layout.tableRows)
     }
 }
