@@ -60,13 +60,14 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .target(name: "DoormanUI", dependencies: [
-            "DoormanAuth", "DoormanCore", "DoormanHTTP", "DoormanPostgres",
+            "CNcursesw", "DoormanAuth", "DoormanCore", "DoormanHTTP", "DoormanPostgres", "DoormanRuntime",
+            .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
         .executableTarget(name: "doorman", dependencies: [
-            "DoormanAuth", "DoormanHTTP", "DoormanCore", "DoormanPasswords", "DoormanPostgres", "DoormanRuntime", "DoormanStack",
+            "DoormanAuth", "DoormanHTTP", "DoormanUI", "DoormanCore", "DoormanPasswords", "DoormanPostgres", "DoormanRuntime", "DoormanStack",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
