@@ -97,6 +97,7 @@ struct ThemeTests {
         (.indexed(203), .indexed(1)),                       // salmon red → red
         (.indexed(231), .indexed(7)),                       // white → white
         (.indexed(236), .indexed(0)),                       // dark grey → black
+        (.indexed(242), .indexed(0)),                       // mid grey → black, not yellow
         (.indexed(252), .indexed(7)),                       // light grey → white
         (.indexed(9), .indexed(1)),                         // bright red → red
         (.indexed(3), .indexed(3)),                         // basic stays
@@ -108,7 +109,7 @@ struct ThemeTests {
         #expect(from.degraded(toColors: 256) == (from == .rgb(0, 200, 0) ? .indexed(2) : from))
     }
 
-    @Test("on 8 colours a bright foreground becomes bold, and text never vanishes into its background")
+    @Test("on 8 colours a bright foreground becomes bold, grey text dim, and text never vanishes into its background")
     func eightColourStyles() {
         let bright = Style(.indexed(9), .default).degraded(to: .colors(8), for: .status(.redis))
         #expect(bright == Style(.indexed(1), .default, .bold))
@@ -116,6 +117,11 @@ struct ThemeTests {
         let subtle = Style(.indexed(236), .indexed(235)).degraded(to: .colors(8), for: .footer)
         #expect(subtle == Style(.indexed(7), .indexed(0)))
         #expect(Style(.indexed(236), .indexed(235)).degraded(to: .colors(256), for: .footer) == Style(.indexed(236), .indexed(235)))
+        // Mid-grey text (a border, muted text) keeps the terminal's colour, dimmed.
+        #expect(Style(.indexed(242), .default).degraded(to: .colors(8), for: .panelBorder) == Style(.default, .default, .dim))
+        #expect(Style(.indexed(242), .default).degraded(to: .colors(16), for: .panelBorder) == Style(.indexed(8), .default))
+        #expect(Style(.indexed(8), .default).degraded(to: .colors(16), for: .panelBorder) == Style(.indexed(8), .default))
+        #expect(Style(.indexed(8), .default).degraded(to: .colors(8), for: .panelBorder) == Style(.default, .default, .dim))
     }
 
     @Test("without colours, attributes only: the theme's and the role's emphasis")

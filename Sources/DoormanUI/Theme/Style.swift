@@ -90,7 +90,9 @@ extension Style {
     /// - with enough colours, unchanged;
     /// - with fewer, each colour becomes the nearest one the terminal has
     ///   (bright variants of the 8 basic colours become the basic colour,
-    ///   made bold in the foreground), and text that would vanish into its
+    ///   made bold in the foreground; on 8 colours, mid-grey text becomes
+    ///   the terminal's own colour, dimmed, rather than black or white that
+    ///   may be the background), and text that would vanish into its
     ///   background is turned black or white;
     /// - without colour, the style's attributes with the role's
     ///   ``Role/monochromeEmphasis``.
@@ -100,7 +102,10 @@ extension Style {
             return Style(.default, .default, attributes.union(role.monochromeEmphasis))
         case .colors(let count):
             var result = Style(foreground.degraded(toColors: count), background.degraded(toColors: count), attributes)
-            if count < 16, case .indexed(let index) = foreground, (8..<16).contains(index) {
+            if count < 16, let grey = foreground.greyLevel, (64...191).contains(grey), foreground.degraded(toColors: count) != foreground {
+                result.foreground = .default
+                result.attributes.insert(.dim)
+            } else if count < 16, case .indexed(let index) = foreground, (8..<16).contains(index) {
                 result.attributes.insert(.bold)
             }
             if result.foreground != .default, result.foreground == result.background, foreground != background {

@@ -46,7 +46,9 @@ public enum ThemeColor: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// The colour on a terminal with `count` colours (8, 16, 88, 256...):
-    /// unchanged when the terminal has it, else the nearest one it has.
+    /// unchanged when the terminal has it, else the nearest one it has; a
+    /// grey stays a grey (black, white, and on 16 colours bright black),
+    /// since by distance a mid grey is nearest to yellow.
     public func degraded(toColors count: Int) -> ThemeColor {
         switch self {
         case .default:
@@ -62,12 +64,14 @@ public enum ThemeColor: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
-    /// The palette entry (below `count`) closest to `color`.
+    /// The palette entry (below `count`) closest to `color`; only greys for a grey.
     static func nearest(to color: (Int, Int, Int), among count: Int) -> Int {
         var best = 0
         var bestDistance = Int.max
+        let grey = isGrey(color)
         for index in 0..<max(1, count) {
             let entry = rgb(ofIndex: index)
+            if grey && !isGrey(entry) { continue }
             let distance = square(entry.0 - color.0) + square(entry.1 - color.1) + square(entry.2 - color.2)
             if distance < bestDistance {
                 best = index
@@ -91,6 +95,22 @@ public enum ThemeColor: Hashable, Sendable, CustomStringConvertible {
         }
         let gray = 8 + 10 * (index - 232)
         return (gray, gray, gray)
+    }
+
+    /// `true` for a neutral colour (its channels within 10 of each other).
+    static func isGrey(_ color: (Int, Int, Int)) -> Bool {
+        max(color.0, color.1, color.2) - min(color.0, color.1, color.2) <= 10
+    }
+
+    /// The brightness of a grey colour (`nil` for `default` and other colours).
+    var greyLevel: Int? {
+        let value: (Int, Int, Int)
+        switch self {
+        case .default: return nil
+        case .indexed(let index): value = Self.rgb(ofIndex: index)
+        case .rgb(let red, let green, let blue): value = (Int(red), Int(green), Int(blue))
+        }
+        return Self.isGrey(value) ? value.0 : nil
     }
 
     /// Perceived brightness, 0...255 (for keeping text readable after degrading).
