@@ -25,6 +25,7 @@ final class TmuxSession: @unchecked Sendable {
 
     let socket: String
     private let tmux: String
+    private var socketPath: String?
     private(set) var columns: Int
     private(set) var rows: Int
 
@@ -44,6 +45,7 @@ final class TmuxSession: @unchecked Sendable {
         }
         try run(arguments + ["sh"])
         // Keep the pane after the shell exits, so a test can still read it.
+        socketPath = try run(["display-message", "-p", "#{socket_path}"]).trimmingCharacters(in: .whitespacesAndNewlines)
         try run(["set-option", "-g", "remain-on-exit", "on"])
         // dash, as root, ignores PS1 from the environment: set it in the shell.
         try runCommand("PS1='\(Self.prompt) '; clear")
@@ -52,6 +54,8 @@ final class TmuxSession: @unchecked Sendable {
 
     deinit {
         _ = try? Subprocess.run([tmux, "-L", socket, "kill-server"], environment: DoormanBinary.cleanEnvironment)
+        // tmux leaves its socket file behind.
+        if let socketPath, !socketPath.isEmpty { unlink(socketPath) }
     }
 
     /// Types `line` at the shell prompt and presses Enter.
@@ -103,7 +107,7 @@ final class TmuxSession: @unchecked Sendable {
         while ContinuousClock.now < deadline {
             screen = try capture()
             if condition(screen) { return screen }
-            Thread.sleep(forTimeInterval: 0.05)
+            Thread.sleep(forTimeInterval: 0.1)
         }
         throw TmuxError.timeout(what: what, screen: screen)
     }
