@@ -30,9 +30,10 @@ deps-test:
 	@scripts/install-deps.sh --test
 
 install: release
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/doorman/sql
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/doorman/sql $(DESTDIR)$(PREFIX)/share/doorman/themes
 	install -m 755 .build/release/doorman $(DESTDIR)$(PREFIX)/bin/doorman
 	install -m 644 sql/*.sql $(DESTDIR)$(PREFIX)/share/doorman/sql/
+	install -m 644 themes/*.theme $(DESTDIR)$(PREFIX)/share/doorman/themes/
 
 clean:
 	rm -rf .build

@@ -60,8 +60,15 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
+        .target(name: "DoormanUI", dependencies: [
+            "CNcursesw", "DoormanAuth", "DoormanCore", "DoormanHTTP", "DoormanPostgres", "DoormanRuntime",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ]),
         .executableTarget(name: "doorman", dependencies: [
-            "DoormanAuth", "DoormanHTTP", "DoormanCore", "DoormanPasswords", "DoormanPostgres", "DoormanRuntime", "DoormanStack",
+            "DoormanAuth", "DoormanHTTP", "DoormanUI", "DoormanCore", "DoormanPasswords", "DoormanPostgres", "DoormanRuntime", "DoormanStack",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -72,6 +79,7 @@ let package = Package(
             "DoormanCore", "DoormanPasswords", "DoormanPostgres", "DoormanRedis", "DoormanRuntime",
         ]),
         .testTarget(name: "DoormanHTTPTests", dependencies: ["DoormanCore", "DoormanHTTP", "DoormanPostgres"]),
+        .testTarget(name: "DoormanUITests", dependencies: ["DoormanAuth", "DoormanCore", "DoormanPostgres", "DoormanUI"], exclude: ["Snapshots"]),
         .testTarget(name: "IntegrationTests", dependencies: [
             "DoormanAuth", "DoormanHTTP", "DoormanCore", "DoormanPasswords", "DoormanPostgres", "DoormanRedis", "DoormanRuntime", "DoormanStack",
             .product(name: "Logging", package: "swift-log"),

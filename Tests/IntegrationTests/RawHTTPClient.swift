@@ -22,11 +22,11 @@ final class RawHTTPClient: @unchecked Sendable {
         var json: [String: Any]? { try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] }
     }
 
-    private var fd: Int32
+    private let fd: Int32
     private var buffer: [UInt8] = []
 
     init(port: Int, host: String = "127.0.0.1", timeout: TimeInterval = 10) throws {
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var tv = timeval(tv_sec: Int(timeout), tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
         var address = sockaddr_in()
@@ -37,16 +37,15 @@ final class RawHTTPClient: @unchecked Sendable {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
         guard connected == 0 else {
-            // deinit runs for a class whose init throws after its properties
-            // are set: close here and leave nothing for it to close again
-            // (a second close could hit a descriptor another thread reused).
+            // Closed here only: self.fd is not set, so deinit (which would
+            // close the number again, by then perhaps another test's file) does not run.
             close(fd)
-            fd = -1
             throw DoormanError(.unavailable, "cannot connect to \(host):\(port)")
         }
+        self.fd = fd
     }
 
-    deinit { if fd >= 0 { close(fd) } }
+    deinit { close(fd) }
 
     /// Sends raw bytes.
     func send(_ text: String) {

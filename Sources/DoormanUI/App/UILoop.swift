@@ -1,0 +1,207 @@
+import DoormanCore
+import Foundation
+import Logging
+
+/// The UI's driver. On the UI thread it waits for keys, posted results or the
+/// timer (one `poll` on the terminal and a wake pipe), turns keys into actions
+/// through the keymap, feeds every action to ``AppState/handle(_:)``, runs the
+/// effects it returns off the UI thread, and draws a frame when something
+/// changed. The timer (every 250 ms, 100 ms while the spinner turns) also
+/// polls the statistics' generation for the cache panel.
+final class UILoop {
+    private var state: AppState
+    private let terminal: CursesTerminal
+    private let backend: any UIBackend
+    private let catalog: ThemeCatalog
+    private let keymap: Keymap
+    private let pipe: WakePipe
+    private let inbox: ActionInbox
+    private let vault = CredentialVault()
+    private let logger: Logger
+    private var panelVersion: PanelVersion?
+
+    /// How the loop ended.
+    enum Ending {
+        case quit
+        case signal(Int32)
+    }
+
+    init(state: AppState, terminal: CursesTerminal, backend: any UIBackend, catalog: ThemeCatalog, keymap: Keymap, pipe: WakePipe, logger: Logger) {
+        self.state = state
+        self.terminal = terminal
+        self.backend = backend
+        self.catalog = catalog
+        self.keymap = keymap
+        self.pipe = pipe
+        self.inbox = ActionInbox(pipe: pipe)
+        self.logger = logger
+    }
+
+    /// Runs until the person quits or a signal arrives.
+    func run() -> Ending {
+        // A burst still running stops at its next login.
+        defer { vault.forget() }
+        let clock = ContinuousClock()
+        var nextTick = clock.now
+        _ = refreshPanel()
+        draw(since: clock.now)
+        while true {
+            let wait = max(0, min(250, Int((nextTick - clock.now).millisecondsValue.rounded(.up))))
+            let ready = waitForInput(milliseconds: Int32(wait))
+            let start = clock.now
+            if ready.hangup { return .signal(SIGHUP) }
+            if let signal = pipe.drain().first { return .signal(Int32(signal)) }
+            var changed = false
+            for event in terminal.readEvents() {
+                dispatch(event)
+                changed = true
+            }
+            for action in inbox.drain() {
+                apply(action)
+                changed = true
+            }
+            if clock.now >= nextTick {
+                if state.isBusy {
+                    apply(.tick)
+                    changed = true
+                }
+                if refreshPanel() { changed = true }
+                nextTick = clock.now + .milliseconds(state.isBusy ? 100 : 250)
+            }
+            if state.quitting { return .quit }
+            if changed { draw(since: start) }
+        }
+    }
+
+    /// Resolves an input event through the keymap, one action at a time (each
+    /// may change where the rest of the event goes).
+    private func dispatch(_ event: InputEvent) {
+        var remaining: InputEvent? = event
+        while let current = remaining, !state.quitting {
+            let (action, rest) = keymap.resolve(current, in: state.inputContext)
+            if let action { apply(action) }
+            remaining = rest
+        }
+    }
+
+    private func apply(_ action: Action) {
+        for effect in state.handle(action) {
+            run(effect)
+        }
+    }
+
+    /// Gathers the panel's data when the statistics changed.
+    private func refreshPanel() -> Bool {
+        let version = backend.panelVersion()
+        guard version != panelVersion else { return false }
+        panelVersion = version
+        apply(.statisticsChanged(backend.panelSnapshot()))
+        return true
+    }
+
+    private func draw(since start: ContinuousClock.Instant) {
+        let frame = Frame.render(state, keymap: keymap)
+        terminal.draw(frame)
+        // From input (or a result) to the frame on the terminal: the UI's latency.
+        logger.trace("frame drawn in \(String(format2: (ContinuousClock.now - start).millisecondsValue, digits: 2)) ms")
+    }
+
+    // MARK: - Effects
+
+    /// Runs an effect: slow work on a task, whose result comes back through
+    /// the inbox; theme changes at once (a small file read).
+    private func run(_ effect: Effect) {
+        let backend = backend
+        let inbox = inbox
+        let vault = vault
+        switch effect {
+        case .login(let credentials, let session):
+            spawn {
+                let result = await backend.logIn(credentials)
+                if case .authenticated = result { vault.keep(credentials, session: session) }
+                inbox.post(.loginFinished(session: session, result))
+            }
+        case .loadProducts(let session):
+            spawn {
+                guard let credentials = vault.credentials(for: session) else { return }
+                do throws(BackendError) {
+                    let products = try await backend.products(as: credentials)
+                    inbox.post(.productsLoaded(session: session, ProductRows(products)))
+                } catch {
+                    inbox.post(.productsFailed(session: session, error.message))
+                }
+            }
+        case .flushCache(let user):
+            spawn {
+                inbox.post(.flushFinished(await backend.flushCache(user: user)))
+            }
+        case .burst(let count, let session):
+            spawn {
+                let clock = ContinuousClock()
+                for _ in 0..<count {
+                    guard let credentials = vault.credentials(for: session) else {
+                        inbox.post(.burstFinished(session: session, failure: "logged out"))
+                        return
+                    }
+                    let start = clock.now
+                    let result = await backend.logIn(credentials)
+                    let sample: BurstSample
+                    switch result {
+                    case .authenticated(let authentication):
+                        switch authentication.timing {
+                        case .local(let lookup, _): sample = BurstSample(source: authentication.source, latency: lookup)
+                        case .remote(let roundTrip, _): sample = BurstSample(source: authentication.source, latency: roundTrip)
+                        }
+                    case .rejected, .unavailable, .throttled:
+                        sample = BurstSample(source: nil, latency: clock.now - start)
+                    }
+                    inbox.post(.burstProgress(session: session, sample))
+                    if case .unavailable(let reason) = result {
+                        inbox.post(.burstFinished(session: session, failure: reason))
+                        return
+                    }
+                    if case .throttled(let retryAfter) = result {
+                        inbox.post(.burstFinished(session: session, failure: AuthOutcome.throttledMessage(retryAfter: retryAfter)))
+                        return
+                    }
+                }
+                inbox.post(.burstFinished(session: session, failure: nil))
+            }
+        case .forgetCredentials:
+            vault.forget()
+        case .applyTheme(let name):
+            do {
+                let theme = try catalog.load(name)
+                terminal.apply(theme)
+                apply(.themeApplied(name: theme.name))
+            } catch {
+                logger.error("cannot use theme \(name): \(error)")
+                apply(.themeFailed(name: name, message: "Theme \(name) not used: \(error.description)"))
+            }
+        case .quit:
+            break
+        }
+    }
+
+    /// Runs `body` on Swift's global executor, never on the UI thread; it
+    /// reports back through the inbox.
+    private func spawn(_ body: @escaping @Sendable () async -> Void) {
+        Task.detached(operation: body)
+    }
+
+    // MARK: - Waiting
+
+    /// Waits for a key, a posted action or a signal (all of which make the
+    /// terminal or the pipe readable), at most `milliseconds`.
+    private func waitForInput(milliseconds: Int32) -> (ready: Bool, hangup: Bool) {
+        var descriptors = [
+            pollfd(fd: terminal.inputDescriptor, events: Int16(POLLIN), revents: 0),
+            pollfd(fd: pipe.readDescriptor, events: Int16(POLLIN), revents: 0),
+        ]
+        let count = poll(&descriptors, 2, milliseconds)
+        guard count > 0 else { return (false, false) }  // timeout, or EINTR (a resize)
+        let terminalEvents = descriptors[0].revents
+        let hangup = terminalEvents & Int16(POLLHUP | POLLERR | POLLNVAL) != 0 && terminalEvents & Int16(POLLIN) == 0
+        return (true, hangup)
+    }
+}

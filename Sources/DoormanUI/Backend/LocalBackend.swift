@@ -1,0 +1,105 @@
+import DoormanAuth
+import DoormanCore
+import DoormanHTTP
+import DoormanPostgres
+import NIOPosix
+
+/// The gateways in this process: logins through ``AuthService`` (Redis, then
+/// PostgreSQL), products from ``PostgresGateway``, flushes in Redis. With
+/// `--serve`, the HTTP server hosted in the same process shares the service,
+/// so its logins appear in the same statistics.
+public struct LocalBackend: UIBackend {
+    /// The login service (and through it the gateways and the statistics).
+    public let auth: AuthService
+    /// The HTTP server hosted in this process, if any.
+    public let server: HostedServer?
+    /// `local` (or `remote`), where the data comes from, and whether flushing works.
+    public let mode: ModeInfo
+    /// Where the products come from: kept until they change, when the program listens for changes.
+    let catalog: ProductCatalog
+    let threadPool: NIOThreadPool
+
+    /// An HTTP server running in this process.
+    public struct HostedServer: Sendable {
+        /// `http://127.0.0.1:8080`.
+        public var url: String
+        /// Its counters.
+        public var metrics: ServerMetrics
+
+        /// Describes a hosted server.
+        public init(url: String, metrics: ServerMetrics) {
+            self.url = url
+            self.metrics = metrics
+        }
+    }
+
+    /// A backend over `auth`; `detail` says where the stores are, for the title bar.
+    public init(auth: AuthService, catalog: ProductCatalog? = nil, detail: String, server: HostedServer? = nil, threadPool: NIOThreadPool = .singleton) {
+        self.auth = auth
+        self.catalog = catalog ?? ProductCatalog(postgres: auth.postgres)
+        self.server = server
+        self.threadPool = threadPool
+        let canFlush = auth.redis != nil
+        mode = ModeInfo(name: "local", detail: (server.map { "serving \($0.url) · " } ?? "") + detail,
+                        canFlush: canFlush, flushUnavailableReason: canFlush ? nil : "no Redis configured")
+    }
+
+    /// Logs in through ``AuthService`` (Redis, then PostgreSQL) on NIO's blocking pool.
+    public func logIn(_ credentials: Credentials) async -> LoginResult {
+        let outcome = await auth.authenticate(username: credentials.username, password: credentials.password, origin: .terminal)
+        switch outcome.result {
+        case .authenticated(let source):
+            return .authenticated(Authentication(
+                username: outcome.username, source: source, cacheUnavailable: outcome.cacheUnavailable,
+                timing: .local(lookup: outcome.lookupDuration, bcrypt: outcome.bcryptDuration)))
+        case .rejected:
+            return .rejected
+        case .unavailable:
+            return .unavailable(AuthOutcome.unavailableMessage)
+        case .throttled(let retryAfter):
+            return .throttled(retryAfter: retryAfter)
+        }
+    }
+
+    /// Every product (from PostgreSQL, unless the catalog kept them), on NIO's blocking pool.
+    public func products(as credentials: Credentials) async throws(BackendError) -> [Product] {
+        let catalog = catalog
+        do {
+            return try await threadPool.runIfActive { try catalog.snapshot().products }
+        } catch let error as DoormanError {
+            throw BackendError(error.message, unavailable: error.isUnavailable)
+        } catch {
+            throw BackendError("the process is shutting down")
+        }
+    }
+
+    /// Drops cached hashes in Redis (`DEL`, or `SCAN`/`UNLINK` for all), on NIO's blocking pool.
+    public func flushCache(user: String?) async -> FlushResult {
+        let auth = auth
+        do {
+            return try await threadPool.runIfActive {
+                if let user {
+                    return .flushed(user: user, removed: try auth.flushCache(for: user) ? 1 : 0)
+                }
+                return .flushed(user: nil, removed: try auth.flushCache())
+            }
+        } catch let error as DoormanError {
+            return .failed("Redis: \(error.message)")
+        } catch {
+            return .failed("the process is shutting down")
+        }
+    }
+
+    /// The statistics' generation and the hosted server's response count.
+    public func panelVersion() -> PanelVersion {
+        PanelVersion(statistics: auth.statistics.snapshot().generation,
+                     responses: server?.metrics.responsesByStatus.values.reduce(0, +) ?? 0)
+    }
+
+    /// Every login of this process, and the hosted server's responses.
+    public func panelSnapshot() -> PanelSnapshot {
+        PanelSnapshot(statistics: auth.statistics.snapshot(),
+                      server: server.map { PanelSnapshot.HostedServer(url: $0.url, responses: $0.metrics.responsesByStatus) },
+                      memoryTier: auth.memoryCache != nil)
+    }
+}

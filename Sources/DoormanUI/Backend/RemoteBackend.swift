@@ -1,0 +1,190 @@
+import DoormanAuth
+import DoormanCore
+import DoormanPostgres
+import Foundation
+
+/// A Doorman HTTP server (`doorman serve`, or another UI's `--serve`): a login
+/// is a `GET /products?limit=1` with Basic credentials, and the store shown is
+/// the one the server reports (`X-Authenticated-By`, else `authenticated_by`).
+/// The products come page by page (`?limit=&after=`, following `Link`).
+///
+/// The panel counts this client's logins, with their round-trip times; the
+/// cache belongs to the server, so it cannot be flushed from here.
+public struct RemoteBackend: UIBackend {
+    /// The server, e.g. `http://127.0.0.1:8080`.
+    public let endpoint: RemoteEndpoint
+    /// `local` (or `remote`), where the data comes from, and whether flushing works.
+    public let mode: ModeInfo
+    /// This client's logins.
+    let statistics = AuthStatistics(capacity: 256)
+    let client: HTTPClient
+    let pageSize = 5_000
+
+    /// A backend talking to `endpoint`.
+    public init(endpoint: RemoteEndpoint) {
+        self.endpoint = endpoint
+        client = HTTPClient()
+        mode = ModeInfo(name: "remote", detail: endpoint.description, canFlush: false,
+                        flushUnavailableReason: "remote mode: the server owns the cache", latencyName: "round trip")
+    }
+
+    /// `GET /products?limit=1` with Basic credentials: 200 is the store the server names,
+    /// 401 a failed login, 503 or no connection an outage.
+    public func logIn(_ credentials: Credentials) async -> LoginResult {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let result: LoginResult
+        do {
+            let response = try await request("/products?limit=1", credentials)
+            let roundTrip = clock.now - start
+            switch response.status {
+            case 200:
+                guard let source = reportedSource(response) else {
+                    result = .unavailable("\(endpoint) answered without saying which store authenticated the user: is it a Doorman server?")
+                    break
+                }
+                statistics.record(AuthOutcome(username: credentials.username, result: .authenticated(source), lookupDuration: roundTrip), origin: .terminal)
+                return .authenticated(Authentication(username: credentials.username, source: source, timing: .remote(roundTrip: roundTrip, server: endpoint.description)))
+            case 401:
+                statistics.record(AuthOutcome(username: credentials.username, result: .rejected, lookupDuration: roundTrip), origin: .terminal)
+                return .rejected
+            case 429:
+                let seconds = response.headers.first(name: "Retry-After").flatMap { Int($0) } ?? 60
+                statistics.record(AuthOutcome(username: credentials.username, result: .throttled(retryAfter: .seconds(seconds)), lookupDuration: roundTrip), origin: .terminal)
+                return .throttled(retryAfter: .seconds(seconds))
+            case 503:
+                result = .unavailable("Service unavailable: the server at \(endpoint) cannot reach PostgreSQL; try again shortly.")
+            default:
+                result = .unavailable("The server at \(endpoint) answered \(response.status); it may not be a Doorman server.")
+            }
+        } catch {
+            result = .unavailable("Cannot reach \(endpoint): \(Self.describe(error)).")
+        }
+        statistics.record(AuthOutcome(username: credentials.username, result: .unavailable, lookupDuration: clock.now - start), origin: .terminal)
+        return result
+    }
+
+    /// Every product, page by page (`?limit=5000`, then the `Link` header's next page).
+    public func products(as credentials: Credentials) async throws(BackendError) -> [Product] {
+        var products: [Product] = []
+        var path = "/products?limit=\(pageSize)"
+        while true {
+            let response: HTTPClient.Response
+            do {
+                response = try await request(path, credentials)
+            } catch {
+                throw BackendError("cannot reach \(endpoint): \(Self.describe(error))")
+            }
+            guard response.status == 200 else {
+                throw BackendError("the server answered \(response.status)", unavailable: response.status == 503)
+            }
+            guard let page = try? JSONDecoder().decode(ProductsPage.self, from: Data(response.body)) else {
+                throw BackendError("the server's answer is not Doorman's JSON", unavailable: false)
+            }
+            for item in page.data {
+                guard let id = Int64(item.product_id) else { continue }
+                products.append(Product(id: id, name: item.product_name, price: item.retail_price))
+            }
+            guard let next = Self.nextLink(response.headers.first(name: "Link")), page.data.count == pageSize else { break }
+            path = endpoint.basePath + next
+        }
+        return products
+    }
+
+    /// Not possible remotely: the server owns its cache.
+    public func flushCache(user: String?) async -> FlushResult {
+        .failed("not in remote mode: the server owns the cache (run 'doorman cache flush' where it runs)")
+    }
+
+    /// This client's statistics' generation.
+    public func panelVersion() -> PanelVersion {
+        PanelVersion(statistics: statistics.snapshot().generation)
+    }
+
+    /// This client's logins, timed by round trip.
+    public func panelSnapshot() -> PanelSnapshot {
+        PanelSnapshot(statistics: statistics.snapshot(), scope: "this client")
+    }
+
+    // MARK: -
+
+    private func request(_ path: String, _ credentials: Credentials) async throws(HTTPClient.Failure) -> HTTPClient.Response {
+        try await client.get(
+            host: endpoint.host, port: endpoint.port, path: endpoint.basePath + path,
+            headers: [("Authorization", BasicAuthorization.header(username: credentials.username, password: credentials.password))])
+    }
+
+    /// The store from `X-Authenticated-By: redis`, or from the JSON's `"authenticated_by": "Redis Server"`.
+    private func reportedSource(_ response: HTTPClient.Response) -> AuthSource? {
+        if let header = response.headers.first(name: "X-Authenticated-By"), let source = AuthSource(rawValue: header.lowercased()) {
+            return source
+        }
+        let page = try? JSONDecoder().decode(ProductsPage.self, from: Data(response.body))
+        return AuthSource.allCases.first { $0.serverName == page?.authenticated_by }
+    }
+
+    /// `/products?limit=N&after=ID` from `Link: </products?limit=N&after=ID>; rel="next"`.
+    static func nextLink(_ header: String?) -> String? {
+        guard let header, header.contains("rel=\"next\""),
+              let open = header.firstIndex(of: "<"), let close = header.firstIndex(of: ">"), open < close else { return nil }
+        let target = String(header[header.index(after: open)..<close])
+        return target.hasPrefix("/") ? target : nil
+    }
+
+    static func describe(_ error: HTTPClient.Failure) -> String {
+        switch error {
+        case .connectionRefused: "connection refused (is the server running?)"
+        case .timedOut: "no answer in time"
+        case .tooLarge: "the answer is too large"
+        case .failed(let reason): reason
+        }
+    }
+
+    /// The seed's JSON (`product_id` and friends are its names).
+    private struct ProductsPage: Decodable {
+        struct Item: Decodable {
+            var product_id: String
+            var product_name: String
+            var retail_price: String
+        }
+        var authenticated_by: String
+        var data: [Item]
+    }
+}
+
+/// A Doorman HTTP server's address: `http://host:port[/prefix]`.
+public struct RemoteEndpoint: Equatable, Sendable, CustomStringConvertible {
+    /// The host name or address.
+    public var host: String
+    /// The port (80 when the URL has none).
+    public var port: Int
+    /// A path prefix the server is mounted under (empty for none).
+    public var basePath: String
+
+    /// Parses `url`; only `http://` is supported.
+    public init(url: String) throws(DoormanError) {
+        guard let components = URLComponents(string: url), components.scheme?.lowercased() == "http",
+              let host = components.host, !host.isEmpty else {
+            if url.lowercased().hasPrefix("https://") {
+                throw DoormanError(.configuration, "--remote: https is not supported; put Doorman behind a TLS proxy and use its http address, or use an SSH tunnel")
+            }
+            throw DoormanError(.configuration, "--remote must be an http:// URL such as http://127.0.0.1:8080")
+        }
+        guard components.user == nil, components.password == nil else {
+            throw DoormanError(.configuration, "--remote must not contain credentials: log in in the UI")
+        }
+        // URLComponents keeps the brackets of an IPv6 address; connecting wants it bare.
+        self.host = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
+        port = components.port ?? 80
+        guard (1...65535).contains(port) else { throw DoormanError(.configuration, "--remote: the port must be between 1 and 65535") }
+        var path = components.path
+        while path.hasSuffix("/") { path.removeLast() }
+        basePath = path
+    }
+
+    /// `http://host:port[/prefix]`, as given.
+    public var description: String {
+        let shownHost = host.contains(":") ? "[\(host)]" : host
+        return "http://\(shownHost)\(port == 80 ? "" : ":\(port)")\(basePath)"
+    }
+}

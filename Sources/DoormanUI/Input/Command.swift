@@ -1,0 +1,24 @@
+/// Something a key asks for. The keymap (``Keymap``) binds keys to commands
+/// per context; the state machine (``AppState/handle(_:)``) carries them out.
+public enum Command: String, CaseIterable, Sendable {
+    /// Everywhere: leave, open or close the help, use the next theme.
+    case quit, toggleHelp, cycleTheme
+    /// The login form: move between the fields, log in, clear the form.
+    case nextField, previousField, submit, clearForm
+    /// Editing a field (the login form's, the filter).
+    case deleteBackward, deleteForward, cursorLeft, cursorRight, cursorHome, cursorEnd, clearField
+    /// Moving in the table (and scrolling the help).
+    case moveUp, moveDown, pageUp, pageDown, moveToTop, moveToBottom
+    /// Sorting the table.
+    case sortByID, sortByName, sortByPrice, sortByNextColumn, reverseSort
+    /// Filtering the table.
+    case startFilter, acceptFilter, clearFilter
+    /// The cache demo: flush one user's hash or all, a burst of logins; log out; the panel.
+    case flushUser, flushAll, burst, logout, togglePanel
+    /// Closing the help screen.
+    case closeHelp
+
+    /// `true` for commands that need the cache to be flushable from here
+    /// (unavailable in remote mode).
+    public var needsFlush: Bool { self == .flushUser || self == .flushAll }
+}

@@ -1,0 +1,80 @@
+/// A key press, as the keymap sees it (the terminal layer decodes ncurses'
+/// key codes into these).
+public enum Key: Hashable, Sendable {
+    /// A printable character typed on its own.
+    case character(Character)
+    /// Ctrl and a letter: `.control("C")` is Ctrl-C.
+    case control(Character)
+    /// The arrow keys.
+    case up, down, left, right
+    /// Page Up, Page Down, Home, End.
+    case pageUp, pageDown, home, end
+    /// Enter, Tab, Shift-Tab, Esc, Backspace, Delete.
+    case enter, tab, backTab, escape, backspace, delete
+    /// F1...F12.
+    case function(Int)
+
+    /// The key's name on the help screen and in the footer: `↑`, `PgDn`, `Ctrl-C`.
+    public var label: String {
+        switch self {
+        case .character(" "): "Space"
+        case .character(let character): String(character)
+        case .control(let letter): "Ctrl-\(letter)"
+        case .up: "↑"
+        case .down: "↓"
+        case .left: "←"
+        case .right: "→"
+        case .pageUp: "PgUp"
+        case .pageDown: "PgDn"
+        case .home: "Home"
+        case .end: "End"
+        case .enter: "Enter"
+        case .tab: "Tab"
+        case .backTab: "Shift-Tab"
+        case .escape: "Esc"
+        case .backspace: "Backspace"
+        case .delete: "Del"
+        case .function(let number): "F\(number)"
+        }
+    }
+}
+
+/// What the terminal delivers to the UI loop.
+public enum InputEvent: Equatable, Sendable {
+    /// A key.
+    case key(Key)
+    /// Printable text: one typed character, or a run of them that arrived at
+    /// once (a paste). Text fields take it whole or refuse it whole.
+    case text(String)
+    /// The terminal changed size.
+    case resize(TerminalSize)
+}
+
+/// Which keys mean what right now: the same key does different things in
+/// the login form (where `q` is a letter) and in the table (where it quits).
+public enum InputContext: String, CaseIterable, Sendable {
+    /// The login form: printable keys type.
+    case login
+    /// The product table.
+    case table
+    /// Typing the table's filter: printable keys type.
+    case filter
+    /// The help screen.
+    case help
+    /// The terminal is too small to draw in.
+    case tooSmall
+
+    /// `true` when printable keys type into a field.
+    public var takesText: Bool { self == .login || self == .filter }
+
+    /// The heading of this context's keys on the help screen.
+    public var title: String {
+        switch self {
+        case .login: "Login form"
+        case .table: "Product table"
+        case .filter: "Filter (after /)"
+        case .help: "Help"
+        case .tooSmall: "Terminal too small"
+        }
+    }
+}

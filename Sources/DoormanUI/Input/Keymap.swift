@@ -1,0 +1,196 @@
+/// One line of the keymap: keys, the command they give in some contexts, and
+/// the words the help screen (and perhaps the footer) shows for it.
+public struct KeyBinding: Sendable {
+    /// The keys, in the order the help lists them.
+    public var keys: [Key]
+    /// What they ask for.
+    public var command: Command
+    /// Where they do it.
+    public var contexts: [InputContext]
+    /// The help screen's description.
+    public var summary: String
+    /// The footer's short form (`"/"`, `"filter"`), for the bindings the footer shows.
+    public var hint: (keys: String, label: String)?
+
+    /// Creates a binding.
+    public init(_ keys: [Key], _ command: Command, in contexts: [InputContext], _ summary: String, hint: (String, String)? = nil) {
+        self.keys = keys
+        self.command = command
+        self.contexts = contexts
+        self.summary = summary
+        self.hint = hint.map { (keys: $0.0, label: $0.1) }
+    }
+}
+
+/// The one table that turns keys into commands. The UI loop reads keys
+/// through it, and the help screen and the footer are generated from it, so
+/// what the help says is what the keys do.
+public struct Keymap: Sendable {
+    /// Every binding, in help order.
+    public let bindings: [KeyBinding]
+    private let lookup: [InputContext: [Key: Command]]
+
+    /// A keymap over `bindings`. A key bound twice in one context keeps its first binding.
+    public init(_ bindings: [KeyBinding]) {
+        self.bindings = bindings
+        var lookup: [InputContext: [Key: Command]] = [:]
+        for binding in bindings {
+            for context in binding.contexts {
+                for key in binding.keys where lookup[context]?[key] == nil {
+                    lookup[context, default: [:]][key] = binding.command
+                }
+            }
+        }
+        self.lookup = lookup
+    }
+
+    /// The command `key` gives in `context`, if any.
+    public func command(for key: Key, in context: InputContext) -> Command? {
+        lookup[context]?[key]
+    }
+
+    /// Turns one input event into at most one action in `context`, and returns
+    /// what is left of the event to resolve again once that action is handled
+    /// (the context may change in between: `/` then `abc` typed fast must go
+    /// to the filter).
+    ///
+    /// Text goes whole into a field where the context takes text; elsewhere
+    /// each character is a key.
+    public func resolve(_ event: InputEvent, in context: InputContext) -> (action: Action?, rest: InputEvent?) {
+        switch event {
+        case .resize(let size):
+            return (.resize(size), nil)
+        case .key(let key):
+            return (command(for: key, in: context).map(Action.command), nil)
+        case .text(let text):
+            if context.takesText { return (.insert(text), nil) }
+            guard let first = text.first else { return (nil, nil) }
+            let rest = String(text.dropFirst())
+            return (command(for: .character(first), in: context).map(Action.command), rest.isEmpty ? nil : .text(rest))
+        }
+    }
+
+    /// A section of the help screen: one context's keys.
+    public struct HelpSection: Equatable, Sendable {
+        /// The context's title.
+        public var title: String
+        /// Key labels and what they do.
+        public var lines: [(keys: String, summary: String)]
+
+        /// Same title, same lines.
+        public static func == (left: HelpSection, right: HelpSection) -> Bool {
+            left.title == right.title && left.lines.map(\.keys) == right.lines.map(\.keys) && left.lines.map(\.summary) == right.lines.map(\.summary)
+        }
+    }
+
+    /// The help screen, generated from the bindings: for each context, each
+    /// command once with all its keys. Commands the mode cannot do say why.
+    public func helpSections(mode: ModeInfo) -> [HelpSection] {
+        let contexts: [InputContext] = [.login, .table, .filter, .help]
+        return contexts.map { context in
+            var lines: [(keys: String, summary: String)] = []
+            var seen: Set<Command> = []
+            for binding in bindings where binding.contexts.contains(context) && !seen.contains(binding.command) {
+                seen.insert(binding.command)
+                let keys = bindings
+                    .filter { $0.command == binding.command && $0.contexts.contains(context) }
+                    .flatMap(\.keys)
+                var summary = binding.summary
+                if binding.command.needsFlush && !mode.canFlush {
+                    summary += " (unavailable: \(mode.flushUnavailableReason ?? "not in this mode"))"
+                }
+                lines.append((keys.map(\.label).joined(separator: " "), summary))
+            }
+            return HelpSection(title: context.title, lines: lines)
+        }
+    }
+
+    /// How many lines the help screen has (a title, the keys and a blank line per section).
+    public func helpLineCount(mode: ModeInfo) -> Int {
+        helpSections(mode: mode).reduce(0) { $0 + $1.lines.count + 2 }
+    }
+
+    /// A key hint in the footer.
+    public struct Hint: Equatable, Sendable {
+        /// The command it is for.
+        public var command: Command
+        /// The keys, as shown: `/`, `↑↓`.
+        public var keys: String
+        /// What they do, briefly.
+        public var label: String
+    }
+
+    /// The footer's key hints for `context`, in table order, one per command.
+    /// Commands the mode cannot do say so instead.
+    public func footerHints(in context: InputContext, mode: ModeInfo) -> [Hint] {
+        var seen: Set<Command> = []
+        return bindings.compactMap { binding in
+            guard binding.contexts.contains(context), let hint = binding.hint, !seen.contains(binding.command) else { return nil }
+            seen.insert(binding.command)
+            if binding.command.needsFlush && !mode.canFlush {
+                return Hint(command: binding.command, keys: "f", label: "flush n/a (\(mode.name))")
+            }
+            return Hint(command: binding.command, keys: hint.keys, label: hint.label)
+        }
+    }
+}
+
+extension Keymap {
+    /// Doorman's keys.
+    public static let standard = Keymap([
+        // The login form.
+        KeyBinding([.tab, .down], .nextField, in: [.login], "next field", hint: ("Tab", "next field")),
+        KeyBinding([.backTab, .up], .previousField, in: [.login], "previous field"),
+        KeyBinding([.enter], .submit, in: [.login], "log in", hint: ("Enter", "log in")),
+        KeyBinding([.escape], .clearForm, in: [.login], "clear the form, back to the username", hint: ("Esc", "clear")),
+
+        // The table.
+        KeyBinding([.up], .moveUp, in: [.table, .filter], "previous row"),
+        KeyBinding([.character("k")], .moveUp, in: [.table], "previous row"),
+        KeyBinding([.down], .moveDown, in: [.table, .filter], "next row", hint: ("↑↓", "move")),
+        KeyBinding([.character("j")], .moveDown, in: [.table], "next row"),
+        KeyBinding([.pageUp, .control("B")], .pageUp, in: [.table, .filter], "page up"),
+        KeyBinding([.pageDown, .control("F")], .pageDown, in: [.table, .filter], "page down"),
+        KeyBinding([.character(" ")], .pageDown, in: [.table], "page down"),
+        KeyBinding([.home, .character("g")], .moveToTop, in: [.table], "first row"),
+        KeyBinding([.end, .character("G")], .moveToBottom, in: [.table], "last row"),
+        KeyBinding([.character("1")], .sortByID, in: [.table], "sort by ID (again: reverse)"),
+        KeyBinding([.character("2")], .sortByName, in: [.table], "sort by name (again: reverse)"),
+        KeyBinding([.character("3")], .sortByPrice, in: [.table], "sort by price (again: reverse)"),
+        KeyBinding([.character("s")], .sortByNextColumn, in: [.table], "sort by the next column", hint: ("s", "sort")),
+        KeyBinding([.character("r")], .reverseSort, in: [.table], "reverse the sort"),
+        KeyBinding([.character("/")], .startFilter, in: [.table], "filter rows as you type (name, id, price)", hint: ("/", "filter")),
+        KeyBinding([.escape], .clearFilter, in: [.table, .filter], "clear the filter", hint: ("Esc", "clear")),
+        KeyBinding([.enter], .acceptFilter, in: [.filter], "keep the filter, back to the table", hint: ("Enter", "keep")),
+        KeyBinding([.character("f")], .flushUser, in: [.table], "flush your cached hash: the next login reads PostgreSQL", hint: ("f", "flush")),
+        KeyBinding([.character("F")], .flushAll, in: [.table], "flush every cached hash"),
+        KeyBinding([.character("b")], .burst, in: [.table], "burst: 20 logins as you, latency by store", hint: ("b", "burst")),
+        KeyBinding([.character("l")], .logout, in: [.table], "log out", hint: ("l", "logout")),
+        KeyBinding([.character("p")], .togglePanel, in: [.table], "show or hide the cache panel", hint: ("p", "panel")),
+        KeyBinding([.control("P")], .togglePanel, in: [.login], "show or hide the cache panel"),
+        KeyBinding([.character("t")], .cycleTheme, in: [.table, .help], "next theme", hint: ("t", "theme")),
+        KeyBinding([.control("T")], .cycleTheme, in: [.login, .filter], "next theme"),
+
+        // Editing a field.
+        KeyBinding([.backspace], .deleteBackward, in: [.login, .filter], "delete the character before the cursor"),
+        KeyBinding([.delete], .deleteForward, in: [.login, .filter], "delete the character under the cursor"),
+        KeyBinding([.left], .cursorLeft, in: [.login, .filter], "cursor left"),
+        KeyBinding([.right], .cursorRight, in: [.login, .filter], "cursor right"),
+        KeyBinding([.home, .control("A")], .cursorHome, in: [.login, .filter], "start of the field"),
+        KeyBinding([.end, .control("E")], .cursorEnd, in: [.login, .filter], "end of the field"),
+        KeyBinding([.control("U")], .clearField, in: [.login, .filter], "clear the field"),
+
+        // The help screen.
+        KeyBinding([.up, .character("k")], .moveUp, in: [.help], "scroll up"),
+        KeyBinding([.down, .character("j")], .moveDown, in: [.help], "scroll down"),
+        KeyBinding([.pageUp], .pageUp, in: [.help], "page up"),
+        KeyBinding([.pageDown, .character(" ")], .pageDown, in: [.help], "page down"),
+        KeyBinding([.escape, .character("q"), .character("?"), .function(1)], .closeHelp, in: [.help], "close the help"),
+
+        // Everywhere.
+        KeyBinding([.character("?")], .toggleHelp, in: [.table], "this help", hint: ("?", "help")),
+        KeyBinding([.function(1)], .toggleHelp, in: [.login, .table, .filter], "this help", hint: ("F1", "help")),
+        KeyBinding([.character("q")], .quit, in: [.table, .tooSmall], "quit", hint: ("q", "quit")),
+        KeyBinding([.control("C")], .quit, in: InputContext.allCases, "quit", hint: ("Ctrl-C", "quit")),
+    ])
+}

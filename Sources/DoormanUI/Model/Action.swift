@@ -1,0 +1,62 @@
+import DoormanCore
+
+/// Everything that can change the UI's state: commands from keys, text typed
+/// into a field, a resize, the timer, and the results of work done off the UI
+/// thread (which the driver feeds back as actions).
+public enum Action: Sendable {
+    /// A command from the keymap.
+    case command(Command)
+    /// Printable text for the field being typed into (one key, or a paste).
+    case insert(String)
+    /// The terminal's new size.
+    case resize(TerminalSize)
+    /// The animation timer (the spinner).
+    case tick
+    /// A login finished. `session` is the attempt it answers; stale answers are ignored.
+    case loginFinished(session: Int, LoginResult)
+    /// The products arrived, prepared for the table.
+    case productsLoaded(session: Int, ProductRows)
+    /// The products could not be loaded.
+    case productsFailed(session: Int, String)
+    /// A cache flush finished.
+    case flushFinished(FlushResult)
+    /// One login of a burst finished.
+    case burstProgress(session: Int, BurstSample)
+    /// The burst ended, early when `failure` says why.
+    case burstFinished(session: Int, failure: String?)
+    /// The statistics (or the hosted server's counters) changed.
+    case statisticsChanged(PanelSnapshot)
+    /// A theme was loaded and is in use.
+    case themeApplied(name: String)
+    /// A theme could not be loaded (the message names the file and line); the
+    /// previous theme stays.
+    case themeFailed(name: String, message: String)
+}
+
+/// How a cache flush ended.
+public enum FlushResult: Equatable, Sendable {
+    /// Dropped `removed` cached hashes: `user`'s, or everyone's when `user` is `nil`.
+    case flushed(user: String?, removed: Int)
+    /// Redis could not be reached, or flushing is not possible here.
+    case failed(String)
+}
+
+/// Work the state machine asks the driver to do. Effects run off the UI
+/// thread; their results come back as ``Action``s.
+public enum Effect: Equatable, Sendable {
+    /// Log in; on success keep the credentials (for the burst and remote
+    /// fetches) until ``forgetCredentials``. Answer with ``Action/loginFinished(session:_:)``.
+    case login(Credentials, session: Int)
+    /// Fetch the products; answer with ``Action/productsLoaded(session:_:)`` or ``Action/productsFailed(session:_:)``.
+    case loadProducts(session: Int)
+    /// Drop `user`'s cached hash, or every one when `nil`.
+    case flushCache(user: String?)
+    /// Log in `count` times with the kept credentials, one after another.
+    case burst(count: Int, session: Int)
+    /// Wipe the kept credentials (logging out).
+    case forgetCredentials
+    /// Load and use the named theme.
+    case applyTheme(String)
+    /// Leave the UI.
+    case quit
+}

@@ -1,0 +1,328 @@
+import DoormanCore
+
+extension AppState {
+    /// Applies one action and returns the work it asks for. Pure: no I/O, no
+    /// clock, no randomness; the same state and action always give the same
+    /// result.
+    public mutating func handle(_ action: Action) -> [Effect] {
+        switch action {
+        case .command(let command):
+            message = nil
+            return handle(command)
+        case .insert(let text):
+            message = nil
+            insert(text)
+            return []
+        case .resize(let newSize):
+            size = newSize
+            fitTable()
+            return []
+        case .tick:
+            if isBusy { spinnerFrame += 1 }
+            return []
+        case .loginFinished(let attempt, let result):
+            return loginFinished(attempt: attempt, result)
+        case .productsLoaded(let id, let rows):
+            guard id == session?.id, productsLoading else { return [] }
+            productsLoading = false
+            productsError = nil
+            table.load(rows)
+            fitTable()
+            return []
+        case .productsFailed(let id, let reason):
+            guard id == session?.id, productsLoading else { return [] }
+            productsLoading = false
+            productsError = reason
+            message = Message("Cannot load the products: \(reason)", .error)
+            return []
+        case .flushFinished(let result):
+            flushPending = false
+            message = flushMessage(result)
+            return []
+        case .burstProgress(let id, let sample):
+            guard id == session?.id, burst?.finished == false else { return [] }
+            burst?.samples.append(sample)
+            return []
+        case .burstFinished(let id, let failure):
+            guard id == session?.id, burst?.finished == false else { return [] }
+            burst?.finished = true
+            burst?.failure = failure
+            if let failure { message = Message("The burst stopped: \(failure)", .error) }
+            return []
+        case .statisticsChanged(let snapshot):
+            panel = snapshot
+            return []
+        case .themeApplied(let name):
+            themeName = name
+            message = Message("Theme: \(name)", .ok)
+            return []
+        case .themeFailed(_, let reason):
+            message = Message(reason, .error)
+            return []
+        }
+    }
+
+    // MARK: - Commands
+
+    private mutating func handle(_ command: Command) -> [Effect] {
+        // Commands that mean the same everywhere.
+        switch command {
+        case .quit:
+            quitting = true
+            return [.quit]
+        case .toggleHelp:
+            help = help == nil ? Help() : nil
+            return []
+        case .closeHelp:
+            help = nil
+            return []
+        case .cycleTheme:
+            guard !themes.isEmpty else {
+                message = Message("No theme is installed.", .info)
+                return []
+            }
+            let next = themes.firstIndex(of: themeName).map { themes[($0 + 1) % themes.count] } ?? themes[0]
+            return [.applyTheme(next)]
+        case .togglePanel:
+            panelWanted.toggle()
+            fitTable()
+            if panelWanted && layout.panel == nil {
+                message = Message("The cache panel needs \(Layout.panelRightMinColumns) columns, or \(Layout.panelBottomMinRows) rows.", .info)
+            }
+            return []
+        default:
+            break
+        }
+        switch inputContext {
+        case .tooSmall: return []
+        case .help: scrollHelp(command)
+        case .login: return handleLogin(command)
+        case .filter: return handleFilter(command)
+        case .table: return handleTable(command)
+        }
+        return []
+    }
+
+    private mutating func handleLogin(_ command: Command) -> [Effect] {
+        guard pendingLogin == nil else { return [] }  // the form waits for the answer
+        switch command {
+        case .nextField, .previousField:
+            login.focus = login.focus == .username ? .password : .username
+        case .submit:
+            return submit()
+        case .clearForm:
+            login = LoginForm()
+            loginFeedback = nil
+        default:
+            Self.edit(command, &login.focused)
+        }
+        return []
+    }
+
+    private mutating func submit() -> [Effect] {
+        if login.username.isEmpty {
+            login.focus = .username
+            loginFeedback = Message("Type a username.", .info)
+            return []
+        }
+        if login.password.isEmpty {
+            login.focus = .password
+            loginFeedback = Message("Type the password.", .info)
+            return []
+        }
+        let typed = (username: login.username.text, password: login.password.text)
+        // The password leaves the state with the effect.
+        login.password.clear()
+        guard let credentials = try? Credentials(username: typed.username, password: typed.password) else {
+            // Input the form let through but the rules refuse: a failed login like any other.
+            loginFeedback = Message(AuthOutcome.failureMessage, .error)
+            login.focus = .password
+            return []
+        }
+        lastAttempt += 1
+        pendingLogin = lastAttempt
+        loginFeedback = nil
+        return [.login(credentials, session: lastAttempt)]
+    }
+
+    private mutating func loginFinished(attempt: Int, _ result: LoginResult) -> [Effect] {
+        guard attempt == pendingLogin else { return [] }
+        pendingLogin = nil
+        switch result {
+        case .authenticated(let authentication):
+            session = Session(id: attempt, authentication: authentication)
+            login = LoginForm()
+            loginFeedback = nil
+            screen = .products
+            table = ProductTable()
+            productsLoading = true
+            productsError = nil
+            burst = nil
+            fitTable()
+            return [.loadProducts(session: attempt)]
+        case .rejected:
+            loginFeedback = Message(AuthOutcome.failureMessage, .error)
+            login.focus = .password
+        case .unavailable(let reason):
+            loginFeedback = Message(reason, .error)
+            login.focus = .password
+        case .throttled(let retryAfter):
+            loginFeedback = Message(AuthOutcome.throttledMessage(retryAfter: retryAfter), .error)
+            login.focus = .password
+        }
+        return []
+    }
+
+    private mutating func handleTable(_ command: Command) -> [Effect] {
+        switch command {
+        case .moveUp: table.moveSelection(by: -1)
+        case .moveDown: table.moveSelection(by: 1)
+        case .pageUp: table.page(down: false)
+        case .pageDown: table.page(down: true)
+        case .moveToTop: table.jump(toEnd: false)
+        case .moveToBottom: table.jump(toEnd: true)
+        case .sortByID: table.sort(by: .id)
+        case .sortByName: table.sort(by: .name)
+        case .sortByPrice: table.sort(by: .price)
+        case .sortByNextColumn: table.sortByNextColumn()
+        case .reverseSort: table.reverseSort()
+        case .startFilter: table.isEditingFilter = true
+        case .clearFilter: table.clearFilter()
+        case .flushUser, .flushAll: return flush(user: command == .flushUser ? session?.authentication.username : nil)
+        case .burst: return startBurst()
+        case .logout: return logout()
+        default: break
+        }
+        return []
+    }
+
+    private mutating func handleFilter(_ command: Command) -> [Effect] {
+        switch command {
+        case .acceptFilter:
+            table.isEditingFilter = false
+        case .clearFilter:
+            table.clearFilter()
+            table.isEditingFilter = false
+        case .moveUp: table.moveSelection(by: -1)
+        case .moveDown: table.moveSelection(by: 1)
+        case .pageUp: table.page(down: false)
+        case .pageDown: table.page(down: true)
+        default:
+            _ = table.editFilter { field in
+                Self.edit(command, &field)
+                return nil
+            }
+        }
+        return []
+    }
+
+    private mutating func flush(user: String?) -> [Effect] {
+        guard mode.canFlush else {
+            message = Message("Flushing is not available: \(mode.flushUnavailableReason ?? "not in this mode").", .error)
+            return []
+        }
+        guard !flushPending else { return [] }
+        flushPending = true
+        return [.flushCache(user: user)]
+    }
+
+    private mutating func startBurst() -> [Effect] {
+        guard let session else { return [] }
+        if let burst, !burst.finished {
+            message = Message("A burst is already running.", .info)
+            return []
+        }
+        burst = BurstState(total: Self.burstSize)
+        return [.burst(count: Self.burstSize, session: session.id)]
+    }
+
+    private mutating func logout() -> [Effect] {
+        let name = session?.authentication.username
+        session = nil
+        screen = .login
+        table = ProductTable()
+        productsLoading = false
+        productsError = nil
+        burst = nil
+        login = LoginForm()
+        loginFeedback = name.map { Message("\($0) logged out.", .info) }
+        return [.forgetCredentials]
+    }
+
+    private func flushMessage(_ result: FlushResult) -> Message {
+        switch result {
+        case .flushed(let user?, let removed):
+            return removed > 0
+                ? Message("Flushed \(user)'s cached hash: the next login reads PostgreSQL.", .ok)
+                : Message("\(user) had no cached hash: the next login reads PostgreSQL.", .ok)
+        case .flushed(nil, let removed):
+            return Message("Flushed \(removed) cached \(removed == 1 ? "hash" : "hashes").", .ok)
+        case .failed(let reason):
+            return Message("Flush failed: \(reason)", .error)
+        }
+    }
+
+    // MARK: - Typing
+
+    private mutating func insert(_ text: String) {
+        switch inputContext {
+        case .login:
+            guard pendingLogin == nil else { return }
+            if let refusal = login.focused.insert(text) {
+                loginFeedback = refusalMessage(refusal, field: login.focus == .username ? "username" : "password", pasted: text.count > 1)
+            } else if loginFeedback?.kind == .info {
+                loginFeedback = nil
+            }
+        case .filter:
+            if let refusal = table.editFilter({ $0.insert(text) }) {
+                message = refusalMessage(refusal, field: "filter", pasted: text.count > 1)
+            }
+        default:
+            break
+        }
+    }
+
+    private func refusalMessage(_ refusal: TextField.Refusal, field: String, pasted: Bool) -> Message {
+        switch refusal {
+        case .tooLong(let limit):
+            return pasted
+                ? Message("Paste refused: it does not fit the \(field) (at most \(limit.description)).", .error)
+                : Message("The \(field) is at most \(limit.description).", .error)
+        case .controlCharacters:
+            return Message("Paste refused: it contains control characters.", .error)
+        }
+    }
+
+    private static func edit(_ command: Command, _ field: inout TextField) {
+        switch command {
+        case .deleteBackward: field.deleteBackward()
+        case .deleteForward: field.deleteForward()
+        case .cursorLeft: field.moveCursor(by: -1)
+        case .cursorRight: field.moveCursor(by: 1)
+        case .cursorHome: field.moveCursor(toEnd: false)
+        case .cursorEnd: field.moveCursor(toEnd: true)
+        case .clearField: field.clear()
+        default: break
+        }
+    }
+
+    private mutating func scrollHelp(_ command: Command) {
+        guard var help else { return }
+        let page = max(1, layout.body.height - 2)
+        switch command {
+        case .moveUp: help.scroll -= 1
+        case .moveDown: help.scroll += 1
+        case .pageUp: help.scroll -= page
+        case .pageDown: help.scroll += page
+        default: break
+        }
+        let lines = Keymap.standard.helpLineCount(mode: mode)
+        help.scroll = max(0, min(help.scroll, lines - max(1, layout.body.height - 2)))
+        self.help = help
+    }
+
+    /// Tells the table how many rows fit at the current size.
+    private mutating func fitTable() {
+        table.setViewport(rows: layout.tableRows)
+    }
+}

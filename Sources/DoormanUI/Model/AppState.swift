@@ -1,0 +1,134 @@
+import DoormanCore
+
+/// Everything the terminal UI shows, as a value. Input and results change it
+/// only through ``handle(_:)``, which is pure: it returns the ``Effect``s to
+/// run instead of running them, so the whole UI can be tested as a state
+/// machine without a terminal, a database or a clock.
+public struct AppState: Equatable, Sendable {
+    /// The two screens (the help is drawn over either).
+    public enum Screen: Equatable, Sendable {
+        /// The login form.
+        case login
+        /// The product table after a login.
+        case products
+    }
+
+    /// A logged-in user.
+    public struct Session: Equatable, Sendable {
+        /// The login attempt that made it; results for other attempts are ignored.
+        public var id: Int
+        /// Who, and which store said yes.
+        public var authentication: Authentication
+    }
+
+    /// The login form.
+    public struct LoginForm: Equatable, Sendable {
+        /// The form's fields.
+        public enum Field: Equatable, Sendable {
+            /// The username.
+            case username
+            /// The password.
+            case password
+        }
+
+        /// At most 50 characters (`users.username` is `VARCHAR(50)`).
+        public var username = TextField(limit: .characters(Credentials.maxUsernameLength))
+        /// At most 72 bytes (bcrypt's limit), never shown.
+        public var password = TextField(limit: .utf8Bytes(Credentials.maxPasswordBytes))
+        /// The field keys go to.
+        public var focus: Field = .username
+
+        /// An empty form with the cursor in the username.
+        public init() {}
+
+        /// The field with the focus.
+        public var focused: TextField {
+            get { focus == .username ? username : password }
+            set { if focus == .username { username = newValue } else { password = newValue } }
+        }
+    }
+
+    /// The help screen's scroll position; `nil` when it is closed.
+    public struct Help: Equatable, Sendable {
+        /// The first line shown.
+        public var scroll = 0
+    }
+
+    /// How many logins a burst makes.
+    public static let burstSize = 20
+    /// The spinner's frames.
+    public static let spinnerFrames: [String] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"]
+
+    /// The screen.
+    public var screen: Screen = .login
+    /// The terminal's size.
+    public var size: TerminalSize
+    /// What the UI is connected to.
+    public var mode: ModeInfo
+    /// The login form.
+    public var login = LoginForm()
+    /// The login form's last word (`Authentication failed.`, an outage, a hint).
+    public var loginFeedback: Message?
+    /// The login attempt waiting for an answer, if any.
+    public var pendingLogin: Int?
+    /// The number of the last login attempt.
+    public var lastAttempt = 0
+    /// The logged-in user.
+    public var session: Session?
+    /// The products.
+    public var table = ProductTable()
+    /// `true` while the products load.
+    public var productsLoading = false
+    /// Why the products could not be loaded, if they could not.
+    public var productsError: String?
+    /// `true` when the person wants the cache panel (it shows when it fits).
+    public var panelWanted = true
+    /// The cache panel's data.
+    public var panel = PanelSnapshot()
+    /// The last (or running) burst.
+    public var burst: BurstState?
+    /// `true` while a flush runs.
+    public var flushPending = false
+    /// The footer's message, until the next key.
+    public var message: Message?
+    /// The help screen, when open.
+    public var help: Help?
+    /// The spinner's frame.
+    public var spinnerFrame = 0
+    /// The theme in use.
+    public var themeName: String
+    /// The themes `t` cycles through.
+    public var themes: [String]
+    /// `true` once the person asked to quit.
+    public var quitting = false
+
+    /// The state at start-up.
+    public init(size: TerminalSize, mode: ModeInfo, themeName: String = "dark", themes: [String] = ["dark"], message: Message? = nil) {
+        self.size = size
+        self.mode = mode
+        self.themeName = themeName
+        self.themes = themes
+        self.message = message
+    }
+
+    /// Where keys go right now.
+    public var inputContext: InputContext {
+        if !size.isUsable { return .tooSmall }
+        if help != nil { return .help }
+        switch screen {
+        case .login: return .login
+        case .products: return table.isEditingFilter ? .filter : .table
+        }
+    }
+
+    /// `true` while something runs in the background (the spinner turns).
+    public var isBusy: Bool {
+        pendingLogin != nil || productsLoading || flushPending || (burst.map { !$0.finished } ?? false)
+    }
+
+    /// The spinner's current frame.
+    public var spinner: String { Self.spinnerFrames[spinnerFrame % Self.spinnerFrames.count] }
+
+    /// Where everything goes at the current size.
+    public var layout: Layout { Layout(size: size, panelWanted: panelWanted) }
+}

@@ -1,0 +1,133 @@
+import DoormanCore
+
+/// A successful login as the UI shows it: who, which store said yes, and
+/// what it cost.
+public struct Authentication: Equatable, Sendable {
+    /// Where the timings come from.
+    public enum Timing: Equatable, Sendable {
+        /// Measured in this process: the hash lookup and the bcrypt check.
+        case local(lookup: Duration, bcrypt: Duration)
+        /// Measured by this client around an HTTP request to `server`.
+        case remote(roundTrip: Duration, server: String)
+    }
+
+    /// The user.
+    public var username: String
+    /// The store that authenticated the user.
+    public var source: AuthSource
+    /// `true` when Redis could not be used for this login.
+    public var cacheUnavailable: Bool
+    /// The timings.
+    public var timing: Timing
+
+    /// Creates an authentication.
+    public init(username: String, source: AuthSource, cacheUnavailable: Bool = false, timing: Timing) {
+        self.username = username
+        self.source = source
+        self.cacheUnavailable = cacheUnavailable
+        self.timing = timing
+    }
+
+    /// `Authenticated by Redis`: the words scripts and tests look for.
+    public var verdict: String { "Authenticated by \(source.displayName)" }
+
+    /// The timing part of the status line: `lookup 0.05 ms · bcrypt 46 ms`.
+    public var timingSummary: String {
+        switch timing {
+        case .local(let lookup, let bcrypt): "lookup \(lookup.milliseconds) · bcrypt \(bcrypt.milliseconds)"
+        case .remote(let roundTrip, let server): "via \(server) · round trip \(roundTrip.milliseconds)"
+        }
+    }
+}
+
+/// How a login attempt ended.
+public enum LoginResult: Equatable, Sendable {
+    /// The user is in.
+    case authenticated(Authentication)
+    /// Wrong password, unknown user, malformed input: one message for all.
+    case rejected
+    /// The login could not be decided (PostgreSQL down, the server
+    /// unreachable); the text says what, and is never "Authentication failed."
+    case unavailable(String)
+    /// Too many failed logins for this account or client: try again after `retryAfter`.
+    case throttled(retryAfter: Duration)
+}
+
+/// One login of a burst, for the side-by-side latencies.
+public struct BurstSample: Equatable, Sendable {
+    /// The store that authenticated it; `nil` when it failed.
+    public var source: AuthSource?
+    /// The hash lookup (locally) or the round trip (remote).
+    public var latency: Duration
+
+    /// Creates a sample.
+    public init(source: AuthSource?, latency: Duration) {
+        self.source = source
+        self.latency = latency
+    }
+}
+
+/// A burst of logins with the current user's credentials.
+public struct BurstState: Equatable, Sendable {
+    /// How many logins it makes.
+    public var total: Int
+    /// The logins so far, in order.
+    public var samples: [BurstSample] = []
+    /// `true` once every login finished (or the burst stopped).
+    public var finished = false
+    /// Why it stopped early, if it did.
+    public var failure: String?
+
+    /// A burst about to start.
+    public init(total: Int) {
+        self.total = total
+    }
+}
+
+/// A line of news for the person at the keyboard.
+public struct Message: Equatable, Sendable {
+    /// How it is shown.
+    public enum Kind: Equatable, Sendable {
+        /// Plain news.
+        case info
+        /// Something done.
+        case ok
+        /// Something failed.
+        case error
+    }
+
+    /// The text.
+    public var text: String
+    /// How it is shown.
+    public var kind: Kind
+
+    /// Creates a message.
+    public init(_ text: String, _ kind: Kind = .info) {
+        self.text = text
+        self.kind = kind
+    }
+}
+
+/// What the UI is connected to, for the title bar, the footer and the help.
+public struct ModeInfo: Equatable, Sendable {
+    /// `local` or `remote`.
+    public var name: String
+    /// Where the data comes from, e.g. `embedded PostgreSQL · embedded Redis`
+    /// or `http://127.0.0.1:8080`.
+    public var detail: String
+    /// `false` when the cache cannot be flushed from here (remote mode).
+    public var canFlush: Bool
+    /// Why flushing is unavailable, for the footer and the help.
+    public var flushUnavailableReason: String?
+    /// What the panel's latencies measure: `lookup` locally, `round trip` remotely.
+    public var latencyName: String
+
+    /// Creates a description.
+    public init(name: String, detail: String, canFlush: Bool = true, flushUnavailableReason: String? = nil, latencyName: String = "lookup") {
+        self.name = name
+        self.detail = detail
+        self.canFlush = canFlush
+        self.flushUnavailableReason = flushUnavailableReason
+        self.latencyName = latencyName
+    }
+}

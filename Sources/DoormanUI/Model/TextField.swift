@@ -1,0 +1,96 @@
+/// One line of text being typed: the login form's fields and the table's
+/// filter. Input is bounded: text that would make the field too long, or that
+/// holds control characters, is refused whole, never cut to fit (a 10 KB paste
+/// into a 50-character field changes nothing).
+public struct TextField: Equatable, Sendable {
+    /// How long the text may get.
+    public enum Limit: Equatable, Sendable {
+        /// At most this many characters (the username: `VARCHAR(50)`).
+        case characters(Int)
+        /// At most this many bytes of UTF-8 (the password: bcrypt reads 72).
+        case utf8Bytes(Int)
+    }
+
+    /// Why an insertion was refused.
+    public enum Refusal: Equatable, Sendable {
+        /// The text would not fit.
+        case tooLong(Limit)
+        /// The text holds control characters (a newline, an escape...).
+        case controlCharacters
+    }
+
+    /// The text.
+    public private(set) var text: String = ""
+    /// The cursor, in characters from the start (0...count).
+    public private(set) var cursor: Int = 0
+    /// The bound.
+    public let limit: Limit
+
+    /// An empty field.
+    public init(limit: Limit) {
+        self.limit = limit
+    }
+
+    /// `true` when nothing is typed.
+    public var isEmpty: Bool { text.isEmpty }
+
+    /// Inserts `insertion` at the cursor, or refuses it whole.
+    public mutating func insert(_ insertion: String) -> Refusal? {
+        if insertion.unicodeScalars.contains(where: { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }) {
+            return .controlCharacters
+        }
+        let index = text.index(text.startIndex, offsetBy: cursor)
+        var candidate = text
+        candidate.insert(contentsOf: insertion, at: index)
+        switch limit {
+        case .characters(let maximum) where candidate.count > maximum: return .tooLong(limit)
+        case .utf8Bytes(let maximum) where candidate.utf8.count > maximum: return .tooLong(limit)
+        default: break
+        }
+        // Counted on the result: a combining mark joins the character before it.
+        let after = candidate.count - (text.count - cursor)
+        text = candidate
+        cursor = max(0, min(after, text.count))
+        return nil
+    }
+
+    /// Deletes the character before the cursor.
+    public mutating func deleteBackward() {
+        guard cursor > 0 else { return }
+        let index = text.index(text.startIndex, offsetBy: cursor - 1)
+        text.remove(at: index)
+        cursor -= 1
+    }
+
+    /// Deletes the character under the cursor.
+    public mutating func deleteForward() {
+        guard cursor < text.count else { return }
+        text.remove(at: text.index(text.startIndex, offsetBy: cursor))
+    }
+
+    /// Moves the cursor by `offset` characters, within the text.
+    public mutating func moveCursor(by offset: Int) {
+        cursor = max(0, min(text.count, cursor + offset))
+    }
+
+    /// Moves the cursor to the start or the end.
+    public mutating func moveCursor(toEnd: Bool) {
+        cursor = toEnd ? text.count : 0
+    }
+
+    /// Empties the field.
+    public mutating func clear() {
+        text = ""
+        cursor = 0
+    }
+}
+
+extension TextField.Limit {
+    /// `50 characters`, `72 bytes`.
+    public var description: String {
+        switch self {
+        case .characters(let count): "\(count) characters"
+        case .utf8Bytes(let count): "\(count) bytes"
+        }
+    }
+}

@@ -1,0 +1,107 @@
+import DoormanCore
+
+/// What a piece of the screen is for (`table.header`, `status.redis`...),
+/// never what colour it is: themes map roles to colours and attributes.
+///
+/// Roles are dotted names; a theme that does not style `table.selected.match`
+/// falls back to `table.selected`, then `table`, then `default`. Roles that
+/// name a store are made from ``AuthSource`` (`status.redis`,
+/// `chart.postgres`), so a store added later gets its roles without code here.
+public struct Role: Hashable, Sendable, CustomStringConvertible {
+    /// The dotted name, as theme files spell it.
+    public let name: String
+
+    /// A role by name.
+    public init(_ name: String) {
+        self.name = name
+    }
+
+    /// The dotted name.
+    public var description: String { name }
+
+    /// The role this one falls back to: `table.selected.match` → `table.selected`
+    /// → `table` → `default`; `nil` for `default`.
+    public var parent: Role? {
+        if self == .default { return nil }
+        guard let dot = name.lastIndex(of: ".") else { return .default }
+        return Role(String(name[..<dot]))
+    }
+
+    /// Plain text on the terminal's own colours.
+    public static let `default` = Role("default")
+    /// The title bar at the top.
+    public static let title = Role("title")
+    /// The product table's column headings.
+    public static let tableHeader = Role("table.header")
+    /// An ordinary table row.
+    public static let tableRow = Role("table.row")
+    /// The selected row.
+    public static let tableSelected = Role("table.selected")
+    /// The part of a row that matches the filter.
+    public static let tableMatch = Role("table.match")
+    /// The part of the selected row that matches the filter.
+    public static let tableSelectedMatch = Role("table.selected.match")
+    /// The status line.
+    public static let status = Role("status")
+    /// Good news (a flush done, a burst finished).
+    public static let statusOK = Role("status.ok")
+    /// Bad news (a failed login, an outage, a broken theme).
+    public static let statusError = Role("status.error")
+    /// The store that authenticated the user, e.g. `status.redis`.
+    public static func status(_ source: AuthSource) -> Role { Role("status.\(source.rawValue)") }
+    /// The cache panel's frame.
+    public static let panelBorder = Role("panel.border")
+    /// The cache panel's section titles.
+    public static let panelTitle = Role("panel.title")
+    /// The cache panel's text.
+    public static let panel = Role("panel")
+    /// Secondary text in the panel (times, origins).
+    public static let panelMuted = Role("panel.muted")
+    /// A store's bars in the latency charts, e.g. `chart.redis`.
+    public static func chart(_ source: AuthSource) -> Role { Role("chart.\(source.rawValue)") }
+    /// The key hints at the bottom.
+    public static let footer = Role("footer")
+    /// A key's name in the footer.
+    public static let footerKey = Role("footer.key")
+    /// The login form's labels.
+    public static let loginLabel = Role("login.label")
+    /// A login field.
+    public static let loginField = Role("login.field")
+    /// The login field being typed into.
+    public static let loginFocus = Role("login.focus")
+    /// The busy spinner.
+    public static let spinner = Role("spinner")
+    /// The help screen's text.
+    public static let help = Role("help")
+    /// A key's name on the help screen.
+    public static let helpKey = Role("help.key")
+    /// A section title on the help screen.
+    public static let helpTitle = Role("help.title")
+
+    /// Every role Doorman draws with (store roles for today's stores), for
+    /// theme validation and documentation.
+    public static var all: [Role] {
+        var roles: [Role] = [
+            .default, .title, Role("table"), .tableHeader, .tableRow, .tableSelected, .tableMatch, .tableSelectedMatch,
+            .status, .statusOK, .statusError, .panelBorder, .panelTitle, .panel, .panelMuted, Role("chart"),
+            .footer, .footerKey, Role("login"), .loginLabel, .loginField, .loginFocus, .spinner, .help, .helpKey, .helpTitle,
+        ]
+        for source in AuthSource.allCases {
+            roles.append(.status(source))
+            roles.append(.chart(source))
+        }
+        return roles
+    }
+
+    /// `true` for roles a theme may style: the known ones, and `status.X` /
+    /// `chart.X` for any store name X (so a theme can be ready for a store
+    /// before Doorman has it).
+    public static func isKnown(_ name: String) -> Bool {
+        if all.contains(Role(name)) { return true }
+        for prefix in ["status.", "chart."] where name.hasPrefix(prefix) {
+            let store = name.dropFirst(prefix.count)
+            return !store.isEmpty && store.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" }
+        }
+        return false
+    }
+}

@@ -1,0 +1,148 @@
+import DoormanCore
+
+/// Draws a whole frame from the state: a pure function from ``AppState`` to
+/// ``ScreenBuffer``. The terminal shows the result; snapshot tests read it as
+/// text.
+public enum Frame {
+    /// The frame for `state`.
+    public static func render(_ state: AppState, keymap: Keymap = .standard) -> ScreenBuffer {
+        var buffer = ScreenBuffer(size: state.size)
+        guard state.size.columns > 0, state.size.rows > 0 else { return buffer }
+        guard state.size.isUsable else {
+            drawTooSmall(state.size, into: &buffer)
+            return buffer
+        }
+        let layout = state.layout
+        drawTitle(state, into: &buffer)
+        if let help = state.help {
+            HelpView.draw(help, mode: state.mode, keymap: keymap, in: layout.body, into: &buffer)
+        } else {
+            switch state.screen {
+            case .login: LoginView.draw(state, in: layout.main, into: &buffer)
+            case .products: TableView.draw(state, in: layout.main, into: &buffer)
+            }
+            if let rect = layout.panel {
+                PanelView.draw(state, in: rect, placement: layout.placement ?? .right, into: &buffer)
+            }
+        }
+        drawStatus(state, row: layout.statusRow, into: &buffer)
+        drawFooter(state, keymap: keymap, row: layout.footerRow, into: &buffer)
+        return buffer
+    }
+
+    /// The title bar: what Doorman is connected to, and the theme.
+    static func drawTitle(_ state: AppState, into buffer: inout ScreenBuffer) {
+        let width = state.size.columns
+        buffer.fill(Rect(x: 0, y: 0, width: width, height: 1), role: .title)
+        let right = "theme \(state.themeName) "
+        let left = " Doorman · \(state.mode.name) · \(state.mode.detail)"
+        let room = width - DisplayWidth.of(right) - 1
+        if DisplayWidth.of(left) <= room {
+            buffer.write(left, x: 0, y: 0, role: .title)
+            buffer.write(right, x: width - DisplayWidth.of(right), y: 0, role: .title)
+        } else {
+            buffer.write(DisplayWidth.truncate(left, to: width - 1), x: 0, y: 0, role: .title)
+        }
+    }
+
+    /// The status line: who is logged in and which store said yes, in that store's colour.
+    static func drawStatus(_ state: AppState, row: Int, into buffer: inout ScreenBuffer) {
+        let width = state.size.columns
+        buffer.fill(Rect(x: 0, y: row, width: width, height: 1), role: .status)
+        let activity = activityText(state)
+        let room = width - (activity.map { DisplayWidth.of($0) + 4 } ?? 0)
+        var spans: [Span] = [Span(" ", .status)]
+        if let authentication = state.session?.authentication {
+            // Who and which store always; the timings and the cache warning when they fit.
+            let verdict = [Span(authentication.username, .status), Span(" · ", .status), Span(authentication.verdict, .status(authentication.source))]
+            let timing = [Span(" · \(authentication.timingSummary)", .status)]
+            let warning = authentication.cacheUnavailable ? [Span(" · ", .status), Span("cache unavailable", .statusError)] : []
+            let candidates = [verdict + timing + warning, verdict + warning, verdict]
+            spans += candidates.first { DisplayWidth.of($0.map(\.text).joined()) + 1 <= room } ?? verdict
+        } else {
+            spans.append(Span(state.pendingLogin == nil ? "Not logged in" : "Logging in…", .status))
+        }
+        buffer.write(spans, x: 0, y: row, maxWidth: max(0, room))
+        if let activity {
+            let text = "\(state.spinner) \(activity) "
+            buffer.write(text, x: width - DisplayWidth.of(text), y: row, role: .spinner)
+        }
+    }
+
+    /// What runs in the background, for the status line's right end.
+    static func activityText(_ state: AppState) -> String? {
+        if state.pendingLogin != nil { return "logging in" }
+        if state.productsLoading { return "loading products" }
+        if let burst = state.burst, !burst.finished { return "burst \(burst.samples.count)/\(burst.total)" }
+        if state.flushPending { return "flushing" }
+        return nil
+    }
+
+    /// The footer: the filter being typed, then the message or the key hints.
+    static func drawFooter(_ state: AppState, keymap: Keymap, row: Int, into buffer: inout ScreenBuffer) {
+        let width = state.size.columns
+        buffer.fill(Rect(x: 0, y: row, width: width, height: 1), role: .footer)
+        var x = 1
+        let context = state.inputContext
+        if state.screen == .products && state.help == nil {
+            let table = state.table
+            if context == .filter {
+                x = buffer.write("/", x: x, y: row, role: .footerKey)
+                let field = table.filter
+                let shown = DisplayWidth.truncate(field.text, to: max(1, width / 3))
+                let end = buffer.write(shown, x: x, y: row, role: .footer)
+                let prefix = String(field.text.prefix(field.cursor))
+                buffer.cursor = ScreenBuffer.Point(x: min(end, x + DisplayWidth.of(prefix)), y: row)
+                x = end + 2
+            }
+            if !state.productsLoading && state.session != nil {
+                let count = table.filter.isEmpty
+                    ? "\(table.rows.count) rows"
+                    : "\(table.visibleCount) of \(table.rows.count) rows"
+                x = buffer.write(count, x: x, y: row, role: .footer) + 2
+                if !table.filter.isEmpty && context == .table {
+                    x = buffer.write("filter “\(DisplayWidth.truncate(table.filter.text, to: 20))”", x: x, y: row, role: .footer) + 2
+                }
+            }
+        }
+        if let message = state.message {
+            let role: Role = switch message.kind {
+            case .info: .footer
+            case .ok: .statusOK
+            case .error: .statusError
+            }
+            buffer.write(message.text, x: x, y: row, role: role, maxWidth: width - x)
+            return
+        }
+        var hints = keymap.footerHints(in: context, mode: state.mode)
+        if context == .table && state.table.filter.isEmpty {
+            hints.removeAll { $0.command == .clearFilter }
+        }
+        if context == .help {
+            hints = [Keymap.Hint(command: .closeHelp, keys: "Esc", label: "close"), Keymap.Hint(command: .moveDown, keys: "↑↓", label: "scroll")]
+        }
+        // Help and quit first: they must show even on a narrow terminal.
+        let first: Set<Command> = [.toggleHelp, .quit]
+        hints = hints.filter { first.contains($0.command) } + hints.filter { !first.contains($0.command) }
+        for hint in hints {
+            let needed = DisplayWidth.of(hint.keys) + 1 + DisplayWidth.of(hint.label)
+            if x + needed > width - 1 { break }
+            x = buffer.write(hint.keys, x: x, y: row, role: .footerKey)
+            x = buffer.write(" " + hint.label, x: x, y: row, role: .footer) + 2
+        }
+    }
+
+    /// The message shown instead of the UI when the terminal is too small.
+    static func drawTooSmall(_ size: TerminalSize, into buffer: inout ScreenBuffer) {
+        let lines: [(String, Role)] = [
+            ("Terminal too small: \(size)", .statusError),
+            ("Doorman needs at least \(TerminalSize.minimum).", .default),
+            ("Enlarge the window, or press q to quit.", .default),
+        ]
+        let all = Rect(x: 0, y: 0, width: size.columns, height: size.rows)
+        let top = max(0, (size.rows - lines.count) / 2)
+        for (offset, line) in lines.enumerated() where top + offset < size.rows {
+            buffer.center(line.0, in: all, y: top + offset, role: line.1)
+        }
+    }
+}

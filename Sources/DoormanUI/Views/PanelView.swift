@@ -1,0 +1,151 @@
+import DoormanCore
+
+/// The live cache panel: logins by store with the hit ratio, the hosted HTTP
+/// server's traffic, the last burst side by side by store, a latency chart per
+/// store and the latest logins. It lays out a ``PanelSnapshot``; it gathers
+/// nothing.
+enum PanelView {
+    typealias Line = [Span]
+
+    static func draw(_ state: AppState, in rect: Rect, placement: Layout.PanelPlacement, into buffer: inout ScreenBuffer) {
+        guard rect.width >= 20, rect.height >= 4 else { return }
+        buffer.box(rect, title: "Cache · \(state.panel.scope)")
+        let inner = Rect(x: rect.x + 2, y: rect.y + 1, width: rect.width - 4, height: rect.height - 2)
+        switch placement {
+        case .right:
+            var lines = summary(state, width: inner.width)
+            for section in [server(state), burst(state, width: inner.width), chart(state, width: inner.width)] where !section.isEmpty {
+                lines += [[]] + section
+            }
+            lines += [[]] + recent(state, width: inner.width, limit: max(0, inner.height - lines.count - 2))
+            write(lines, in: inner, into: &buffer)
+        case .bottom:
+            let leftWidth = (inner.width - 3) / 2
+            let left = Rect(x: inner.x, y: inner.y, width: leftWidth, height: inner.height)
+            let right = Rect(x: inner.x + leftWidth + 3, y: inner.y, width: inner.width - leftWidth - 3, height: inner.height)
+            var leftLines = summary(state, width: left.width)
+            for section in [chart(state, width: left.width), server(state)] where !section.isEmpty {
+                leftLines += [[]] + section
+            }
+            write(leftLines, in: left, into: &buffer)
+            let burstLines = burst(state, width: right.width)
+            write(burstLines.isEmpty ? recent(state, width: right.width, limit: right.height - 1) : burstLines, in: right, into: &buffer)
+        }
+    }
+
+    private static func write(_ lines: [Line], in rect: Rect, into buffer: inout ScreenBuffer) {
+        for (offset, line) in lines.prefix(rect.height).enumerated() {
+            buffer.write(line, x: rect.x, y: rect.y + offset, maxWidth: rect.width)
+        }
+    }
+
+    /// Logins by store, the hit ratio, failures.
+    static func summary(_ state: AppState, width: Int) -> [Line] {
+        let panel = state.panel
+        var counts: Line = [Span("Logins ", .panelTitle)]
+        for source in panel.stores {
+            counts += [Span(" \(source.displayName) ", .status(source)), Span("\(panel.authenticated[source, default: 0])", .panel)]
+        }
+        let ratio = Int((panel.hitRatio * 100).rounded())
+        let second: Line = [Span("Hit ratio \(ratio)%", .panel), Span("  failed \(panel.rejected)", .panel)]
+        var third: Line = []
+        if panel.unavailable > 0 { third.append(Span("Unavailable \(panel.unavailable)  ", .statusError)) }
+        third.append(Span("Flushes \(panel.flushes)", .panelMuted))
+        if panel.cacheUnavailable > 0 { third.append(Span("  cache down \(panel.cacheUnavailable)×", .statusError)) }
+        return [counts, second, third]
+    }
+
+    /// The hosted HTTP server: where it listens and what it answered.
+    static func server(_ state: AppState) -> [Line] {
+        guard let server = state.panel.server else { return [] }
+        let responses = server.responses.sorted { $0.key < $1.key }
+        let counts: Line = responses.isEmpty
+            ? [Span("no requests yet", .panelMuted)]
+            : responses.map { Span("\($0.key)×\($0.value)  ", $0.key < 400 ? .statusOK : .statusError) }
+        return [[Span("HTTP ", .panelTitle), Span(server.url, .panel)], counts]
+    }
+
+    /// The last burst: per store, how many logins and their mean latency, side
+    /// by side, then every login in order as a bar in its store's colour.
+    static func burst(_ state: AppState, width: Int) -> [Line] {
+        guard let burst = state.burst else { return [] }
+        let user = state.session?.authentication.username ?? ""
+        let title = (burst.finished ? "" : "\(state.spinner) ") + "Burst \(burst.samples.count)/\(burst.total) as \(user), \(state.mode.latencyName)"
+        var lines: [Line] = [[Span(title, .panelTitle)]]
+        // The stores in the order they first answered (after a flush: PostgreSQL, then Redis).
+        var sources: [AuthSource] = []
+        for source in burst.samples.compactMap(\.source) where !sources.contains(source) { sources.append(source) }
+        if sources.isEmpty { sources = state.panel.stores }
+        let labelWidth = 10
+        let columnWidth = max(10, sources.map { DisplayWidth.of($0.displayName) + 1 }.max() ?? 10)
+        var header: Line = [Span(String(repeating: " ", count: labelWidth), .panel)]
+        var logins: Line = [Span(DisplayWidth.pad("logins", to: labelWidth), .panelMuted)]
+        var means: Line = [Span(DisplayWidth.pad("mean ms", to: labelWidth), .panelMuted)]
+        for source in sources {
+            let samples = burst.samples.filter { $0.source == source }.map(\.latency.millisecondsValue)
+            header.append(Span(DisplayWidth.pad(source.displayName, to: columnWidth, alignRight: true), .status(source)))
+            logins.append(Span(DisplayWidth.pad("\(samples.count)", to: columnWidth, alignRight: true), .panel))
+            let mean = samples.isEmpty ? "–" : (samples.reduce(0, +) / Double(samples.count)).compactMilliseconds
+            means.append(Span(DisplayWidth.pad(mean, to: columnWidth, alignRight: true), .panel))
+        }
+        lines += [header, logins, means]
+        let maximum = burst.samples.map(\.latency.millisecondsValue).max() ?? 0
+        var bars: Line = [Span(DisplayWidth.pad("in order", to: labelWidth), .panelMuted)]
+        for sample in burst.samples.suffix(max(0, width - labelWidth)) {
+            let bar = String(Sparkline.bar(sample.latency.millisecondsValue, maximum: maximum))
+            bars.append(Span(sample.source == nil ? "×" : bar, sample.source.map(Role.chart) ?? .statusError))
+        }
+        lines.append(bars)
+        if let failure = burst.failure { lines.append([Span(failure, .statusError)]) }
+        return lines
+    }
+
+    /// Recent latencies per store as sparklines on one scale, with the latest value.
+    static func chart(_ state: AppState, width: Int) -> [Line] {
+        let panel = state.panel
+        var lines: [Line] = [[Span("Latency (\(state.mode.latencyName), ms)", .panelTitle)]]
+        let labelWidth = 11
+        let valueWidth = 6
+        let barWidth = max(1, width - labelWidth - valueWidth)
+        let shown = panel.stores.map { ($0, Array((panel.latencies[$0] ?? []).suffix(barWidth))) }
+        let maximum = shown.flatMap(\.1).max() ?? 0
+        for (source, values) in shown {
+            var line: Line = [Span(DisplayWidth.pad(source.displayName, to: labelWidth), .status(source))]
+            if values.isEmpty {
+                line.append(Span("no logins yet", .panelMuted))
+            } else {
+                line.append(Span(DisplayWidth.pad(Sparkline.line(values, maximum: maximum), to: barWidth), .chart(source)))
+                line.append(Span(DisplayWidth.pad(values.last!.compactMilliseconds, to: valueWidth, alignRight: true), .panel))
+            }
+            lines.append(line)
+        }
+        return lines
+    }
+
+    /// The latest logins, newest first: store (or failure), latency, origin, time, user.
+    static func recent(_ state: AppState, width: Int, limit: Int) -> [Line] {
+        guard limit > 0 else { return [] }
+        var lines: [Line] = [[Span("Recent logins", .panelTitle)]]
+        if state.panel.recent.isEmpty {
+            lines.append([Span("none yet", .panelMuted)])
+            return lines
+        }
+        let showTime = width >= 40
+        for event in state.panel.recent.prefix(limit - 1) {
+            let (label, role): (String, Role) = switch event.result {
+            case .authenticated(let source): (source.displayName, .status(source))
+            case .rejected: ("failed", .statusError)
+            case .unavailable: ("unavailable", .statusError)
+            case .throttled: ("throttled", .statusError)
+            }
+            var line: Line = []
+            if showTime { line.append(Span(event.time + " ", .panelMuted)) }
+            line.append(Span(DisplayWidth.pad(label, to: 11), role))
+            line.append(Span(DisplayWidth.pad(event.latency.millisecondsValue.compactMilliseconds, to: 5, alignRight: true) + " ", .panel))
+            line.append(Span(DisplayWidth.pad(event.origin == "terminal" ? "tui" : event.origin, to: 5), .panelMuted))
+            line.append(Span(event.username, .panel))
+            lines.append(line)
+        }
+        return lines
+    }
+}

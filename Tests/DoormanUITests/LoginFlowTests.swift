@@ -1,0 +1,213 @@
+import DoormanCore
+import Testing
+@testable import DoormanUI
+
+/// The login form as a state machine: keys in, state and effects out.
+@Suite("Login form")
+struct LoginFlowTests {
+    @Test("typing goes to the username; Tab, Shift-Tab and the arrows move between the fields")
+    func focus() {
+        var state = AppState.make()
+        #expect(state.inputContext == .login)
+        state.type("john_doe")
+        #expect(state.login.username.text == "john_doe")
+        #expect(state.login.focus == .username)
+        state.press(.tab)
+        #expect(state.login.focus == .password)
+        state.press(.tab)
+        #expect(state.login.focus == .username)
+        state.press(.backTab)
+        #expect(state.login.focus == .password)
+        state.press(.up)
+        #expect(state.login.focus == .username)
+        state.press(.down)
+        #expect(state.login.focus == .password)
+        state.type("secret")
+        #expect(state.login.password.text == "secret")
+        #expect(state.login.username.text == "john_doe")
+    }
+
+    @Test("in the form, q and other command letters are text, not commands")
+    func lettersAreText() {
+        var state = AppState.make()
+        let effects = state.type("q")
+        state.typeKeys("fbl?")
+        #expect(effects.isEmpty)
+        #expect(!state.quitting)
+        #expect(state.login.username.text == "qfbl?")
+        #expect(state.help == nil)
+    }
+
+    @Test("Esc clears the form and puts the cursor back in the username")
+    func escape() {
+        var state = AppState.make()
+        state.type("john_doe")
+        state.press(.tab)
+        state.type("secret")
+        state.press(.escape)
+        #expect(state.login.username.isEmpty)
+        #expect(state.login.password.isEmpty)
+        #expect(state.login.focus == .username)
+    }
+
+    @Test("Enter sends the credentials once and clears the password from the state")
+    func submit() throws {
+        var state = AppState.make()
+        state.type("john_doe")
+        state.press(.tab)
+        state.type("EXAMPLE_PASSWORD")
+        let effects = state.press(.enter)
+        #expect(effects == [.login(try Credentials(username: "john_doe", password: "EXAMPLE_PASSWORD"), session: 1)])
+        #expect(state.pendingLogin == 1)
+        #expect(state.login.password.isEmpty)
+        #expect(state.isBusy)
+        // While the login runs, the form takes no input and Enter sends nothing more.
+        #expect(state.press(.enter).isEmpty)
+        state.type("x")
+        #expect(state.login.username.text == "john_doe")
+    }
+
+    @Test("an empty field is not sent: the cursor goes to it")
+    func emptyFields() {
+        var state = AppState.make()
+        #expect(state.press(.enter).isEmpty)
+        #expect(state.login.focus == .username)
+        state.type("john_doe")
+        #expect(state.press(.enter).isEmpty)
+        #expect(state.login.focus == .password)
+        #expect(state.loginFeedback == Message("Type the password.", .info))
+    }
+
+    @Test("success shows the products screen and asks for the products")
+    func success() {
+        var state = AppState.make()
+        let effects = state.logIn()
+        #expect(effects == [.loadProducts(session: 1)])
+        #expect(state.screen == .products)
+        #expect(state.session?.authentication.source == .postgres)
+        #expect(state.session?.authentication.verdict == "Authenticated by PostgreSQL")
+        #expect(state.productsLoading)
+        #expect(state.login.username.isEmpty)
+        #expect(state.inputContext == .table)
+    }
+
+    @Test("every kind of failure is the one message 'Authentication failed.'")
+    func failure() {
+        var state = AppState.make()
+        let effects = state.logIn(password: "wrong", answer: .rejected)
+        #expect(effects.isEmpty)
+        #expect(state.screen == .login)
+        #expect(state.loginFeedback == Message("Authentication failed.", .error))
+        #expect(state.login.username.text == "john_doe")
+        #expect(state.login.password.isEmpty)
+        #expect(state.login.focus == .password)
+        #expect(state.session == nil)
+    }
+
+    @Test("an outage says so, and never 'Authentication failed.'")
+    func outage() {
+        var state = AppState.make()
+        _ = state.logIn(answer: .unavailable(AuthOutcome.unavailableMessage))
+        #expect(state.loginFeedback == Message(AuthOutcome.unavailableMessage, .error))
+        #expect(state.loginFeedback?.text != AuthOutcome.failureMessage)
+        #expect(state.screen == .login)
+    }
+
+    @Test("an answer to an older attempt is ignored")
+    func staleAnswer() {
+        var state = AppState.make()
+        state.type("john_doe")
+        state.press(.tab)
+        state.type("pw")
+        _ = state.press(.enter)
+        #expect(state.handle(.loginFinished(session: 7, .rejected)).isEmpty)
+        #expect(state.pendingLogin == 1)
+        #expect(state.loginFeedback == nil)
+    }
+
+    @Test("the username is bounded at 50 characters; one more is refused, not cut")
+    func usernameBound() {
+        var state = AppState.make()
+        state.type(String(repeating: "a", count: 50))
+        #expect(state.login.username.text.count == 50)
+        state.type("b")
+        #expect(state.login.username.text == String(repeating: "a", count: 50))
+        #expect(state.loginFeedback == Message("The username is at most 50 characters.", .error))
+    }
+
+    @Test("a 10 KB paste is refused whole: the field is unchanged")
+    func pasteRefused() {
+        var state = AppState.make()
+        state.type("john")
+        state.type(String(repeating: "x", count: 10_240))
+        #expect(state.login.username.text == "john")
+        #expect(state.loginFeedback == Message("Paste refused: it does not fit the username (at most 50 characters).", .error))
+        state.press(.tab)
+        state.type(String(repeating: "p", count: 10_240))
+        #expect(state.login.password.isEmpty)
+        #expect(state.loginFeedback?.text.contains("at most 72 bytes") == true)
+    }
+
+    @Test("the password is bounded in bytes (bcrypt's 72), not characters")
+    func passwordBytes() {
+        var state = AppState.make()
+        state.press(.tab)
+        state.type(String(repeating: "é", count: 36))  // 72 bytes
+        #expect(state.login.password.text.utf8.count == 72)
+        state.type("a")
+        #expect(state.login.password.text.utf8.count == 72)
+    }
+
+    @Test("text with control characters is refused")
+    func controlCharacters() {
+        var state = AppState.make()
+        state.type("john\u{1B}[31m")
+        #expect(state.login.username.isEmpty)
+        #expect(state.loginFeedback == Message("Paste refused: it contains control characters.", .error))
+    }
+
+    @Test("editing: cursor keys, Backspace, Delete, Home, End, Ctrl-U")
+    func editing() {
+        var state = AppState.make()
+        state.type("jon_doe")
+        state.press(.home)
+        state.press(.right)
+        state.press(.right)
+        state.type("h")
+        #expect(state.login.username.text == "john_doe")
+        state.press(.end)
+        state.press(.backspace)
+        #expect(state.login.username.text == "john_do")
+        state.press(.home)
+        state.press(.delete)
+        #expect(state.login.username.text == "ohn_do")
+        state.press(.control("U"))
+        #expect(state.login.username.isEmpty)
+    }
+
+    @Test("logging out drops the session and the products, and forgets the credentials")
+    func logout() {
+        var state = AppState.make()
+        state.logInWithProducts(Fixtures.products)
+        #expect(state.table.rows.count == Fixtures.products.count)
+        let effects = state.press(.character("l"))
+        #expect(effects == [.forgetCredentials])
+        #expect(state.screen == .login)
+        #expect(state.session == nil)
+        #expect(state.table.rows.count == 0)
+        #expect(state.loginFeedback == Message("john_doe logged out.", .info))
+        // Products that arrive for the old session are dropped.
+        #expect(state.handle(.productsLoaded(session: 1, ProductRows(Fixtures.products))).isEmpty)
+        #expect(state.table.rows.count == 0)
+    }
+
+    @Test("Ctrl-C quits from the form, q quits from the table")
+    func quit() {
+        var form = AppState.make()
+        #expect(form.press(.control("C")) == [.quit])
+        #expect(form.quitting)
+        var table = AppState.make()
+        table.logInWithProducts(Fixtures.products)
+        #expect(table.press(.character("q")) == [.quit])
+    }
+}

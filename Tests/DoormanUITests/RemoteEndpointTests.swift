@@ -1,0 +1,38 @@
+import DoormanCore
+import Testing
+@testable import DoormanUI
+
+/// The remote mode's address and paging.
+@Suite("Remote endpoint")
+struct RemoteEndpointTests {
+    @Test("--remote takes http URLs with a host, and says what is wrong with others", arguments: [
+        ("http://127.0.0.1:8080", "http://127.0.0.1:8080"),
+        ("http://doorman.example/", "http://doorman.example"),
+        ("HTTP://[::1]:9000/api/", "http://[::1]:9000/api"),
+    ])
+    func endpoints(url: String, shown: String) throws {
+        #expect(try RemoteEndpoint(url: url).description == shown)
+    }
+
+    @Test("--remote refuses what it cannot use", arguments: [
+        ("https://doorman.example", "https is not supported"),
+        ("127.0.0.1:8080", "must be an http:// URL"),
+        ("http://user:pw@host:8080", "must not contain credentials"),
+        ("http://:8080", "must be an http:// URL"),
+    ])
+    func badEndpoints(url: String, message: String) {
+        #expect {
+            try RemoteEndpoint(url: url)
+        } throws: { error in
+            (error as? DoormanError)?.message.contains(message) == true && (error as? DoormanError)?.kind == .configuration
+        }
+    }
+
+    @Test("the next page comes from the Link header")
+    func nextLink() {
+        #expect(RemoteBackend.nextLink("</products?limit=5000&after=5000>; rel=\"next\"") == "/products?limit=5000&after=5000")
+        #expect(RemoteBackend.nextLink(nil) == nil)
+        #expect(RemoteBackend.nextLink("<http://evil.example/x>; rel=\"next\"") == nil)
+        #expect(RemoteBackend.nextLink("</products?after=1>; rel=\"prev\"") == nil)
+    }
+}

@@ -1,0 +1,193 @@
+import DoormanCore
+import Foundation
+import Testing
+@testable import DoormanUI
+
+/// Whole frames rendered as text at fixed sizes, compared with the files in
+/// `Snapshots/`. After a deliberate change, regenerate them with
+/// `UPDATE_SNAPSHOTS=1 swift test --filter SnapshotTests` and review the diff.
+@Suite("Snapshots")
+struct SnapshotTests {
+    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Snapshots")
+
+    /// The frame as text inside a frame of `|` and `-`, so widths are visible.
+    static func text(_ buffer: ScreenBuffer) -> String {
+        let width = buffer.size.columns
+        var lines = ["+" + String(repeating: "-", count: width) + "+"]
+        for y in 0..<buffer.size.rows {
+            let line = buffer.line(y)
+            lines.append("|" + line + String(repeating: " ", count: max(0, width - DisplayWidth.of(line))) + "|")
+        }
+        lines.append(lines[0])
+        if let cursor = buffer.cursor { lines.append("cursor: \(cursor.x),\(cursor.y)") }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    static func check(_ state: AppState, _ name: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let actual = text(Frame.render(state))
+        let file = directory.appendingPathComponent("\(name).txt")
+        if ProcessInfo.processInfo.environment["UPDATE_SNAPSHOTS"] == "1" {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            try actual.write(to: file, atomically: true, encoding: .utf8)
+            return
+        }
+        guard let expected = try? String(contentsOf: file, encoding: .utf8) else {
+            Issue.record("no snapshot \(name).txt: run UPDATE_SNAPSHOTS=1 swift test --filter SnapshotTests", sourceLocation: sourceLocation)
+            return
+        }
+        if actual != expected {
+            let actualFile = directory.appendingPathComponent("\(name).actual.txt")
+            try? actual.write(to: actualFile, atomically: true, encoding: .utf8)
+            Issue.record("the frame differs from \(name).txt (see \(actualFile.lastPathComponent)):\n\(actual)", sourceLocation: sourceLocation)
+        }
+    }
+
+    /// A panel with some history, as the gatherer makes it.
+    static var panel: PanelSnapshot {
+        var panel = PanelSnapshot()
+        panel.authenticated = [.redis: 12, .postgres: 3]
+        panel.rejected = 1
+        panel.flushes = 1
+        panel.hitRatio = 0.8
+        panel.latencies = [.redis: [0.05, 0.06, 0.04, 0.05, 0.07, 0.05], .postgres: [2.1, 1.9, 2.4]]
+        panel.recent = [
+            .init(time: "14:03:27", username: "john_doe", result: .authenticated(.redis), latency: .microseconds(50), origin: "terminal"),
+            .init(time: "14:03:21", username: "mary_smith", result: .authenticated(.redis), latency: .microseconds(70), origin: "http"),
+            .init(time: "14:03:20", username: "john_doe", result: .rejected, latency: .microseconds(40), origin: "http"),
+            .init(time: "14:03:02", username: "john_doe", result: .authenticated(.postgres), latency: .microseconds(1900), origin: "terminal"),
+        ]
+        return panel
+    }
+
+    static func productsState(columns: Int, rows: Int) -> AppState {
+        var state = AppState.make(columns: columns, rows: rows)
+        state.logInWithProducts(Fixtures.products)
+        _ = state.handle(.statisticsChanged(panel))
+        return state
+    }
+
+    @Test("the login form, 100×30")
+    func login() throws {
+        var state = AppState.make()
+        _ = state.handle(.statisticsChanged(Self.panel))
+        state.type("john_doe")
+        state.press(.tab)
+        state.type("secret")
+        try Self.check(state, "login-100x30")
+    }
+
+    @Test("a failed login, 80×24")
+    func loginFailed() throws {
+        var state = AppState.make(columns: 80, rows: 24)
+        _ = state.logIn(password: "wrong", answer: .rejected)
+        try Self.check(state, "login-failed-80x24")
+    }
+
+    @Test("an outage while logging in, 60×15")
+    func loginOutage() throws {
+        var state = AppState.make(columns: 60, rows: 15)
+        _ = state.logIn(answer: .unavailable(AuthOutcome.unavailableMessage))
+        try Self.check(state, "login-outage-60x15")
+    }
+
+    @Test("logging in: the spinner, 100×30")
+    func loggingIn() throws {
+        var state = AppState.make()
+        state.type("john_doe")
+        state.press(.tab)
+        state.type("secret")
+        state.press(.enter)
+        _ = state.handle(.tick)
+        try Self.check(state, "login-pending-100x30")
+    }
+
+    @Test("the products with the panel at the right, 100×30")
+    func products() throws {
+        var state = Self.productsState(columns: 100, rows: 30)
+        state.press(.down)
+        try Self.check(state, "products-100x30")
+    }
+
+    @Test("the products with the panel at the bottom, 80×24")
+    func productsNarrow() throws {
+        try Self.check(Self.productsState(columns: 80, rows: 24), "products-80x24")
+    }
+
+    @Test("the products at the minimum size, 60×15")
+    func productsSmall() throws {
+        try Self.check(Self.productsState(columns: 60, rows: 15), "products-60x15")
+    }
+
+    @Test("too small, 40×10")
+    func tooSmall() throws {
+        try Self.check(Self.productsState(columns: 40, rows: 10), "too-small-40x10")
+    }
+
+    @Test("filtering, sorted by price descending, 100×30")
+    func filtering() throws {
+        var state = Self.productsState(columns: 100, rows: 30)
+        state.press(.character("3"))
+        state.press(.character("3"))
+        state.type("/bowl")
+        try Self.check(state, "filter-100x30")
+    }
+
+    @Test("a burst after a flush: PostgreSQL first, then Redis, 100×30")
+    func burst() throws {
+        var state = Self.productsState(columns: 100, rows: 30)
+        state.press(.character("b"))
+        _ = state.handle(.burstProgress(session: 1, BurstSample(source: .postgres, latency: .microseconds(1920))))
+        for index in 0..<19 {
+            _ = state.handle(.burstProgress(session: 1, BurstSample(source: .redis, latency: .microseconds(50 + (index % 3) * 10))))
+        }
+        _ = state.handle(.burstFinished(session: 1, failure: nil))
+        _ = state.handle(.flushFinished(.flushed(user: "john_doe", removed: 1)))
+        try Self.check(state, "burst-100x30")
+    }
+
+    @Test("remote mode: the store the server reported, flushing unavailable, 100×30")
+    func remote() throws {
+        let mode = ModeInfo(name: "remote", detail: "http://127.0.0.1:8080", canFlush: false,
+                            flushUnavailableReason: "remote mode: the server owns the cache", latencyName: "round trip")
+        var state = AppState.make(mode: mode)
+        _ = state.logIn(answer: .authenticated(Authentication(username: "john_doe", source: .redis, timing: .remote(roundTrip: .microseconds(3100), server: "http://127.0.0.1:8080"))))
+        _ = state.handle(.productsLoaded(session: 1, ProductRows(Fixtures.products)))
+        var panel = PanelSnapshot()
+        panel.scope = "this client"
+        panel.authenticated = [.redis: 1]
+        panel.hitRatio = 1
+        _ = state.handle(.statisticsChanged(panel))
+        try Self.check(state, "remote-100x30")
+    }
+
+    @Test("the status line when Redis could not be used, and the hosted server in the panel, 100×30")
+    func cacheUnavailable() throws {
+        var state = AppState.make()
+        _ = state.logIn(answer: .authenticated(Authentication(username: "john_doe", source: .postgres, cacheUnavailable: true, timing: .local(lookup: .milliseconds(3), bcrypt: .milliseconds(46)))))
+        _ = state.handle(.productsLoaded(session: 1, ProductRows(Fixtures.products)))
+        var panel = Self.panel
+        panel.cacheUnavailable = 2
+        panel.server = PanelSnapshot.HostedServer(url: "http://127.0.0.1:8080", responses: [200: 14, 401: 1])
+        _ = state.handle(.statisticsChanged(panel))
+        try Self.check(state, "cache-unavailable-100x30")
+    }
+
+    @Test("the help, generated from the keymap, 100×30")
+    func help() throws {
+        var state = Self.productsState(columns: 100, rows: 30)
+        state.press(.character("?"))
+        try Self.check(state, "help-100x30")
+    }
+
+    @Test("the status line says who and which store, literally")
+    func statusWords() {
+        var state = Self.productsState(columns: 100, rows: 30)
+        let frame = Frame.render(state)
+        #expect(frame.line(28) == " john_doe · Authenticated by PostgreSQL · lookup 1.9 ms · bcrypt 46.0 ms")
+        // The store's words are drawn in the store's role.
+        let start = frame.line(28).distance(from: frame.line(28).startIndex, to: frame.line(28).range(of: "Authenticated")!.lowerBound)
+        #expect(frame[start, 28].role == .status(.postgres))
+        _ = state.handle(.statisticsChanged(PanelSnapshot()))
+        #expect(Frame.render(state).line(28).contains("Authenticated by PostgreSQL"))
+    }
+}

@@ -1,0 +1,302 @@
+import DoormanAuth
+import DoormanCore
+import DoormanHTTP
+import DoormanRedis
+import Foundation
+import Testing
+
+/// The built `doorman` run with no subcommand in a real terminal (tmux),
+/// against the test servers, driven with keys and read from the screen.
+///
+/// The tests are async and do their blocking work (tmux, waiting for the
+/// screen) on threads of their own, so that they never hold Swift's
+/// cooperative threads, which the in-process servers of other tests need.
+/// Expectations are checked back in the test, on what those threads return.
+@Suite("Terminal UI end to end")
+struct TerminalUITests {
+    /// `doorman` started from a shell in a tmux pane; the shell prints
+    /// `exit=N` when it ends, and the script it runs leaves its pid in a file.
+    final class UIProcess: @unchecked Sendable {
+        // @unchecked Sendable: like its TmuxSession, used by one test from one thread at a time.
+        let tmux: TmuxSession
+        let directory: String
+
+        /// Starts `doorman ARGUMENTS` with `environment`, and `themes` (name: text) in its user theme directory.
+        init(_ arguments: [String], columns: Int = 100, rows: Int = 30, environment: [String: String] = [:], themes: [String: String] = [:]) throws {
+            directory = TestServers.makeTemporaryDirectory(prefix: "doorman-test-ui")
+            try FileManager.default.createDirectory(atPath: directory + "/doorman/themes", withIntermediateDirectories: true)
+            for (name, text) in themes {
+                try text.write(toFile: directory + "/doorman/themes/\(name).theme", atomically: true, encoding: .utf8)
+            }
+            tmux = try TmuxSession(columns: columns, rows: rows, environment: ["XDG_CONFIG_HOME": directory])
+            let words = [DoormanBinary.path, "--state-dir", directory] + arguments
+            let variables = environment.map { "\($0.key)=\(Self.quote($0.value)) " }.joined()
+            // swift test sets NO_COLOR for its children: each test says what it wants.
+            let script = "#!/bin/sh\necho $$ > \(directory)/pid\nunset NO_COLOR DOORMAN_THEME\n\(variables)exec \(words.map(Self.quote).joined(separator: " "))\n"
+            try script.write(toFile: directory + "/run.sh", atomically: true, encoding: .utf8)
+            try tmux.runCommand("clear; sh \(directory)/run.sh; echo \"exit=$?\"")
+        }
+
+        deinit {
+            // A UI a failed test left running. Only if that pid is still this
+            // UI (its command line names this test's directory): pids are
+            // recycled quickly here (pid_max is 32768).
+            if let pid, let command = try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8), command.contains(directory) {
+                kill(pid, SIGKILL)
+            }
+            try? FileManager.default.removeItem(atPath: directory)
+        }
+
+        /// The UI's process id.
+        var pid: pid_t? {
+            (try? String(contentsOfFile: directory + "/pid", encoding: .utf8)).flatMap { pid_t($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        }
+
+        /// What the UI logged.
+        var log: String {
+            (try? String(contentsOfFile: directory + "/ui.log", encoding: .utf8)) ?? ""
+        }
+
+        /// Fills in the form and presses Enter.
+        func logIn(_ user: String = "john_doe", password: String = "EXAMPLE_PASSWORD") throws {
+            try tmux.waitFor("Username")
+            try tmux.type(user)
+            try tmux.press("Tab")
+            try tmux.type(password)
+            try tmux.press("Enter")
+        }
+
+        /// Waits for the shell to report the UI's exit status; returns the screen.
+        @discardableResult
+        func waitForExit(_ status: Int32) throws -> String {
+            try tmux.waitFor("exit=\(status)")
+        }
+
+        /// After the UI left: the screen, and the terminal's `icanon`/`echo` settings.
+        func restored() throws -> (screen: String, settings: String) {
+            let screen = try tmux.capture()
+            // The marker is split in the command line so that only the output shows it whole.
+            try tmux.runCommand("stty -a | tr ' ' '\\n' | grep -x -e icanon -e -icanon -e echo -e -echo | tr '\\n' ' '; echo :st''ty")
+            let settings = try tmux.waitFor(":stty")
+            return (screen, settings)
+        }
+
+        static func quote(_ word: String) -> String {
+            "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
+        }
+    }
+
+    /// The flags for the shared test servers with Redis database `number`,
+    /// emptied of Doorman's keys first so that the first login reads PostgreSQL.
+    static func serverFlags(redisDatabase number: Int) throws -> [String] {
+        let flags = DoormanBinary.serverFlags(redisDatabase: number)
+        let redis = try RedisGateway(configuration: RedisConfiguration(endpoint: try RedisEndpoint(url: flags[3])), logger: TestServers.quietLogger)
+        try redis.evictAll()
+        return flags
+    }
+
+    /// The prompt is back, no trace of the UI is left on the screen, and the
+    /// terminal is in its normal (cooked, echoing) mode.
+    static func expectRestored(_ restored: (screen: String, settings: String), sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(restored.screen.split(separator: "\n").last == Substring(TmuxSession.prompt), "no prompt:\n\(restored.screen)", sourceLocation: sourceLocation)
+        #expect(!restored.screen.contains("Authenticated by"), "the UI's screen is still there:\n\(restored.screen)", sourceLocation: sourceLocation)
+        #expect(!restored.screen.contains("Cache · this"), "the UI's screen is still there:\n\(restored.screen)", sourceLocation: sourceLocation)
+        #expect(restored.settings.contains("icanon echo :stty"), "the terminal was left raw:\n\(restored.settings)", sourceLocation: sourceLocation)
+    }
+
+    @Test("log in: PostgreSQL first, Redis after logging out and in, PostgreSQL again after f; q leaves a clean shell")
+    func loginCycle() async throws {
+        let flags = try Self.serverFlags(redisDatabase: 9)
+        let (first, panel, restored) = try await offThread {
+            let ui = try UIProcess(flags)
+            try ui.logIn()
+            try ui.tmux.waitFor("Authenticated by PostgreSQL")
+            let first = try ui.tmux.waitFor("PINK COTTON BUDS")
+
+            try ui.tmux.press("l")
+            try ui.tmux.waitFor("john_doe logged out.")
+            try ui.logIn()
+            try ui.tmux.waitFor("Authenticated by Redis")
+
+            try ui.tmux.press("f")
+            try ui.tmux.waitFor("Flushed john_doe's cached hash")
+            try ui.tmux.press("l")
+            try ui.logIn()
+            try ui.tmux.waitFor("Authenticated by PostgreSQL")
+            // The panel counts every login of this process.
+            let panel = try ui.tmux.waitFor("Logins  Redis 1 PostgreSQL 2")
+
+            try ui.tmux.press("q")
+            try ui.waitForExit(0)
+            return (first, panel, try ui.restored())
+        }
+        #expect(first.contains("john_doe · Authenticated by PostgreSQL · lookup "))
+        #expect(first.contains("1L FOUNTAIN DRINKING WATER"))
+        #expect(first.contains("Price"))
+        #expect(!first.contains("EXAMPLE_PASSWORD"))
+        #expect(panel.contains("Recent logins"))
+        Self.expectRestored(restored)
+    }
+
+    @Test("a wrong password shows 'Authentication failed.'; a 10 KB paste is refused; Ctrl-C quits and restores the terminal")
+    func wrongPassword() async throws {
+        let flags = try Self.serverFlags(redisDatabase: 10)
+        let (failed, pasted, restored) = try await offThread {
+            let ui = try UIProcess(flags)
+            try ui.logIn(password: "not the password")
+            let failed = try ui.tmux.waitFor("Authentication failed.")
+            try ui.tmux.press("Escape")
+            try ui.tmux.paste(String(repeating: "x", count: 10_240))
+            let pasted = try ui.tmux.waitFor("Paste refused")
+            try ui.tmux.press("C-c")
+            try ui.waitForExit(0)
+            return (failed, pasted, try ui.restored())
+        }
+        #expect(!failed.contains("Authenticated by"))
+        #expect(!failed.contains("not the password"))
+        #expect(pasted.contains("Paste refused: it does not fit the username"))
+        #expect(!pasted.contains("xxxx"))
+        Self.expectRestored(restored)
+    }
+
+    @Test("/ filters as you type; a resize redraws, too small says so; SIGTERM restores the terminal")
+    func filterResizeTerminate() async throws {
+        let flags = try Self.serverFlags(redisDatabase: 11)
+        let (filtered, resized, cleared, restored) = try await offThread {
+            let ui = try UIProcess(flags)
+            try ui.logIn()
+            try ui.tmux.waitFor("1L FOUNTAIN DRINKING WATER")
+            try ui.tmux.press("/")
+            try ui.tmux.type("ramen")
+            // The filter narrows as each letter arrives: wait for the last one.
+            let filtered = try ui.tmux.waitUntil("the filter matches one row") { $0.contains("/ramen ") && $0.contains("ラーメン RAMEN BOWL") }
+
+            try ui.tmux.resize(columns: 50, rows: 12)
+            try ui.tmux.waitFor("Terminal too small: 50×12")
+            try ui.tmux.resize(columns: 80, rows: 24)
+            let resized = try ui.tmux.waitUntil("the UI is back") { $0.contains("ラーメン RAMEN BOWL") && !$0.contains("too small") }
+
+            // Esc clears the filter: every row again, the selection kept.
+            try ui.tmux.press("Escape")
+            let cleared = try ui.tmux.waitUntil("the filter is cleared") { !$0.contains("1 of ") && $0.contains("CAFÉ AU LAIT BOWL") }
+
+            guard let pid = ui.pid else { throw TmuxError.failed("the UI left no pid") }
+            kill(pid, SIGTERM)
+            try ui.waitForExit(128 + SIGTERM)
+            return (filtered, resized, cleared, try ui.restored())
+        }
+        #expect(filtered.range(of: "/ramen  1 of [0-9]+ rows", options: .regularExpression) != nil)
+        #expect(!filtered.contains("1L FOUNTAIN DRINKING WATER"))
+        #expect(resized.contains("Authenticated by PostgreSQL"))
+        #expect(cleared.contains("ラーメン RAMEN BOWL"))
+        Self.expectRestored(restored)
+    }
+
+    @Test("--serve: requests made with a raw HTTP client show up in the panel")
+    func serve() async throws {
+        let port = try FreePort.free()
+        let flags = try Self.serverFlags(redisDatabase: 12)
+        let ui = try await offThread {
+            let ui = try UIProcess(flags + ["--serve", String(port)])
+            try ui.tmux.waitFor("no requests yet")
+            return ui
+        }
+        let client = try await RawHTTPClient.open(port: port)
+        let response = try await client.fetch("/products?limit=1", authorization: BasicAuthorization.header(username: "john_doe", password: "EXAMPLE_PASSWORD"))
+        #expect(response.status == 200)
+        let wrong = try await client.fetch("/products?limit=1", authorization: BasicAuthorization.header(username: "john_doe", password: "nope"))
+        #expect(wrong.status == 401)
+        let screen = try await offThread {
+            let screen = try ui.tmux.waitFor("200×1  401×1")
+            try ui.tmux.press("C-c")
+            try ui.waitForExit(0)
+            return screen
+        }
+        #expect(screen.contains("HTTP http://127.0.0.1:\(port)"))
+        #expect(screen.contains("Logins  Redis 0 PostgreSQL 1"))
+        #expect(screen.contains("http john_doe"))
+    }
+
+    @Test("--remote: logs in through a Doorman HTTP server and shows the store it reports")
+    func remote() async throws {
+        let service = try TestServers.service()
+        let server = try await DoormanHTTPServer(configuration: HTTPServerConfiguration(port: 0), auth: service, logger: TestServers.quietLogger).start()
+        let port = server.port
+        let screens: (first: String, flush: String)
+        do {
+            screens = try await offThread {
+                let ui = try UIProcess(["--remote", "http://127.0.0.1:\(port)"])
+                try ui.logIn()
+                try ui.tmux.waitFor("Authenticated by PostgreSQL · via http://127.0.0.1:\(port)")
+                let first = try ui.tmux.waitFor("1L FOUNTAIN DRINKING WATER")
+                try ui.tmux.press("l")
+                try ui.logIn()
+                try ui.tmux.waitFor("Authenticated by Redis · via")
+                try ui.tmux.press("f")
+                let flush = try ui.tmux.waitFor("Flushing is not available")
+                try ui.tmux.press("q")
+                try ui.waitForExit(0)
+                return (first, flush)
+            }
+        } catch {
+            await server.stop()
+            throw error
+        }
+        await server.stop()
+        #expect(screens.first.contains("Doorman · remote · http://127.0.0.1:\(port)"))
+        #expect(screens.flush.contains("remote mode: the server owns the cache"))
+        // The server saw the UI's logins (and its page fetches).
+        #expect(service.statistics.snapshot().byOrigin[.http, default: 0] >= 2)
+    }
+
+    @Test("--remote with no server: an outage message, never 'Authentication failed.'")
+    func remoteUnreachable() async throws {
+        let port = try FreePort.free()
+        let screen = try await offThread {
+            let ui = try UIProcess(["--remote", "http://127.0.0.1:\(port)"])
+            try ui.logIn()
+            let screen = try ui.tmux.waitFor("Cannot reach http://127.0.0.1:\(port)")
+            try ui.tmux.press("C-c")
+            try ui.waitForExit(0)
+            return screen
+        }
+        #expect(screen.contains("refused"))
+        #expect(!screen.contains("Authentication failed."))
+    }
+
+    @Test("a broken theme is reported with its file and line, logged, and dark is used instead")
+    func brokenTheme() async throws {
+        let (screen, colours, log, directory) = try await offThread {
+            let ui = try UIProcess(["--remote", "http://127.0.0.1:1", "--theme", "broken"],
+                                   themes: ["broken": "# mine\ntable.header = purpel default\n"])
+            let screen = try ui.tmux.waitFor("broken.theme:2: unknown colour")
+            let colours = try ui.tmux.capture(escapes: true)
+            try ui.tmux.press("C-c")
+            try ui.waitForExit(0)
+            return (screen, colours, ui.log, ui.directory)
+        }
+        #expect(screen.contains("Using theme dark: \(directory)/doorman/themes/broken.theme:2"))
+        #expect(screen.contains("theme dark"))
+        // dark's colours (as many as the pane's TERM has).
+        #expect(colours.range(of: "\u{1B}\\[(38;5;[0-9]+|3[0-7])m", options: .regularExpression) != nil)
+        #expect(log.contains("\(directory)/doorman/themes/broken.theme:2: unknown colour or attribute 'purpel'"))
+    }
+
+    @Test("NO_COLOR: attributes only, no colour at all; SIGHUP restores the terminal")
+    func noColor() async throws {
+        let (screen, restored) = try await offThread {
+            let ui = try UIProcess(["--remote", "http://127.0.0.1:1"], environment: ["NO_COLOR": "1"])
+            try ui.tmux.waitFor("Username")
+            let screen = try ui.tmux.capture(escapes: true)
+            guard let pid = ui.pid else { throw TmuxError.failed("the UI left no pid") }
+            kill(pid, SIGHUP)
+            try ui.waitForExit(128 + SIGHUP)
+            return (screen, try ui.restored())
+        }
+        Self.expectRestored(restored)
+        #expect(!screen.contains("\u{1B}[38;5;"))
+        #expect(!screen.contains("\u{1B}[48;5;"))
+        #expect(screen.range(of: "\u{1B}\\[[34][0-7]m", options: .regularExpression) == nil)
+        #expect(screen.contains("\u{1B}[1;7m"))  // the title: bold, reverse video
+    }
+}
