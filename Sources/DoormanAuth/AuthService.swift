@@ -114,20 +114,23 @@ public final class AuthService: Sendable {
         var attempt = Attempt(username: username, client: client)
         let outcome = login(password: password, attempt: &attempt)
         statistics.record(outcome, origin: origin)
-        let metadata: Logger.Metadata = ["origin": "\(origin.rawValue)", "client": "\(client.value)"]
+        // Metadata is built only for lines the log level lets through.
+        func metadata(_ extra: Logger.Metadata = [:]) -> Logger.Metadata {
+            extra.merging(["origin": "\(origin.rawValue)", "client": "\(client.value)"]) { $1 }
+        }
         switch outcome.result {
         case .authenticated(let source):
-            logger.debug("login succeeded", metadata: metadata.merging(["user": "\(username)", "source": "\(source.rawValue)"]) { $1 })
+            logger.debug("login succeeded", metadata: metadata(["user": "\(username)", "source": "\(source.rawValue)"]))
         case .rejected where attempt.failure == .wrongPassword:
-            logger.notice("login failed: wrong password", metadata: metadata.merging(["user": "\(username)"]) { $1 })
+            logger.notice("login failed: wrong password", metadata: metadata(["user": "\(username)"]))
         case .rejected:
             // No name: what was typed as a username may be a password typed in
             // the wrong field, and it matches no user anyway.
-            logger.notice("login failed: \(attempt.failure == .unknownUser ? "unknown user" : "malformed credentials")", metadata: metadata)
+            logger.notice("login failed: \(attempt.failure == .unknownUser ? "unknown user" : "malformed credentials")", metadata: metadata())
         case .unavailable:
-            logger.error("login unavailable: PostgreSQL cannot be reached", metadata: metadata)
+            logger.error("login unavailable: PostgreSQL cannot be reached", metadata: metadata())
         case .throttled(let retryAfter):
-            logger.warning("login throttled", metadata: metadata.merging(["user": "\(username)", "retry_after": "\(retryAfter.roundedUpForPeople)"]) { $1 })
+            logger.warning("login throttled", metadata: metadata(["user": "\(username)", "retry_after": "\(retryAfter.roundedUpForPeople)"]))
         }
         return outcome
     }

@@ -50,7 +50,15 @@ public final class AuthStatistics: Sendable {
         }
     }
 
-    private let state: Mutex<Snapshot>
+    /// The counters, and the recent events in a ring (``Snapshot/recent``
+    /// is put in order only when a snapshot is taken, not at every login).
+    private struct State {
+        var snapshot = Snapshot()
+        var ring: [AuthEvent] = []
+        var next = 0
+    }
+
+    private let state: Mutex<State>
     private let observers = Mutex<[@Sendable (AuthEvent) -> Void]>([])
     /// How many recent events are kept.
     public let capacity: Int
@@ -58,7 +66,7 @@ public final class AuthStatistics: Sendable {
     /// Creates empty statistics keeping the last `capacity` events.
     public init(capacity: Int = 256) {
         self.capacity = capacity
-        self.state = Mutex(Snapshot())
+        self.state = Mutex(State())
     }
 
     /// Calls `observer` with every login recorded from now on (on the
@@ -73,39 +81,56 @@ public final class AuthStatistics: Sendable {
         defer {
             for observer in observers.withLock({ $0 }) { observer(event) }
         }
-        state.withLock { snapshot in
-            switch outcome.result {
-            case .authenticated(let source): snapshot.authenticated[source, default: 0] += 1
-            case .rejected: snapshot.rejected += 1
-            case .unavailable: snapshot.unavailable += 1
-            case .throttled: snapshot.throttled += 1
+        state.withLock { state in
+            state.snapshot.count(outcome, origin: origin)
+            if state.ring.count < capacity {
+                state.ring.append(event)
+            } else {
+                state.ring[state.next] = event
             }
-            if outcome.cacheUnavailable { snapshot.cacheUnavailable += 1 }
-            snapshot.byOrigin[origin, default: 0] += 1
-            snapshot.recent.append(event)
-            if snapshot.recent.count > capacity { snapshot.recent.removeFirst(snapshot.recent.count - capacity) }
-            snapshot.generation &+= 1
+            state.next = (state.next + 1) % capacity
         }
     }
 
     /// Counts one hash lookup that reached PostgreSQL.
     public func recordPostgresLookup() {
-        state.withLock { snapshot in
-            snapshot.postgresLookups += 1
-            snapshot.generation &+= 1
+        state.withLock { state in
+            state.snapshot.postgresLookups += 1
+            state.snapshot.generation &+= 1
         }
     }
 
     /// Counts a cache flush (of one user, or of all when `user` is `nil`).
     public func recordFlush(user: String?) {
-        state.withLock { snapshot in
-            snapshot.flushes += 1
-            snapshot.generation &+= 1
+        state.withLock { state in
+            state.snapshot.flushes += 1
+            state.snapshot.generation &+= 1
         }
     }
 
     /// A copy of everything, taken under the lock.
     public func snapshot() -> Snapshot {
-        state.withLock { $0 }
+        state.withLock { state in
+            var snapshot = state.snapshot
+            snapshot.recent = state.ring.count < capacity
+                ? state.ring
+                : Array(state.ring[state.next...] + state.ring[..<state.next])
+            return snapshot
+        }
+    }
+}
+
+extension AuthStatistics.Snapshot {
+    /// Counts one login (the recent events are kept apart, in a ring).
+    mutating func count(_ outcome: AuthOutcome, origin: AuthOrigin) {
+        switch outcome.result {
+        case .authenticated(let source): authenticated[source, default: 0] += 1
+        case .rejected: rejected += 1
+        case .unavailable: unavailable += 1
+        case .throttled: throttled += 1
+        }
+        if outcome.cacheUnavailable { cacheUnavailable += 1 }
+        byOrigin[origin, default: 0] += 1
+        generation &+= 1
     }
 }

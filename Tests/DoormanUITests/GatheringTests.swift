@@ -46,4 +46,16 @@ struct GatheringTests {
         statistics.record(AuthOutcome(username: "u", result: .authenticated(.memory)), origin: .http)
         #expect(PanelSnapshot(statistics: statistics.snapshot()).stores == [.redis, .postgres, .memory])
     }
+
+    @Test("the statistics keep the last events in order once their ring wraps")
+    func ringWraps() {
+        let statistics = AuthStatistics(capacity: 5)
+        for index in 0..<13 {
+            statistics.record(AuthOutcome(username: "user\(index)", result: .rejected), origin: .cli)
+        }
+        let snapshot = statistics.snapshot()
+        #expect(snapshot.recent.map(\.outcome.username) == ["user8", "user9", "user10", "user11", "user12"])
+        #expect(snapshot.rejected == 13)
+        #expect(snapshot.total == 13)
+    }
 }
