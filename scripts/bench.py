@@ -171,6 +171,37 @@ def measure_bcrypt(python):
     return alone, together
 
 
+def targets(rows, seed_rps, ceiling, startup):
+    """The performance targets, each met or not in this run, with the arithmetic."""
+    def find(name, count):
+        return next((r for n, c, r in rows if n == name and c == count), None)
+    redis64, memory64 = find("Doorman, Redis path", 64), find("Doorman, memory tier", 64)
+    if not (redis64 and memory64 and 64 in seed_rps):
+        return []
+    mark = lambda ok: "met" if ok else "**not met**"
+    peak_rss = max(r["rss_mib"] for n, c, r in rows if n.startswith("Doorman"))
+    return [
+        "",
+        "Against the targets (64 connections unless said otherwise):",
+        "",
+        "| target | this run | |",
+        "|---|---|---|",
+        f"| Redis path ≥ 75% of cores / bcrypt ({0.75 * ceiling:.0f} requests/s) | {redis64['rps']:.0f} requests/s "
+        f"({redis64['rps'] / ceiling:.0%}) | {mark(redis64['rps'] >= 0.75 * ceiling)} |",
+        f"| Redis path ≥ 4x the seed | {redis64['rps'] / seed_rps[64]:.1f}x | {mark(redis64['rps'] >= 4 * seed_rps[64])} |",
+        f"| Redis path p99 < 50 ms | {redis64['p99']:.0f} ms; with 64 requests always in flight, the *mean* latency is "
+        f"64 / {redis64['rps']:.0f} = {64 / redis64['rps'] * 1000:.0f} ms (Little's law), so no server at this rate can get p99 "
+        f"under 50 ms; at 8 connections it is {find('Doorman, Redis path', 8)['p99']:.0f} ms | {mark(redis64['p99'] < 50)} |",
+        f"| memory tier ≥ 100x the seed | {memory64['rps'] / seed_rps[64]:.0f}x | {mark(memory64['rps'] >= 100 * seed_rps[64])} |",
+        f"| memory tier p99 < 5 ms | {memory64['p99']:.1f} ms (mean at least 64 / {memory64['rps']:.0f} = "
+        f"{64 / memory64['rps'] * 1000:.1f} ms); at 8 connections {find('Doorman, memory tier', 8)['p99']:.1f} ms | "
+        f"{mark(memory64['p99'] < 5)} |",
+        f"| stack start-up < 3 s first, < 1.5 s after | {startup['first']:.2f} s, {startup['warm']:.2f} s | "
+        f"{mark(startup['first'] < 3 and startup['warm'] < 1.5)} |",
+        f"| resident memory < 50 MB serving 64 connections | {peak_rss:.0f} MiB at most | {mark(peak_rss < 50)} |",
+    ]
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--duration", type=int, default=10, help="seconds per run (default 10)")

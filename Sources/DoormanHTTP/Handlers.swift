@@ -11,6 +11,8 @@ struct Handlers: Sendable {
     let server: DoormanHTTPServer
 
     static let wwwAuthenticate = #"Basic realm="doorman", charset="UTF-8""#
+    static let authenticatedBy = HTTPField.Name("X-Authenticated-By")!
+    static let link = HTTPField.Name("Link")!
 
     /// `GET /` and `GET /products`.
     @Sendable func products(_ request: Request, context: DoormanRequestContext) async -> Response {
@@ -45,14 +47,14 @@ struct Handlers: Sendable {
                 let (encoded, products) = try await server.blocking { try bodies.page(limit: page.limit, after: page.after, authenticatedBy: source) }
                 body = encoded
                 if let limit = page.limit, products.count == limit, let last = products.last {
-                    headers[HTTPField.Name("Link")!] = "</products?limit=\(limit)&after=\(last.id)>; rel=\"next\""
+                    headers[Self.link] = "</products?limit=\(limit)&after=\(last.id)>; rel=\"next\""
                 }
             }
         } catch {
             server.logger.error("cannot read products", metadata: ["reason": "\((error as? DoormanError)?.message ?? "\(type(of: error))")"])
             return unavailable()
         }
-        headers[HTTPField.Name("X-Authenticated-By")!] = source.rawValue
+        headers[Self.authenticatedBy] = source.rawValue
         return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: body))
     }
 

@@ -14,42 +14,48 @@ import Prometheus
 public final class ServerMetrics: Sendable {
     /// The registry behind `/metrics`.
     public let registry = PrometheusCollectorRegistry()
-    private let logins: [String: Counter]
-    private let lookup: [String: DurationHistogram]
-    private let bcrypt: [String: DurationHistogram]
+    /// Per label value (a store, or `none` for a failure), the instruments a
+    /// login touches: made once, so that recording is a few atomic adds.
+    private struct Instruments: Sendable {
+        var logins: Counter
+        var lookup: DurationHistogram
+        var bcrypt: DurationHistogram
+    }
+    private let succeeded: [AuthSource: Instruments]
+    private let failed: [Failure: Instruments]
     private let cacheUnavailable: Counter
     private let postgresLookups: Counter
     private let statistics: AuthStatistics
     private let exportedLookups = Mutex(0)
-    private let requestCounts = Mutex<[Int: Int]>([:])
+    private let responses = Mutex<[Int: (counter: Counter, count: Int)]>([:])
+
+    private enum Failure: String, CaseIterable {
+        case rejected, unavailable, throttled
+    }
 
     private static let latencyBuckets: [Duration] = [
         .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5),
         .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500),
         .seconds(1), .seconds(2.5),
     ]
-    private static let outcomes = AuthSource.allCases.map { ($0.rawValue, "success") }
-        + [("none", "rejected"), ("none", "unavailable"), ("none", "throttled")]
 
     /// Creates the metrics and subscribes them to `statistics`.
     public init(statistics: AuthStatistics) {
         let registry = registry
         let loginsName = MetricNameDescriptor(namespace: "doorman", metricName: "logins", unitName: "total",
                                               helpText: "Logins by the store that decided them, and their outcome.")
-        logins = Dictionary(uniqueKeysWithValues: Self.outcomes.map { source, outcome in
-            ("\(source)/\(outcome)", registry.makeCounter(descriptor: loginsName, labels: [("source", source), ("outcome", outcome)]))
-        })
         let lookupName = MetricNameDescriptor(namespace: "doorman", metricName: "lookup", unitName: "seconds",
                                               helpText: "Time spent looking a user's hash up, in Redis and PostgreSQL together.")
         let bcryptName = MetricNameDescriptor(namespace: "doorman", metricName: "bcrypt", unitName: "seconds",
                                               helpText: "Time spent verifying bcrypt hashes.")
-        let sources = AuthSource.allCases.map(\.rawValue) + ["none"]
-        lookup = Dictionary(uniqueKeysWithValues: sources.map {
-            ($0, registry.makeDurationHistogram(descriptor: lookupName, labels: [("source", $0)], buckets: Self.latencyBuckets))
-        })
-        bcrypt = Dictionary(uniqueKeysWithValues: sources.map {
-            ($0, registry.makeDurationHistogram(descriptor: bcryptName, labels: [("source", $0)], buckets: Self.latencyBuckets))
-        })
+        func instruments(source: String, outcome: String) -> Instruments {
+            Instruments(
+                logins: registry.makeCounter(descriptor: loginsName, labels: [("source", source), ("outcome", outcome)]),
+                lookup: registry.makeDurationHistogram(descriptor: lookupName, labels: [("source", source)], buckets: Self.latencyBuckets),
+                bcrypt: registry.makeDurationHistogram(descriptor: bcryptName, labels: [("source", source)], buckets: Self.latencyBuckets))
+        }
+        succeeded = Dictionary(uniqueKeysWithValues: AuthSource.allCases.map { ($0, instruments(source: $0.rawValue, outcome: "success")) })
+        failed = Dictionary(uniqueKeysWithValues: Failure.allCases.map { ($0, instruments(source: "none", outcome: $0.rawValue)) })
         cacheUnavailable = registry.makeCounter(descriptor: MetricNameDescriptor(
             namespace: "doorman", metricName: "cache_unavailable", unitName: "total",
             helpText: "Logins during which Redis could not be used."))
@@ -61,31 +67,39 @@ public final class ServerMetrics: Sendable {
     }
 
     func record(_ outcome: AuthOutcome) {
-        let (source, result): (String, String) = switch outcome.result {
-        case .authenticated(let source): (source.rawValue, "success")
-        case .rejected: ("none", "rejected")
-        case .unavailable: ("none", "unavailable")
-        case .throttled: ("none", "throttled")
+        let instruments: Instruments? = switch outcome.result {
+        case .authenticated(let source): succeeded[source]
+        case .rejected: failed[.rejected]
+        case .unavailable: failed[.unavailable]
+        case .throttled: failed[.throttled]
         }
-        logins["\(source)/\(result)"]?.increment()
-        lookup[source]?.record(outcome.lookupDuration)
-        bcrypt[source]?.record(outcome.bcryptDuration)
+        guard let instruments else { return }
+        instruments.logins.increment()
+        instruments.lookup.record(outcome.lookupDuration)
+        instruments.bcrypt.record(outcome.bcryptDuration)
         if outcome.cacheUnavailable { cacheUnavailable.increment() }
     }
 
     /// Counts one response.
     func recordResponse(status: Int) {
-        registry.makeCounter(
-            descriptor: MetricNameDescriptor(namespace: "doorman", subsystem: "http", metricName: "requests", unitName: "total",
-                                             helpText: "HTTP responses by status code."),
-            labels: [("status", String(status))]
-        ).increment()
-        requestCounts.withLock { $0[status, default: 0] += 1 }
+        let counter = responses.withLock { responses in
+            if let entry = responses[status] {
+                responses[status]?.count = entry.count + 1
+                return entry.counter
+            }
+            let counter = registry.makeCounter(
+                descriptor: MetricNameDescriptor(namespace: "doorman", subsystem: "http", metricName: "requests", unitName: "total",
+                                                 helpText: "HTTP responses by status code."),
+                labels: [("status", String(status))])
+            responses[status] = (counter, 1)
+            return counter
+        }
+        counter.increment()
     }
 
     /// Responses served so far, by status code (for the terminal UI's panel).
     public var responsesByStatus: [Int: Int] {
-        requestCounts.withLock { $0 }
+        responses.withLock { $0.mapValues(\.count) }
     }
 
     /// The Prometheus text exposition.
