@@ -85,12 +85,12 @@ public struct AuthOutcome: Sendable, Equatable {
 extension Duration {
     /// The duration as milliseconds for people: `0.06 ms`, `45.8 ms`, `1204 ms`.
     public var milliseconds: String {
-        let ms = Double(components.seconds) * 1_000 + Double(components.attoseconds) / 1e15
+        let ms = millisecondsValue
         let text: String
         if ms < 1 {
-            text = String(format2: ms, digits: 2)
+            text = String(fixed: ms, digits: 2)
         } else if ms < 100 {
-            text = String(format2: ms, digits: 1)
+            text = String(fixed: ms, digits: 1)
         } else {
             text = String(Int(ms.rounded()))
         }
@@ -106,6 +106,11 @@ extension Duration {
         return "\((minutes + 59) / 60) h"
     }
 
+    /// The duration in (fractional) milliseconds.
+    public var millisecondsValue: Double {
+        Double(components.seconds) * 1_000 + Double(components.attoseconds) / 1e15
+    }
+
     /// The duration in (fractional) seconds.
     public var seconds: Double {
         Double(components.seconds) + Double(components.attoseconds) / 1e18
@@ -113,8 +118,8 @@ extension Duration {
 }
 
 extension String {
-    /// Formats `value` with a fixed number of decimals without Foundation.
-    init(format2 value: Double, digits: Int) {
+    /// `value` with a fixed number of decimals (`2.50`), without Foundation's locale handling.
+    public init(fixed value: Double, digits: Int) {
         var scale = 1.0
         for _ in 0..<digits { scale *= 10 }
         let scaled = (abs(value) * scale).rounded()

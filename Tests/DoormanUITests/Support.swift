@@ -91,7 +91,7 @@ enum Fixtures {
         let nouns = ["WATER", "OLIVE OIL", "GREEN TEA", "RYE BREAD", "HONEY", "CANDLE", "NOTEBOOK"]
         return (1...count).map { index in
             Product(id: Int64(index), name: "\(words[index % words.count]) \(nouns[(index * 7) % nouns.count]) \(index)",
-                    price: String(format2: Double((index * 3761) % 9900 + 99) / 100, digits: 2))
+                    price: String(fixed: Double((index * 3761) % 9900 + 99) / 100, digits: 2))
         }
     }
 }

@@ -103,7 +103,7 @@ final class UILoop {
         let frame = Frame.render(state, keymap: keymap)
         terminal.draw(frame)
         // From input (or a result) to the frame on the terminal: the UI's latency.
-        logger.trace("frame drawn in \(String(format2: (ContinuousClock.now - start).millisecondsValue, digits: 2)) ms")
+        logger.trace("frame drawn in \(String(fixed: (ContinuousClock.now - start).millisecondsValue, digits: 2)) ms")
     }
 
     // MARK: - Effects

@@ -45,8 +45,8 @@ enum Sparkline {
 extension Double {
     /// Milliseconds for the panel: `0.05`, `1.9`, `46`, `1204`.
     var compactMilliseconds: String {
-        if self < 1 { return String(format2: self, digits: 2) }
-        if self < 10 { return String(format2: self, digits: 1) }
+        if self < 1 { return String(fixed: self, digits: 2) }
+        if self < 10 { return String(fixed: self, digits: 1) }
         return String(Int(self.rounded()))
     }
 }
