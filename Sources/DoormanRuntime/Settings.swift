@@ -109,12 +109,12 @@ public struct Settings: Sendable {
             default: throw DoormanError(.configuration, "\(variable) must be 1/true/yes/on or 0/false/no/off")
             }
         }
-        func seconds(_ variable: String, default fallback: Duration, range: ClosedRange<Int>) throws -> Duration {
+        func number(_ variable: String, default fallback: Int, range: ClosedRange<Int>) throws -> Int {
             guard let text = value(nil, variable) else { return fallback }
             guard let number = Int(text), range.contains(number) else {
                 throw DoormanError(.configuration, "\(variable) must be a whole number from \(range.lowerBound) to \(range.upperBound)")
             }
-            return .seconds(number)
+            return number
         }
 
         let cache: Cache
@@ -154,9 +154,9 @@ public struct Settings: Sendable {
         var memory: MemoryCredentialCache.Configuration?
         if try flag(memoryCache, "DOORMAN_MEMORY_CACHE") {
             let defaults = MemoryCredentialCache.Configuration()
-            let ttl = try seconds("DOORMAN_MEMORY_CACHE_TTL", default: defaults.ttl, range: 1...3_600)
-            let users = try seconds("DOORMAN_MEMORY_CACHE_MAX_USERS", default: .seconds(defaults.maxUsers), range: 1...10_000_000)
-            memory = MemoryCredentialCache.Configuration(ttl: ttl, maxUsers: Int(users.components.seconds))
+            let ttl = try number("DOORMAN_MEMORY_CACHE_TTL", default: Int(defaults.ttl.components.seconds), range: 1...3_600)
+            let users = try number("DOORMAN_MEMORY_CACHE_MAX_USERS", default: defaults.maxUsers, range: 1...10_000_000)
+            memory = MemoryCredentialCache.Configuration(ttl: .seconds(ttl), maxUsers: users)
         }
 
         let state = value(stateDirectory, "DOORMAN_STATE_DIR") ?? StackConfiguration.defaultStateDirectory(environment: environment)

@@ -78,3 +78,34 @@ struct TLSSettingsTests {
         }
     }
 }
+
+@Suite("Settings for the fast paths")
+struct FastPathSettingsTests {
+    @Test("--memory-cache and its environment")
+    func memoryCache() throws {
+        #expect(try Settings.resolve(environment: [:]).memoryCache == nil)
+        let flagged = try Settings.resolve(memoryCache: true, environment: [:])
+        #expect(flagged.memoryCache?.ttl == .seconds(60))
+        #expect(flagged.memoryCache?.maxUsers == 10_000)
+        let sized = try Settings.resolve(environment: ["DOORMAN_MEMORY_CACHE": "yes", "DOORMAN_MEMORY_CACHE_TTL": "5", "DOORMAN_MEMORY_CACHE_MAX_USERS": "42"])
+        #expect(sized.memoryCache?.ttl == .seconds(5))
+        #expect(sized.memoryCache?.maxUsers == 42)
+        #expect(sized.authConfiguration.memoryCache == sized.memoryCache)
+    }
+
+    @Test("--no-cache and DOORMAN_NO_CACHE")
+    func noCache() throws {
+        #expect(try Settings.resolve(noCache: true, environment: [:]).cache == .disabled)
+        #expect(try Settings.resolve(environment: ["DOORMAN_NO_CACHE": "1", "REDIS_URL": "redis://x"]).cache == .disabled)
+        #expect(try Settings.resolve(environment: ["DOORMAN_NO_CACHE": "off"]).cache == .embedded)
+    }
+
+    @Test("bad values are refused", arguments: [
+        ["DOORMAN_NO_CACHE": "maybe"], ["DOORMAN_MEMORY_CACHE": "2"],
+        ["DOORMAN_MEMORY_CACHE": "1", "DOORMAN_MEMORY_CACHE_TTL": "0"],
+        ["DOORMAN_MEMORY_CACHE": "1", "DOORMAN_MEMORY_CACHE_MAX_USERS": "many"],
+    ])
+    func refused(environment: [String: String]) {
+        #expect(throws: DoormanError.self) { try Settings.resolve(environment: environment) }
+    }
+}
