@@ -79,8 +79,8 @@ public enum Subprocess {
 
         var pid: pid_t = 0
         let environ = environment.map { "\($0.key)=\($0.value)" }
-        let spawned = withCStrings(arguments) { argv in
-            withCStrings(environ) { envp in
+        let spawned = withCStringArray(arguments) { argv in
+            withCStringArray(environ) { envp in
                 posix_spawn(&pid, arguments[0], &actions, &attributes, argv, envp)
             }
         }
@@ -112,11 +112,5 @@ public enum Subprocess {
     private static func readAll(_ fd: Int32) -> String {
         lseek(fd, 0, SEEK_SET)
         return String(decoding: FileHandle(fileDescriptor: fd, closeOnDealloc: false).readDataToEndOfFile(), as: UTF8.self)
-    }
-
-    private static func withCStrings<T>(_ strings: [String], _ body: ([UnsafeMutablePointer<CChar>?]) -> T) -> T {
-        let copies = strings.map { strdup($0) } + [nil]
-        defer { copies.forEach { free($0) } }
-        return body(copies)
     }
 }

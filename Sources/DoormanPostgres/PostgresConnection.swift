@@ -25,8 +25,8 @@ public final class PostgresConnection: PooledConnection {
     /// connection string may be a URI or `key=value` pairs.
     public init(configuration: PostgresConfiguration) throws {
         let parameters = configuration.connectParameters
-        let connection: OpaquePointer? = withCStringArray(parameters.map(\.0)) { keywords in
-            withCStringArray(parameters.map(\.1)) { values in
+        let connection: OpaquePointer? = withConstCStringArray(parameters.map(\.0)) { keywords in
+            withConstCStringArray(parameters.map(\.1)) { values in
                 PQconnectdbParams(keywords, values, 1)
             }
         }
@@ -67,7 +67,7 @@ public final class PostgresConnection: PooledConnection {
     /// become part of the SQL text.
     @discardableResult
     public func query(_ sql: String, _ parameters: [String?] = []) throws -> PostgresRows {
-        let result: OpaquePointer? = withOptionalCStringArray(parameters) { values in
+        let result: OpaquePointer? = withConstCStringArray(parameters) { values in
             PQexecParams(handle, sql, Int32(parameters.count), nil, values, nil, nil, 0)
         }
         return try consume(result)
@@ -227,15 +227,9 @@ public final class PostgresConnection: PooledConnection {
     }
 }
 
-/// Calls `body` with a NULL-terminated array of C strings that lives for the call.
-func withCStringArray<T>(_ strings: [String], _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> T) -> T {
-    withOptionalCStringArray(strings, body)
-}
-
-/// Like ``withCStringArray(_:_:)``, with `nil` entries passed as NULL.
-func withOptionalCStringArray<T>(_ strings: [String?], _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> T) -> T {
-    let copies: [UnsafeMutablePointer<CChar>?] = strings.map { $0.map { strdup($0)! } }
-    defer { copies.forEach { free($0) } }
-    let pointers = copies.map { UnsafePointer($0) } + [nil]
-    return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
+/// ``withCStringArray(_:_:)`` in the `const char *const *` shape libpq takes.
+func withConstCStringArray<T>(_ strings: [String?], _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> T) -> T {
+    withCStringArray(strings) { copies in
+        copies.map { UnsafePointer($0) }.withUnsafeBufferPointer { body($0.baseAddress!) }
+    }
 }
