@@ -158,6 +158,29 @@ public final class EmbeddedStack: Sendable {
         try RedisServer(configuration: configuration, layout: layout).start(port: endpoints.redisPort, tlsPort: endpoints.redisTLSPort)
     }
 
+    /// The running PostgreSQL's processes: the postmaster (first) and its
+    /// children, from `postmaster.pid` and `/proc`. Empty when it is not running.
+    /// Fault tests freeze them all with SIGSTOP, as a hung host looks from outside.
+    public func postgresProcessIDs() -> [Int32] {
+        guard let text = try? String(contentsOfFile: layout.postgresData + "/postmaster.pid", encoding: .utf8),
+              let postmaster = text.split(separator: "\n").first.flatMap({ Int32($0) }), processIsAlive(postmaster) else { return [] }
+        let children = ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap { name -> Int32? in
+            guard let pid = Int32(name), let stat = try? String(contentsOfFile: "/proc/\(name)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { return nil }
+            // "pid (comm) state ppid ...": the command may hold spaces and parentheses.
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            return fields.count > 1 && Int32(fields[1]) == postmaster ? pid : nil
+        }
+        return [postmaster] + children.sorted()
+    }
+
+    /// The running Redis' process id, from its pid file; `nil` when it is not running.
+    public func redisProcessID() -> Int32? {
+        guard let text = try? String(contentsOfFile: layout.redisPidFile, encoding: .utf8),
+              let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), processIsAlive(pid) else { return nil }
+        return pid
+    }
+
     /// Stops PostgreSQL (for fault tests). ``startPostgres()`` brings it back.
     public func stopPostgres() throws {
         try PostgresServer(configuration: configuration, layout: layout).stop()

@@ -36,9 +36,12 @@ struct SnapshotTests {
             return
         }
         if actual != expected {
-            let actualFile = directory.appendingPathComponent("\(name).actual.txt")
+            // Outside the source tree: a failed run leaves nothing to commit by mistake.
+            let failures = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("doorman-snapshots")
+            try? FileManager.default.createDirectory(at: failures, withIntermediateDirectories: true)
+            let actualFile = failures.appendingPathComponent("\(name).actual.txt")
             try? actual.write(to: actualFile, atomically: true, encoding: .utf8)
-            Issue.record("the frame differs from \(name).txt (see \(actualFile.lastPathComponent)):\n\(actual)", sourceLocation: sourceLocation)
+            Issue.record("the frame differs from \(name).txt (see \(actualFile.path)):\n\(actual)", sourceLocation: sourceLocation)
         }
     }
 
