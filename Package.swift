@@ -40,6 +40,7 @@ let package = Package(
         .target(name: "DoormanAuth", dependencies: [
             "DoormanCore", "DoormanPasswords", "DoormanPostgres", "DoormanRedis",
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
         ]),
         .target(name: "DoormanStack", dependencies: [
@@ -71,6 +72,7 @@ let package = Package(
             "DoormanAuth", "DoormanHTTP", "DoormanUI", "DoormanCore", "DoormanPasswords", "DoormanPostgres", "DoormanRuntime", "DoormanStack",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOPosix", package: "swift-nio"),
         ]),
 
         // Tests. Unit tests need no server; integration tests run against real
@@ -78,11 +80,13 @@ let package = Package(
         .testTarget(name: "DoormanCoreTests", dependencies: [
             "DoormanCore", "DoormanPasswords", "DoormanPostgres", "DoormanRedis", "DoormanRuntime",
         ]),
+        .testTarget(name: "DoormanAuthTests", dependencies: ["DoormanAuth", "DoormanCore", "DoormanPostgres"]),
         .testTarget(name: "DoormanHTTPTests", dependencies: ["DoormanCore", "DoormanHTTP", "DoormanPostgres"]),
         .testTarget(name: "DoormanUITests", dependencies: ["DoormanAuth", "DoormanCore", "DoormanPostgres", "DoormanUI"], exclude: ["Snapshots"]),
         .testTarget(name: "IntegrationTests", dependencies: [
             "DoormanAuth", "DoormanHTTP", "DoormanCore", "DoormanPasswords", "DoormanPostgres", "DoormanRedis", "DoormanRuntime", "DoormanStack",
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOPosix", package: "swift-nio"),
         ]),
     ]
 )

@@ -1,11 +1,6 @@
 import DoormanCore
-import DoormanPasswords
 import DoormanPostgres
-import DoormanRedis
-import Foundation
 import Logging
-import NIOPosix
-import Synchronization
 
 /// Where a login attempt came from, for the live statistics.
 public enum AuthOrigin: String, Sendable, Hashable, CaseIterable {
@@ -17,27 +12,27 @@ public enum AuthOrigin: String, Sendable, Hashable, CaseIterable {
     case http
 }
 
-/// The cache-aside login: Redis first, PostgreSQL on a miss, one uniform failure.
+/// The cache-aside login, as an orchestration of stages:
 ///
-/// 1. Throttling: too many recent failures for this account and client, this
-///    client, or this account from clients it does not know, and the login is
-///    refused unchecked (``ThrottlePolicy``).
+/// 1. ``LoginThrottle``: too many recent failures for this account and
+///    client, this client, or this account from clients it does not know,
+///    and the login is refused unchecked.
 /// 2. With the in-memory tier on: the same credentials passed a bcrypt check
 ///    moments ago in this process, for a password version still current:
 ///    authenticated by Memory, without bcrypt.
-/// 3. Look the user's entry up in Redis (in the same round trip as the
-///    throttle counters). An entry that is signed, unexpired and not older than
-///    a known password change (``CacheEntry``, ``CacheFreshness``), whose hash
-///    matches the password: Redis authenticated the user.
-/// 4. Otherwise read the hash from PostgreSQL; concurrent lookups for one user
-///    share one query (``SingleFlight``). On a match, cache a signed entry in
-///    Redis (with a time to live) and report PostgreSQL.
-/// 5. Anything else is one uniform failure. An unknown user is checked against
-///    a dummy hash, so it costs the same bcrypt time as a known one.
+/// 3. ``CredentialCache``: an entry that is signed, unexpired and not older
+///    than a known password change, whose hash matches the password: Redis
+///    authenticated the user.
+/// 4. Otherwise ``CredentialSource`` (PostgreSQL; concurrent lookups of one
+///    user share one query). On a match, cache a signed entry and report
+///    PostgreSQL.
+/// 5. Anything else is one uniform failure. An unknown user is checked
+///    against the ``PasswordVerifier``'s dummy hash, so it costs a known user's time.
 ///
-/// Redis being down never fails a login (the outcome says "cache
-/// unavailable"); PostgreSQL being down on a cache miss is `.unavailable`,
-/// never a wrong password.
+/// Every stage bounds its own store calls with a deadline. Redis down or late
+/// never fails a login (the outcome says "cache unavailable", and the rest of
+/// the login does not wait for Redis again); PostgreSQL down or late on a
+/// cache miss is `.unavailable`, never a wrong password.
 public final class AuthService: Sendable {
     /// Settings of the login.
     public struct Configuration: Sendable {
@@ -49,7 +44,7 @@ public final class AuthService: Sendable {
         public var memoryCache: MemoryCredentialCache.Configuration?
 
         /// Creates a configuration.
-        public init(cacheTTL: Duration = RedisConfiguration.defaultCacheTTL, throttle: ThrottlePolicy = ThrottlePolicy(),
+        public init(cacheTTL: Duration = .seconds(300), throttle: ThrottlePolicy = ThrottlePolicy(),
                     memoryCache: MemoryCredentialCache.Configuration? = nil) {
             self.cacheTTL = cacheTTL
             self.throttle = throttle
@@ -57,62 +52,56 @@ public final class AuthService: Sendable {
         }
     }
 
-    /// The source of truth.
-    public let postgres: PostgresGateway
-    /// The cache; `nil` runs without one (every login goes to PostgreSQL).
-    public let redis: RedisGateway?
+    /// The stages a login goes through.
+    public struct Stages: Sendable {
+        /// Brute-force limits.
+        public var throttle: any LoginThrottle
+        /// The Redis copy of users' hashes; `nil` runs without one (`--no-cache`).
+        public var cache: (any CredentialCache)?
+        /// The source of truth.
+        public var source: any CredentialSource
+        /// bcrypt.
+        public var verifier: any PasswordVerifier
+
+        /// Creates the stages.
+        public init(throttle: any LoginThrottle, cache: (any CredentialCache)?, source: any CredentialSource, verifier: any PasswordVerifier) {
+            self.throttle = throttle
+            self.cache = cache
+            self.source = source
+            self.verifier = verifier
+        }
+    }
+
+    /// The stages.
+    public let stages: Stages
     /// Live counts and recent events, shared with the UI and the HTTP metrics.
     public let statistics: AuthStatistics
-    /// Which cached versions are still good.
-    public let freshness = CacheFreshness()
+    /// Which cached versions are still good (fed by the ``CacheInvalidator``).
+    public let freshness: CacheFreshness
     /// The settings.
     public let configuration: Configuration
     /// The in-memory tier, when it is on.
     public let memoryCache: MemoryCredentialCache?
     let logger: Logger
-    let threadPool: NIOThreadPool
-    let lookups = SingleFlight<String, PasswordRecord?>()
-    let localThrottle = LocalThrottleCounters()
-    private let signingKey = Mutex<[UInt8]?>(nil)
 
-    /// Creates the service over the two gateways.
-    ///
-    /// `threadPool` runs the blocking work of ``authenticate(username:password:origin:client:)``
-    /// (libpq, hiredis, bcrypt); by default NIO's shared blocking pool, sized to the cores.
-    public init(
-        postgres: PostgresGateway,
-        redis: RedisGateway?,
-        configuration: Configuration? = nil,
-        statistics: AuthStatistics = AuthStatistics(),
-        threadPool: NIOThreadPool = .singleton,
-        logger: Logger = Logger(label: "doorman.auth")
-    ) {
-        self.postgres = postgres
-        self.redis = redis
-        let configuration = configuration ?? Configuration(cacheTTL: redis?.configuration.cacheTTL ?? RedisConfiguration.defaultCacheTTL)
+    /// Creates the service over its stages. `freshness` must be the one the
+    /// cache stage consults, so that both refuse the same stale versions.
+    public init(stages: Stages, freshness: CacheFreshness, configuration: Configuration = Configuration(),
+                statistics: AuthStatistics = AuthStatistics(), logger: Logger = Logger(label: "doorman.auth")) {
+        self.stages = stages
+        self.freshness = freshness
         self.configuration = configuration
         self.memoryCache = configuration.memoryCache.map(MemoryCredentialCache.init(configuration:))
         self.statistics = statistics
-        self.threadPool = threadPool
         self.logger = logger
     }
 
-    /// Logs in on a thread of the blocking pool; never blocks the caller's thread.
-    public func authenticate(username: String, password: String, origin: AuthOrigin, client: ClientIdentity = .local) async -> AuthOutcome {
-        do {
-            return try await threadPool.runIfActive {
-                self.authenticateBlocking(username: username, password: password, origin: origin, client: client)
-            }
-        } catch {
-            // The pool is shutting down: the process is exiting.
-            return AuthOutcome(username: username, result: .unavailable)
-        }
-    }
+    /// `true` when a Redis cache is configured.
+    public var hasCache: Bool { stages.cache != nil }
 
-    /// Logs in on the calling thread, which may block (network and bcrypt).
-    public func authenticateBlocking(username: String, password: String, origin: AuthOrigin, client: ClientIdentity = .local) -> AuthOutcome {
-        var attempt = Attempt(username: username, client: client)
-        let outcome = login(password: password, attempt: &attempt)
+    /// Logs in. Never throws: every failure is an outcome.
+    public func authenticate(username: String, password: String, origin: AuthOrigin, client: ClientIdentity = .local) async -> AuthOutcome {
+        let (outcome, failure) = await login(username: username, password: password, client: client)
         statistics.record(outcome, origin: origin)
         // Metadata is built only for lines the log level lets through.
         func metadata(_ extra: Logger.Metadata = [:]) -> Logger.Metadata {
@@ -121,163 +110,124 @@ public final class AuthService: Sendable {
         switch outcome.result {
         case .authenticated(let source):
             logger.debug("login succeeded", metadata: metadata(["user": "\(username)", "source": "\(source.rawValue)"]))
-        case .rejected where attempt.failure == .wrongPassword:
+        case .rejected where failure == .wrongPassword:
             logger.notice("login failed: wrong password", metadata: metadata(["user": "\(username)"]))
         case .rejected:
             // No name: what was typed as a username may be a password typed in
             // the wrong field, and it matches no user anyway.
-            logger.notice("login failed: \(attempt.failure == .unknownUser ? "unknown user" : "malformed credentials")", metadata: metadata())
+            logger.notice("login failed: \(failure == .unknownUser ? "unknown user" : "malformed credentials")", metadata: metadata())
         case .unavailable:
             logger.error("login unavailable: PostgreSQL cannot be reached", metadata: metadata())
         case .throttled(let retryAfter):
-            logger.warning("login throttled", metadata: metadata(["user": "\(username)", "retry_after": "\(retryAfter.roundedUpForPeople)"]))
+            // No name either: the counters were not checked against a user.
+            logger.notice("login throttled", metadata: metadata(["retry_after": "\(retryAfter.roundedUpForPeople)"]))
         }
         return outcome
-    }
-
-    /// One login's working state.
-    struct Attempt {
-        let username: String
-        let client: ClientIdentity
-        var failure = Failure.malformed
-        var lookup = Duration.zero
-        var bcrypt = Duration.zero
-        var cacheUnavailable = false
-        var counts = ThrottleCounts()
     }
 
     /// Why a login was rejected; for the log only, never shown to the client.
     enum Failure { case malformed, unknownUser, wrongPassword }
 
-    private func login(password: String, attempt: inout Attempt) -> AuthOutcome {
+    private func login(username: String, password: String, client: ClientIdentity) async -> (AuthOutcome, Failure) {
         let clock = ContinuousClock()
-        let username = attempt.username
-        attempt.cacheUnavailable = redis == nil
-        func outcome(_ result: AuthOutcome.Result, _ attempt: Attempt) -> AuthOutcome {
-            AuthOutcome(username: username, result: result, cacheUnavailable: attempt.cacheUnavailable,
-                        lookupDuration: attempt.lookup, bcryptDuration: attempt.bcrypt)
+        var lookup = Duration.zero
+        var bcrypt = Duration.zero
+        var cacheUnavailable = false
+        func outcome(_ result: AuthOutcome.Result) -> AuthOutcome {
+            AuthOutcome(username: username, result: result, cacheUnavailable: cacheUnavailable,
+                        lookupDuration: lookup, bcryptDuration: bcrypt)
         }
-        func verify(_ hash: String, _ attempt: inout Attempt) -> Bool {
-            var matched = false
-            attempt.bcrypt += clock.measure { matched = BCrypt.verify(password, against: hash) }
+        func verify(_ hash: String) async -> Bool {
+            let (matched, duration) = await stages.verifier.verify(password, against: hash)
+            bcrypt += duration
             return matched
         }
 
         guard (try? Credentials(username: username, password: password)) != nil else {
-            return outcome(.rejected, attempt)
+            return (outcome(.rejected), .malformed)
         }
-        let keys = ThrottleKeys(username: username, client: attempt.client, prefix: throttlePrefix)
-        let policy = configuration.throttle
-
-        // 1. One Redis round trip: the cached entry and the throttle counters.
-        var cachedText: String?
+        let subject = ThrottleSubject(username: username, client: client)
+        let throttle = stages.throttle
         let start = clock.now
-        if let redis {
-            do {
-                let values = try redis.values(for: [redis.key(for: username)] + (policy.isDisabled ? [] : keys.all))
-                cachedText = values[0].map { String(decoding: $0, as: UTF8.self) }
-                if !policy.isDisabled { attempt.counts = Self.counts(from: Array(values[1...])) }
-            } catch {
-                attempt.cacheUnavailable = true
-            }
-        }
-        if attempt.cacheUnavailable && !policy.isDisabled {
-            attempt.counts = localThrottle.counts(keys)
-        }
-        attempt.lookup += clock.now - start
 
-        // 2. Throttling.
-        if let limit = policy.exceeded(attempt.counts) {
-            let key = keys.key(limit)
-            let left = attempt.cacheUnavailable ? localThrottle.timeLeft(key) : (try? redis?.timeLeft(key)) ?? nil
-            return outcome(.throttled(retryAfter: left ?? policy.window(limit)), attempt)
+        // 1. Throttling. Its store is Redis: when Redis does not answer, the
+        // rest of the login does not wait for it again.
+        let check = await throttle.check(subject)
+        cacheUnavailable = check.storeUnavailable && stages.cache != nil
+        lookup += clock.now - start
+        if let retryAfter = check.retryAfter {
+            return (outcome(.throttled(retryAfter: retryAfter)), .malformed)
         }
 
-        // 3. The in-memory tier.
+        // 2. The in-memory tier.
         if let memoryCache, let version = memoryCache.check(username: username, password: password),
            freshness.accepts(version, for: username) {
-            recordSuccess(keys, &attempt)
-            return outcome(.authenticated(.memory), attempt)
+            await throttle.recordSuccess(subject, after: check)
+            return (outcome(.authenticated(.memory)), .malformed)
         }
 
-        // 4. A Redis hit.
-        let key = cachedText == nil ? nil : cacheSigningKey()
-        let entry = cachedText.flatMap { validEntry($0, for: username, key: key) }
-        if let entry, verify(entry.hash, &attempt) {
+        // 3. The Redis cache.
+        var cached = CacheLookup.miss
+        if let cache = stages.cache, !cacheUnavailable {
+            let cacheStart = clock.now
+            cached = await cache.lookup(username)
+            lookup += clock.now - cacheStart
+            if cached == .unavailable { cacheUnavailable = true }
+        }
+        if case .hit(let entry) = cached, await verify(entry.hash) {
             remember(username, password, entry.version)
-            recordSuccess(keys, &attempt)
-            return outcome(.authenticated(.redis), attempt)
+            await throttle.recordSuccess(subject, after: check)
+            return (outcome(.authenticated(.redis)), .malformed)
         }
 
-        // 4b. A concurrent login of this user filled the cache after we looked:
-        // look again rather than ask PostgreSQL once more.
-        if entry == nil, !attempt.cacheUnavailable, lookups.landed(username, since: start),
-           let text = try? redis?.cachedValue(for: username),
-           let filled = validEntry(text, for: username, key: cacheSigningKey()), verify(filled.hash, &attempt) {
+        // 3b. A concurrent login of this user filled the cache after we
+        // looked: look again rather than ask PostgreSQL once more.
+        if cached == .miss, let cache = stages.cache, !cacheUnavailable, stages.source.landed(username, since: start),
+           case .hit(let filled) = await cache.lookup(username), await verify(filled.hash) {
             remember(username, password, filled.version)
-            recordSuccess(keys, &attempt)
-            return outcome(.authenticated(.redis), attempt)
+            await throttle.recordSuccess(subject, after: check)
+            return (outcome(.authenticated(.redis)), .malformed)
         }
 
-        // 5. PostgreSQL, one query for concurrent logins of one user.
-        let record: PasswordRecord?
-        let flight: SingleFlight<String, PasswordRecord?>.Flight
-        let lookupStart = clock.now
+        // 4. The source of truth.
+        let sourceStart = clock.now
+        let found: CredentialLookup
         do {
-            (record, flight) = try lookups.join(username) {
-                statistics.recordPostgresLookup()
-                return try postgres.passwordRecord(for: username)
-            }
+            found = try await stages.source.lookUp(username)
         } catch {
-            attempt.lookup += clock.now - lookupStart
+            lookup += clock.now - sourceStart
             logger.error("PostgreSQL lookup failed", metadata: ["reason": "\((error as? DoormanError)?.message ?? "\(type(of: error))")"])
-            return outcome(.unavailable, attempt)
+            return (outcome(.unavailable), .malformed)
         }
-        defer { flight.land() }
-        attempt.lookup += clock.now - lookupStart
+        defer { found.land() }
+        lookup += clock.now - sourceStart
+        if found.queried { statistics.recordPostgresLookup() }
 
-        attempt.failure = .wrongPassword
-        guard let record, BCrypt.isBcryptHash(record.hash) else {
-            if record == nil { attempt.failure = .unknownUser }
-            _ = verify(BCrypt.dummyHash, &attempt)  // an unknown user costs a known user's time
-            if cachedText != nil { evict(username) }  // the user is gone
-            recordFailure(keys, &attempt)
-            return outcome(.rejected, attempt)
+        let somethingCached = cached != .miss && cached != .unavailable
+        guard let record = found.record, stages.verifier.canVerify(record.hash) else {
+            _ = await verify(stages.verifier.dummyHash)  // an unknown user costs a known user's time
+            if somethingCached { await evict(username) }  // the user is gone
+            await throttle.recordFailure(subject, after: check)
+            return (outcome(.rejected), found.record == nil ? .unknownUser : .wrongPassword)
         }
-        if let entry, entry.hash == record.hash {
+        if case .hit(let entry) = cached, entry.hash == record.hash {
             // The same hash was already checked against the cached copy: wrong password.
-            recordFailure(keys, &attempt)
-            return outcome(.rejected, attempt)
+            await throttle.recordFailure(subject, after: check)
+            return (outcome(.rejected), .wrongPassword)
         }
-        if cachedText != nil {
-            evict(username)  // stale, expired, forged, or of an older password
+        if somethingCached {
+            await evict(username)  // stale, expired, forged, or of an older password
         }
-        guard verify(record.hash, &attempt) else {
-            recordFailure(keys, &attempt)
-            return outcome(.rejected, attempt)
+        guard await verify(record.hash) else {
+            await throttle.recordFailure(subject, after: check)
+            return (outcome(.rejected), .wrongPassword)
         }
-        if !attempt.cacheUnavailable {
-            fill(record, for: username, &attempt)
+        if let cache = stages.cache, !cacheUnavailable, !(await cache.fill(record, for: username)) {
+            cacheUnavailable = true
         }
         remember(username, password, record.version)
-        recordSuccess(keys, &attempt)
-        return outcome(.authenticated(.postgres), attempt)
-    }
-
-    /// Writes a signed entry, unless a newer password is already known; and
-    /// takes it back if a change arrives while it is being written (a change
-    /// notification's own eviction may have run just before the write).
-    private func fill(_ record: PasswordRecord, for username: String, _ attempt: inout Attempt) {
-        guard let redis, freshness.accepts(record.version, for: username), let key = cacheSigningKey() else { return }
-        let entry = CacheEntry(record: record, ttl: configuration.cacheTTL, now: Self.unixNow())
-        do {
-            try redis.cacheValue(entry.encoded(for: username, key: key), for: username, ttl: configuration.cacheTTL)
-            if !freshness.accepts(record.version, for: username) {
-                try redis.evict(username)
-            }
-        } catch {
-            attempt.cacheUnavailable = true
-        }
+        await throttle.recordSuccess(subject, after: check)
+        return (outcome(.authenticated(.postgres)), .malformed)
     }
 
     private func remember(_ username: String, _ password: String, _ version: Int64) {
@@ -285,104 +235,27 @@ public final class AuthService: Sendable {
         memoryCache.remember(username: username, password: password, version: version)
     }
 
-    /// A cached entry that is well formed, signed with `key`, unexpired, and
-    /// not older than a password change this process knows of.
-    private func validEntry(_ text: String, for username: String, key: [UInt8]?) -> CacheEntry? {
-        guard let key, let entry = CacheEntry.decode(text, for: username, key: key, now: Self.unixNow()),
-              freshness.accepts(entry.version, for: username) else { return nil }
-        return entry
-    }
-
-    /// ``fill(_:for:_:)`` for tests of its races.
-    func fillForTests(_ record: PasswordRecord, for username: String) {
-        var attempt = Attempt(username: username, client: .local)
-        fill(record, for: username, &attempt)
-    }
-
-    private func evict(_ username: String) {
-        _ = try? redis?.evict(username)
-    }
-
-    private func recordFailure(_ keys: ThrottleKeys, _ attempt: inout Attempt) {
-        let policy = configuration.throttle
-        guard !policy.isDisabled else { return }
-        let windows = [(keys.pair, policy.pairWindow), (keys.client, policy.clientWindow), (keys.account, policy.accountWindow)]
-        if let redis, !attempt.cacheUnavailable {
-            do {
-                for (key, window) in windows { try redis.increment(key, window: window) }
-                return
-            } catch {
-                attempt.cacheUnavailable = true
-            }
-        }
-        for (key, window) in windows { localThrottle.increment(key, window: window) }
-    }
-
-    private func recordSuccess(_ keys: ThrottleKeys, _ attempt: inout Attempt) {
-        let policy = configuration.throttle
-        guard !policy.isDisabled, attempt.counts.pair > 0 || !attempt.counts.known else { return }
-        if let redis, !attempt.cacheUnavailable {
-            do {
-                if attempt.counts.pair > 0 { try redis.delete([keys.pair]) }
-                if !attempt.counts.known { try redis.set(keys.known, Array("1".utf8), ttl: policy.knownClientLifetime) }
-                return
-            } catch {
-                attempt.cacheUnavailable = true
-            }
-        }
-        localThrottle.remove(keys.pair)
-        localThrottle.set(keys.known, lifetime: policy.knownClientLifetime)
-    }
-
-    private static func counts(from values: [[UInt8]?]) -> ThrottleCounts {
-        func number(_ value: [UInt8]?) -> Int { value.flatMap { Int(String(decoding: $0, as: UTF8.self)) } ?? 0 }
-        return ThrottleCounts(pair: number(values[0]), client: number(values[1]), account: number(values[2]), known: values[3] != nil)
-    }
-
-    /// The key that signs cache entries, read from PostgreSQL once; `nil`
-    /// (the cache is skipped) while PostgreSQL cannot be asked.
-    func cacheSigningKey() -> [UInt8]? {
-        if let key = signingKey.withLock({ $0 }) { return key }
-        guard let key = try? postgres.cacheSigningKey() else { return nil }
-        signingKey.withLock { $0 = key }
-        return key
-    }
-
-    /// Loads the signing key now (at start-up), so the first login need not.
-    public func prepare() throws {
-        if signingKey.withLock({ $0 }) == nil {
-            let key = try postgres.cacheSigningKey()
-            signingKey.withLock { $0 = key }
-        }
-    }
-
-    /// Where throttle counters live: under the Redis namespace (or Doorman's
-    /// default one, for the in-process counters when there is no Redis).
-    var throttlePrefix: String {
-        redis?.configuration.throttleKeyPrefix ?? "doorman:throttle:"
-    }
-
-    static func unixNow() -> Int64 {
-        Int64(Date().timeIntervalSince1970)
+    private func evict(_ username: String) async {
+        _ = try? await stages.cache?.evict(username)
     }
 
     /// Drops `username`'s cached hash so the next login reads PostgreSQL.
     /// Returns `true` if there was one.
     @discardableResult
-    public func flushCache(for username: String) throws -> Bool {
+    public func flushCache(for username: String) async throws -> Bool {
         memoryCache?.forget(username)
-        guard let redis else { return false }
-        let removed = try redis.evict(username)
+        guard let cache = stages.cache else { return false }
+        let removed = try await cache.evict(username)
         statistics.recordFlush(user: username)
         return removed
     }
 
     /// Drops every cached hash; returns how many there were.
     @discardableResult
-    public func flushCache() throws -> Int {
+    public func flushCache() async throws -> Int {
         memoryCache?.forget(nil)
-        guard let redis else { return 0 }
-        let removed = try redis.evictAll()
+        guard let cache = stages.cache else { return 0 }
+        let removed = try await cache.evictAll()
         statistics.recordFlush(user: nil)
         return removed
     }
@@ -391,10 +264,7 @@ public final class AuthService: Sendable {
     /// and every client's for that account (not the per-client counters,
     /// which concern other accounts too). Returns how many were removed.
     @discardableResult
-    public func unlock(_ username: String) throws -> Int {
-        let (account, pairs) = ThrottleKeys.accountPrefixes(username: username, prefix: throttlePrefix)
-        localThrottle.removeAll { $0 == account || $0.starts(with: pairs) }
-        guard let redis else { return 0 }
-        return try redis.delete([account]) + redis.deleteKeys(matchingPrefix: pairs)
+    public func unlock(_ username: String) async throws -> Int {
+        try await stages.throttle.unlock(username)
     }
 }

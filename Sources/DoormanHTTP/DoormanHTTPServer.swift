@@ -29,20 +29,22 @@ public final class DoormanHTTPServer: Sendable {
     /// The Prometheus metrics served at `/metrics`.
     public let metrics: ServerMetrics
     let bodies: ProductBodies
+    let healthMonitor: HealthMonitor
     let logger: Logger
     let threadPool: NIOThreadPool
 
     /// Creates a server over an existing login service.
     ///
     /// `catalog` serves the products; give the program's listening catalog so
-    /// that the list is read from PostgreSQL only when it changes (without
-    /// one, every request reads it).
-    public init(configuration: HTTPServerConfiguration, auth: AuthService, catalog: ProductCatalog? = nil,
+    /// that the list is read from PostgreSQL only when it changes. `health`
+    /// names the stores `/healthz` reports, PostgreSQL first.
+    public init(configuration: HTTPServerConfiguration, auth: AuthService, catalog: ProductCatalog, health: [HealthCheck],
                 threadPool: NIOThreadPool = .singleton, logger: Logger = Logger(label: "doorman.http")) {
         self.configuration = configuration
         self.auth = auth
-        self.bodies = ProductBodies(catalog: catalog ?? ProductCatalog(postgres: auth.postgres))
-        self.metrics = ServerMetrics(statistics: auth.statistics)
+        self.bodies = ProductBodies(catalog: catalog)
+        self.healthMonitor = HealthMonitor(checks: health)
+        self.metrics = ServerMetrics(statistics: auth.statistics, stores: health.compactMap(\.health))
         self.threadPool = threadPool
         self.logger = logger
     }
@@ -81,8 +83,10 @@ public final class DoormanHTTPServer: Sendable {
         let router = Router(context: DoormanRequestContext.self)
         router.add(middleware: ResponseMetricsMiddleware(metrics: metrics))
         let handlers = Handlers(server: self)
-        router.get("/", use: handlers.products)
-        router.get("/products", use: handlers.products)
+        router.group()
+            .add(middleware: BasicAuthenticator(auth: auth, retryAfterSeconds: configuration.retryAfterSeconds))
+            .get("/", use: handlers.products)
+            .get("/products", use: handlers.products)
         router.get("/healthz", use: handlers.health)
         router.get("/metrics", use: handlers.metrics)
         return Application(

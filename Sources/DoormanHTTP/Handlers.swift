@@ -10,33 +10,20 @@ import NIOCore
 struct Handlers: Sendable {
     let server: DoormanHTTPServer
 
-    static let wwwAuthenticate = #"Basic realm="doorman", charset="UTF-8""#
     static let authenticatedBy = HTTPField.Name("X-Authenticated-By")!
     static let link = HTTPField.Name("Link")!
 
-    /// `GET /` and `GET /products`.
+    /// `GET /` and `GET /products`, behind ``BasicAuthenticator``.
     @Sendable func products(_ request: Request, context: DoormanRequestContext) async -> Response {
-        guard let credentials = BasicAuthorization.parse(request.headers[.authorization]) else {
-            // Counted like any failed login, without touching a store.
-            server.auth.statistics.record(AuthOutcome(username: "", result: .rejected), origin: .http)
-            return unauthorized()
+        guard let identity = context.identity else {
+            return BasicAuthenticator.unauthorized()  // not behind the authenticator: refuse
         }
         let page: ProductPage
         switch ProductPage.parse(request.uri.queryParameters, maxLimit: server.configuration.maxPageSize) {
         case .success(let parsed): page = parsed
-        case .failure(let message): return json(.badRequest, SeedJSON.errorBody(message))
+        case .failure(let message): return Responses.json(.badRequest, SeedJSON.errorBody(message))
         }
-
-        let outcome = await server.auth.authenticate(
-            username: credentials.username, password: credentials.password, origin: .http, client: context.client)
-        let source: AuthSource
-        switch outcome.result {
-        case .authenticated(let authenticated): source = authenticated
-        case .rejected: return unauthorized()
-        case .unavailable: return unavailable()
-        case .throttled(let retryAfter): return tooManyRequests(retryAfter)
-        }
-
+        let source = identity.source
         let body: ByteBuffer
         var headers: HTTPFields = [.contentType: "application/json"]
         do {
@@ -52,25 +39,29 @@ struct Handlers: Sendable {
             }
         } catch {
             server.logger.error("cannot read products", metadata: ["reason": "\((error as? DoormanError)?.message ?? "\(type(of: error))")"])
-            return unavailable()
+            return Responses.unavailable(retryAfterSeconds: server.configuration.retryAfterSeconds)
         }
         headers[Self.authenticatedBy] = source.rawValue
         return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: body))
     }
 
-    /// `GET /healthz`: each store's state; 503 when PostgreSQL is down.
+    /// `GET /healthz`: each store up, slow or down, answered within about
+    /// 250 ms whatever the stores do; 503 when PostgreSQL is down.
     @Sendable func health(_ request: Request, context: DoormanRequestContext) async -> Response {
-        let auth = server.auth
-        let postgresUp = (try? await server.blocking { try auth.postgres.ping() }) != nil
-        let redisUp = (try? await server.blocking { try auth.redis?.ping() }) != nil && auth.redis != nil
-        let status: String = postgresUp ? (redisUp ? "ok" : "degraded") : "unavailable"
-        let body = SeedJSON.object([
-            ("status", .string(status)),
-            ("postgres", .string(postgresUp ? "up" : "down")),
-            ("redis", .string(redisUp ? "up" : "down")),
-        ])
-        var response = json(postgresUp ? .ok : .serviceUnavailable, body)
-        if !postgresUp { response.headers[.retryAfter] = String(server.configuration.retryAfterSeconds) }
+        let reports = await server.healthMonitor.reports()
+        let postgresDown = reports.first { $0.name == "postgres" }?.state == .down
+        let allUp = reports.allSatisfy { $0.state == .up }
+        var members: [(String, SeedJSON.JSONValue)] = [("status", .string(postgresDown ? "unavailable" : allUp ? "ok" : "degraded"))]
+        for report in reports {
+            members.append((report.name, .string(report.state.rawValue)))
+        }
+        for report in reports {
+            if let roundTrip = report.roundTrip {
+                members.append(("\(report.name)_rtt_ms", .number(String(fixed: roundTrip.millisecondsValue, digits: 2))))
+            }
+        }
+        var response = Responses.json(postgresDown ? .serviceUnavailable : .ok, SeedJSON.object(members))
+        if postgresDown { response.headers[.retryAfter] = String(server.configuration.retryAfterSeconds) }
         return response
     }
 
@@ -78,28 +69,6 @@ struct Handlers: Sendable {
     @Sendable func metrics(_ request: Request, context: DoormanRequestContext) async -> Response {
         Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                  body: ResponseBody(byteBuffer: ByteBuffer(bytes: server.metrics.exposition())))
-    }
-
-    private func unauthorized() -> Response {
-        var response = json(.unauthorized, SeedJSON.errorBody(AuthOutcome.failureMessage))
-        response.headers[.wwwAuthenticate] = Self.wwwAuthenticate
-        return response
-    }
-
-    private func tooManyRequests(_ retryAfter: Duration) -> Response {
-        var response = json(.tooManyRequests, SeedJSON.errorBody(AuthOutcome.throttledMessage(retryAfter: retryAfter)))
-        response.headers[.retryAfter] = String(max(1, Int(retryAfter.seconds.rounded(.up))))
-        return response
-    }
-
-    private func unavailable() -> Response {
-        var response = json(.serviceUnavailable, SeedJSON.errorBody("Service unavailable."))
-        response.headers[.retryAfter] = String(server.configuration.retryAfterSeconds)
-        return response
-    }
-
-    private func json(_ status: HTTPResponse.Status, _ body: [UInt8]) -> Response {
-        Response(status: status, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
     }
 }
 

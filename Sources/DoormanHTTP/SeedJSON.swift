@@ -37,6 +37,7 @@ enum SeedJSON {
             switch member.1 {
             case .string(let text): appendString(text, to: &out)
             case .integer(let number): out += Array(String(number).utf8)
+            case .number(let text): out += Array(text.utf8)
             }
         }
         out += Array((members.isEmpty ? "}\r\n" : "\n}\r\n").utf8)
@@ -46,6 +47,8 @@ enum SeedJSON {
     enum JSONValue {
         case string(String)
         case integer(Int)
+        /// A number already written as JSON (`0.41`).
+        case number(String)
     }
 
     private static func appendProducts(_ products: [Product], to out: inout [UInt8]) {

@@ -11,6 +11,8 @@ import Prometheus
 ///   where each login's time went
 /// - `doorman_cache_unavailable_total`: logins during which Redis could not be used
 /// - `doorman_http_requests_total{status}`: responses by status code
+/// - `doorman_store_timeouts_total{store}`: store calls that ran past their
+///   deadline (and were cancelled), by store
 public final class ServerMetrics: Sendable {
     /// The registry behind `/metrics`.
     public let registry = PrometheusCollectorRegistry()
@@ -27,6 +29,8 @@ public final class ServerMetrics: Sendable {
     private let postgresLookups: Counter
     private let statistics: AuthStatistics
     private let exportedLookups = Mutex(0)
+    private let stores: [(health: StoreHealth, counter: Counter)]
+    private let exportedTimeouts: Mutex<[Int]>
     private let responses = Mutex<[Int: (counter: Counter, count: Int)]>([:])
 
     private enum Failure: String, CaseIterable {
@@ -39,8 +43,9 @@ public final class ServerMetrics: Sendable {
         .seconds(1), .seconds(2.5),
     ]
 
-    /// Creates the metrics and subscribes them to `statistics`.
-    public init(statistics: AuthStatistics) {
+    /// Creates the metrics and subscribes them to `statistics`; `stores` are
+    /// the gateways' health records, whose timeouts are exported.
+    public init(statistics: AuthStatistics, stores: [StoreHealth] = []) {
         let registry = registry
         let loginsName = MetricNameDescriptor(namespace: "doorman", metricName: "logins", unitName: "total",
                                               helpText: "Logins by the store that decided them, and their outcome.")
@@ -62,6 +67,12 @@ public final class ServerMetrics: Sendable {
         postgresLookups = registry.makeCounter(descriptor: MetricNameDescriptor(
             namespace: "doorman", metricName: "postgres_lookups", unitName: "total",
             helpText: "Password hash lookups that reached PostgreSQL (concurrent logins of one user share one)."))
+        let timeoutsName = MetricNameDescriptor(namespace: "doorman", metricName: "store_timeouts", unitName: "total",
+                                                helpText: "Store calls that ran past their deadline and were cancelled, by store.")
+        self.stores = stores.map { health in
+            (health, registry.makeCounter(descriptor: timeoutsName, labels: [("store", health.store)]))
+        }
+        self.exportedTimeouts = Mutex([Int](repeating: 0, count: stores.count))
         self.statistics = statistics
         statistics.observe { [self] event in self.record(event.outcome) }
     }
@@ -110,6 +121,14 @@ public final class ServerMetrics: Sendable {
             return lookups - exported
         }
         if delta > 0 { postgresLookups.increment(by: Int64(delta)) }
+        for (index, store) in stores.enumerated() {
+            let timeouts = store.health.timeouts
+            let fresh = exportedTimeouts.withLock { exported in
+                defer { exported[index] = max(exported[index], timeouts) }
+                return timeouts - exported[index]
+            }
+            if fresh > 0 { store.counter.increment(by: Int64(fresh)) }
+        }
         return registry.emitToBuffer()
     }
 }

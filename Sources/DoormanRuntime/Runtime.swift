@@ -56,7 +56,7 @@ public final class Runtime: Sendable {
             self.postgres = postgres
             self.redis = redis
             let auth = AuthService(postgres: postgres, redis: redis, configuration: settings.authConfiguration, logger: logger)
-            let invalidator = CacheInvalidator(auth: auth, logger: logger)
+            let invalidator = CacheInvalidator(auth: auth, postgres: postgres, logger: logger)
             let catalog = ProductCatalog(postgres: postgres)
             self.auth = auth
             self.invalidator = invalidator
@@ -65,7 +65,14 @@ public final class Runtime: Sendable {
             self.listener = PostgresListener(
                 configuration: postgres.configuration, channels: [CacheInvalidator.channel, ProductCatalog.channel], logger: logger
             ) { event in
-                invalidator.handle(event)
+                // The listener's own thread waits for each event to be
+                // handled, so that changes are applied in order.
+                let handled = DispatchSemaphore(value: 0)
+                Task {
+                    await invalidator.handle(event)
+                    handled.signal()
+                }
+                handled.wait()
                 switch event {
                 case .connected: catalog.isListening = true  // starts afresh: changes may have been missed
                 case .disconnected: catalog.isListening = false
@@ -87,10 +94,10 @@ public final class Runtime: Sendable {
     /// If PostgreSQL cannot be reached yet this only logs a warning: logins
     /// that need it report it unavailable until it answers, and the listener
     /// catches up once it connects.
-    public func prepareForLogins(listen: Bool) {
+    public func prepareForLogins(listen: Bool) async {
         do {
-            try auth.prepare()
-            try invalidator.catchUp()
+            try await auth.prepare()
+            try await invalidator.catchUp()
         } catch let error as DoormanError {
             logger.warning("not ready to use the cache yet", metadata: ["reason": "\(error.message)"])
         } catch {

@@ -10,7 +10,7 @@ struct CacheCommand: ParsableCommand {
     )
 
     /// `doorman cache flush [USER]`.
-    struct Flush: ParsableCommand {
+    struct Flush: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Drop one user's cached hash, or every one Doorman cached.",
             discussion: "Only Doorman's keys (doorman:auth:*) are removed; other data in Redis is left alone. The next login reads PostgreSQL."
@@ -21,15 +21,15 @@ struct CacheCommand: ParsableCommand {
 
         @OptionGroup var options: CommonOptions
 
-        func run() throws {
-            try runReportingErrors(options) { settings in
+        func run() async throws {
+            try await runReportingErrorsAsync(options) { settings in
                 if let username { try Credentials.validate(username: username) }
-                try withRuntime(settings) { runtime in
+                try await withRuntime(settings) { runtime in
                     if let username {
-                        let removed = try runtime.auth.flushCache(for: username)
+                        let removed = try await runtime.auth.flushCache(for: username)
                         print(removed ? "flushed the cached hash of \(username)" : "no cached hash for \(username)")
                     } else {
-                        let count = try runtime.auth.flushCache()
+                        let count = try await runtime.auth.flushCache()
                         print("flushed \(count) cached \(count == 1 ? "hash" : "hashes")")
                     }
                 }

@@ -10,7 +10,7 @@ struct DatabaseCommand: ParsableCommand {
     )
 
     /// `doorman db init`.
-    struct Init: ParsableCommand {
+    struct Init: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Apply sql/ (schema and seed data) to the configured database.",
             discussion: """
@@ -25,10 +25,10 @@ struct DatabaseCommand: ParsableCommand {
 
         @OptionGroup var options: CommonOptions
 
-        func run() throws {
-            try runReportingErrors(options) { settings in
+        func run() async throws {
+            try await runReportingErrorsAsync(options) { settings in
                 let migrations = try settings.migrations()
-                try withRuntime(settings) { runtime in
+                try await withRuntime(settings) { runtime in
                     let report = try runtime.postgres.migrate(migrations, includeSeedData: !schemaOnly)
                     for name in report.applied { print("applied \(name)") }
                     for name in report.skipped { print("skipped \(name) (seed data)") }

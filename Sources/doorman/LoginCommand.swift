@@ -4,7 +4,7 @@ import DoormanCore
 import Foundation
 
 /// `doorman login USER`: one login, no UI.
-struct LoginCommand: ParsableCommand {
+struct LoginCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "login",
         abstract: "Log in once and print which store authenticated the user.",
@@ -21,8 +21,8 @@ struct LoginCommand: ParsableCommand {
 
     @OptionGroup var options: CommonOptions
 
-    func run() throws {
-        try runReportingErrors(options) { settings in
+    func run() async throws {
+        try await runReportingErrorsAsync(options) { settings in
             let password: String
             do {
                 password = try PasswordPrompt.read()
@@ -31,9 +31,9 @@ struct LoginCommand: ParsableCommand {
                 printError(AuthOutcome.failureMessage)
                 throw ExitCode(ExitStatus.failure)
             }
-            try withRuntime(settings) { runtime in
-                runtime.prepareForLogins(listen: false)
-                let outcome = runtime.auth.authenticateBlocking(username: username, password: password, origin: .cli)
+            try await withRuntime(settings) { runtime in
+                await runtime.prepareForLogins(listen: false)
+                let outcome = await runtime.auth.authenticate(username: username, password: password, origin: .cli)
                 switch outcome.result {
                 case .authenticated:
                     print(outcome.summary)

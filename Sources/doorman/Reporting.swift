@@ -63,8 +63,8 @@ func bootstrapLogging(level: Logger.Level) {
 }
 
 /// Starts the runtime, runs `body`, and always releases the embedded stack.
-func withRuntime(_ settings: Settings, _ body: (Runtime) throws -> Void) throws {
+func withRuntime(_ settings: Settings, _ body: (Runtime) async throws -> Void) async throws {
     let runtime = try Runtime(settings: settings, logger: Logger(label: "doorman"))
     defer { runtime.shutdown() }
-    try body(runtime)
+    try await body(runtime)
 }

@@ -38,11 +38,12 @@ struct ServeCommand: AsyncParsableCommand {
         try await runReportingErrorsAsync(options, defaultLogLevel: .info) { settings in
             let runtime = try Runtime(settings: settings, logger: Logger(label: "doorman"))
             defer { runtime.shutdown() }
-            runtime.prepareForLogins(listen: true)
+            await runtime.prepareForLogins(listen: true)
             let server = DoormanHTTPServer(
                 configuration: HTTPServerConfiguration(host: host, port: port, idleTimeout: .seconds(idleTimeout)),
                 auth: runtime.auth,
                 catalog: runtime.catalog,
+                health: runtime.healthChecks,
                 logger: Logger(label: "doorman.http"))
             do {
                 try await server.run()

@@ -14,7 +14,7 @@ struct StackCommand: ParsableCommand {
     )
 
     /// `doorman stack up`.
-    struct Up: ParsableCommand {
+    struct Up: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Start the embedded servers and keep them running; print their URLs.",
             discussion: "The output can be evaluated by a shell: eval \"$(doorman stack up)\"."
@@ -25,8 +25,8 @@ struct StackCommand: ParsableCommand {
 
         @OptionGroup var options: CommonOptions
 
-        func run() throws {
-            try runReportingErrors(options) { settings in
+        func run() async throws {
+            try await runReportingErrorsAsync(options) { settings in
                 var configuration = settings.stack
                 configuration.listenOnTCP = tcp
                 let stack = try EmbeddedStack.up(configuration, migrations: try settings.migrations())
@@ -39,13 +39,13 @@ struct StackCommand: ParsableCommand {
     }
 
     /// `doorman stack down`.
-    struct Down: ParsableCommand {
+    struct Down: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Stop the embedded servers.")
 
         @OptionGroup var options: CommonOptions
 
-        func run() throws {
-            try runReportingErrors(options) { settings in
+        func run() async throws {
+            try await runReportingErrorsAsync(options) { settings in
                 let clients = try EmbeddedStack.down(settings.stack)
                 if !clients.isEmpty {
                     printError("doorman: warning: stopped while in use by process \(clients.map(String.init).joined(separator: ", "))")
@@ -56,13 +56,13 @@ struct StackCommand: ParsableCommand {
     }
 
     /// `doorman stack status`.
-    struct Status: ParsableCommand {
+    struct Status: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show whether the embedded servers run, and where.")
 
         @OptionGroup var options: CommonOptions
 
-        func run() throws {
-            try runReportingErrors(options) { settings in
+        func run() async throws {
+            try await runReportingErrorsAsync(options) { settings in
                 let status = EmbeddedStack.status(settings.stack)
                 print("state directory: \(status.stateDirectory)")
                 print("PostgreSQL:      \(status.postgresRunning ? "running  \(status.databaseURL)" : "stopped")")

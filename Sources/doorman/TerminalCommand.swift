@@ -58,12 +58,12 @@ struct TerminalCommand: AsyncParsableCommand {
             }
             let runtime = try Runtime(settings: settings, logger: Logger(label: "doorman"))
             defer { runtime.shutdown() }
-            runtime.prepareForLogins(listen: true)
+            await runtime.prepareForLogins(listen: true)
             var hosted: LocalBackend.HostedServer?
             var running: RunningHTTPServer?
             if let serve {
                 let server = DoormanHTTPServer(configuration: HTTPServerConfiguration(port: serve), auth: runtime.auth,
-                                               catalog: runtime.catalog, logger: Logger(label: "doorman.http"))
+                                               catalog: runtime.catalog, health: runtime.healthChecks, logger: Logger(label: "doorman.http"))
                 do {
                     running = try await server.start()
                 } catch {

@@ -12,7 +12,7 @@ struct UserCommand: ParsableCommand {
     )
 
     /// `doorman user add USER`.
-    struct Add: ParsableCommand {
+    struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Add a user with a new password.")
 
         @Argument(help: "The username (1 to 50 characters).")
@@ -23,13 +23,13 @@ struct UserCommand: ParsableCommand {
 
         @OptionGroup var options: CommonOptions
 
-        func run() throws {
-            try runReportingErrors(options) { settings in
+        func run() async throws {
+            try await runReportingErrorsAsync(options) { settings in
                 try Credentials.validate(username: username)
                 let hash = try BCrypt.hash(try PasswordPrompt.read(confirm: true), cost: cost)
-                try withRuntime(settings) { runtime in
+                try await withRuntime(settings) { runtime in
                     try runtime.postgres.addUser(username, passwordHash: hash)
-                    _ = try? runtime.auth.flushCache(for: username)
+                    _ = try? await runtime.auth.flushCache(for: username)
                     print("added user \(username)")
                 }
             }
@@ -37,7 +37,7 @@ struct UserCommand: ParsableCommand {
     }
 
     /// `doorman user passwd USER`.
-    struct Passwd: ParsableCommand {
+    struct Passwd: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Set a user's password; the cached hash is dropped at once.")
 
         @Argument(help: "The username.")
@@ -48,13 +48,13 @@ struct UserCommand: ParsableCommand {
 
         @OptionGroup var options: CommonOptions
 
-        func run() throws {
-            try runReportingErrors(options) { settings in
+        func run() async throws {
+            try await runReportingErrorsAsync(options) { settings in
                 try Credentials.validate(username: username)
                 let hash = try BCrypt.hash(try PasswordPrompt.read(prompt: "New password: ", confirm: true), cost: cost)
-                try withRuntime(settings) { runtime in
+                try await withRuntime(settings) { runtime in
                     try runtime.postgres.setPasswordHash(hash, for: username)
-                    _ = try? runtime.auth.flushCache(for: username)
+                    _ = try? await runtime.auth.flushCache(for: username)
                     print("changed the password of \(username)")
                 }
             }
@@ -62,7 +62,7 @@ struct UserCommand: ParsableCommand {
     }
 
     /// `doorman user del USER`.
-    struct Delete: ParsableCommand {
+    struct Delete: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "del", abstract: "Delete a user; the cached hash is dropped at once.")
 
         @Argument(help: "The username.")
@@ -70,12 +70,12 @@ struct UserCommand: ParsableCommand {
 
         @OptionGroup var options: CommonOptions
 
-        func run() throws {
-            try runReportingErrors(options) { settings in
+        func run() async throws {
+            try await runReportingErrorsAsync(options) { settings in
                 try Credentials.validate(username: username)
-                try withRuntime(settings) { runtime in
+                try await withRuntime(settings) { runtime in
                     try runtime.postgres.deleteUser(username)
-                    _ = try? runtime.auth.flushCache(for: username)
+                    _ = try? await runtime.auth.flushCache(for: username)
                     print("deleted user \(username)")
                 }
             }
@@ -83,7 +83,7 @@ struct UserCommand: ParsableCommand {
     }
 
     /// `doorman user unlock USER`.
-    struct Unlock: ParsableCommand {
+    struct Unlock: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Clear the failed-login counters that lock a user out.",
             discussion: """
@@ -97,11 +97,11 @@ struct UserCommand: ParsableCommand {
 
         @OptionGroup var options: CommonOptions
 
-        func run() throws {
-            try runReportingErrors(options) { settings in
+        func run() async throws {
+            try await runReportingErrorsAsync(options) { settings in
                 try Credentials.validate(username: username)
-                try withRuntime(settings) { runtime in
-                    let removed = try runtime.auth.unlock(username)
+                try await withRuntime(settings) { runtime in
+                    let removed = try await runtime.auth.unlock(username)
                     print(removed == 0 ? "\(username) was not locked" : "unlocked \(username) (\(removed) \(removed == 1 ? "counter" : "counters") cleared)")
                 }
             }
@@ -109,14 +109,14 @@ struct UserCommand: ParsableCommand {
     }
 
     /// `doorman user list`.
-    struct List: ParsableCommand {
+    struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List usernames.")
 
         @OptionGroup var options: CommonOptions
 
-        func run() throws {
-            try runReportingErrors(options) { settings in
-                try withRuntime(settings) { runtime in
+        func run() async throws {
+            try await runReportingErrorsAsync(options) { settings in
+                try await withRuntime(settings) { runtime in
                     for name in try runtime.postgres.usernames() { print(name) }
                 }
             }

@@ -10,62 +10,62 @@ import Testing
 @Suite("Cache-aside login")
 struct AuthServiceTests {
     @Test("the seed's john_doe: first login from PostgreSQL, second from Redis")
-    func firstPostgresThenRedis() throws {
+    func firstPostgresThenRedis() async throws {
         let service = try TestServers.service()
-        let first = service.authenticateBlocking(username: "john_doe", password: "EXAMPLE_PASSWORD", origin: .cli)
+        let first = await service.authenticate(username: "john_doe", password: "EXAMPLE_PASSWORD", origin: .cli)
         #expect(first.result == .authenticated(.postgres))
         #expect(first.cacheUnavailable == false)
         #expect(first.bcryptDuration > .zero)
         #expect(first.lookupDuration > .zero)
-        let second = service.authenticateBlocking(username: "john_doe", password: "EXAMPLE_PASSWORD", origin: .cli)
+        let second = await service.authenticate(username: "john_doe", password: "EXAMPLE_PASSWORD", origin: .cli)
         #expect(second.result == .authenticated(.redis))
         #expect(second.summary.hasPrefix("Authenticated by Redis Server (lookup "))
-        let third = service.authenticateBlocking(username: "mary_smith", password: "EXAMPLE_PASSWORD_2", origin: .cli)
+        let third = await service.authenticate(username: "mary_smith", password: "EXAMPLE_PASSWORD_2", origin: .cli)
         #expect(third.result == .authenticated(.postgres))
     }
 
     @Test("a wrong password fails on the PostgreSQL path and on the Redis path")
-    func wrongPassword() throws {
+    func wrongPassword() async throws {
         let service = try TestServers.service()
         let user = try TestServers.makeUser(password: "right horse battery")
-        let uncached = service.authenticateBlocking(username: user, password: "wrong", origin: .cli)
+        let uncached = await service.authenticate(username: user, password: "wrong", origin: .cli)
         #expect(uncached.result == .rejected)
         #expect(try service.redis!.cachedValue(for: user) == nil, "a failed login caches nothing")
 
-        #expect(service.authenticateBlocking(username: user, password: "right horse battery", origin: .cli).result == .authenticated(.postgres))
+        #expect(await service.authenticate(username: user, password: "right horse battery", origin: .cli).result == .authenticated(.postgres))
         #expect(try service.redis!.cachedValue(for: user) != nil)
-        let cached = service.authenticateBlocking(username: user, password: "wrong", origin: .cli)
+        let cached = await service.authenticate(username: user, password: "wrong", origin: .cli)
         #expect(cached.result == .rejected)
         #expect(cached.summary == "Authentication failed.")
         // The cached copy is still good after a wrong guess.
-        #expect(service.authenticateBlocking(username: user, password: "right horse battery", origin: .cli).result == .authenticated(.redis))
+        #expect(await service.authenticate(username: user, password: "right horse battery", origin: .cli).result == .authenticated(.redis))
     }
 
     @Test("an unknown user fails, and still pays for one bcrypt check")
-    func unknownUser() throws {
+    func unknownUser() async throws {
         let service = try TestServers.service()
-        let outcome = service.authenticateBlocking(username: "nobody_\(UUID().uuidString.prefix(8))", password: "whatever", origin: .cli)
+        let outcome = await service.authenticate(username: "nobody_\(UUID().uuidString.prefix(8))", password: "whatever", origin: .cli)
         #expect(outcome.result == .rejected)
         #expect(outcome.bcryptDuration > .milliseconds(5), "the dummy hash is cost 10; checking it takes tens of milliseconds")
     }
 
     @Test("malformed credentials are rejected without touching the stores")
-    func malformedCredentials() throws {
+    func malformedCredentials() async throws {
         let service = try TestServers.service()
         for (user, password) in [("", "x"), ("john_doe", ""), ("john\u{0}doe", "x"), ("john_doe", String(repeating: "p", count: 73)),
                                  (String(repeating: "u", count: 51), "x"), ("john_doe", "EXAMPLE_PASSWORD\n")] {
-            let outcome = service.authenticateBlocking(username: user, password: password, origin: .cli)
+            let outcome = await service.authenticate(username: user, password: password, origin: .cli)
             #expect(outcome.result == .rejected)
             #expect(outcome.lookupDuration == .zero)
         }
     }
 
     @Test("the cache key is namespaced and has a TTL")
-    func keyAndTTL() throws {
+    func keyAndTTL() async throws {
         let service = try TestServers.service(ttl: .seconds(120))
         let redis = try #require(service.redis)
         let user = try TestServers.makeUser(password: "pw-for-ttl")
-        #expect(service.authenticateBlocking(username: user, password: "pw-for-ttl", origin: .cli).source == .postgres)
+        #expect(await service.authenticate(username: user, password: "pw-for-ttl", origin: .cli).source == .postgres)
         let key = String(decoding: redis.key(for: user), as: UTF8.self)
         #expect(key == redis.configuration.namespace + ":auth:" + user)
         let ttl = try #require(try redis.timeToLive(for: user))
@@ -79,61 +79,61 @@ struct AuthServiceTests {
     }
 
     @Test("a password changed in PostgreSQL wins over a stale cached hash")
-    func staleCachedHash() throws {
+    func staleCachedHash() async throws {
         let service = try TestServers.service()
         let user = try TestServers.makeUser(password: "old password")
-        #expect(service.authenticateBlocking(username: user, password: "old password", origin: .cli).source == .postgres)
+        #expect(await service.authenticate(username: user, password: "old password", origin: .cli).source == .postgres)
         try service.postgres.setPasswordHash(try BCrypt.hash("new password", cost: 4), for: user)
         // Redis still holds the old hash: the new password misses it and goes to PostgreSQL.
-        let outcome = service.authenticateBlocking(username: user, password: "new password", origin: .cli)
+        let outcome = await service.authenticate(username: user, password: "new password", origin: .cli)
         #expect(outcome.source == .postgres)
-        #expect(service.authenticateBlocking(username: user, password: "new password", origin: .cli).source == .redis)
-        #expect(service.authenticateBlocking(username: user, password: "old password", origin: .cli).result == .rejected)
+        #expect(await service.authenticate(username: user, password: "new password", origin: .cli).source == .redis)
+        #expect(await service.authenticate(username: user, password: "old password", origin: .cli).result == .rejected)
     }
 
     @Test("a deleted user's cached hash is dropped on the next failed login")
-    func deletedUser() throws {
+    func deletedUser() async throws {
         let service = try TestServers.service()
         let user = try TestServers.makeUser(password: "to be deleted")
-        #expect(service.authenticateBlocking(username: user, password: "to be deleted", origin: .cli).source == .postgres)
+        #expect(await service.authenticate(username: user, password: "to be deleted", origin: .cli).source == .postgres)
         try service.postgres.deleteUser(user)
-        #expect(service.authenticateBlocking(username: user, password: "not it", origin: .cli).result == .rejected)
+        #expect(await service.authenticate(username: user, password: "not it", origin: .cli).result == .rejected)
         #expect(try service.redis!.cachedValue(for: user) == nil)
     }
 
     @Test("flushing one user sends the next login to PostgreSQL")
-    func flushOne() throws {
+    func flushOne() async throws {
         let service = try TestServers.service()
         let user = try TestServers.makeUser(password: "flush me")
-        #expect(service.authenticateBlocking(username: user, password: "flush me", origin: .cli).source == .postgres)
-        #expect(service.authenticateBlocking(username: user, password: "flush me", origin: .cli).source == .redis)
-        #expect(try service.flushCache(for: user) == true)
-        #expect(try service.flushCache(for: user) == false)
-        #expect(service.authenticateBlocking(username: user, password: "flush me", origin: .cli).source == .postgres)
+        #expect(await service.authenticate(username: user, password: "flush me", origin: .cli).source == .postgres)
+        #expect(await service.authenticate(username: user, password: "flush me", origin: .cli).source == .redis)
+        #expect(try await service.flushCache(for: user) == true)
+        #expect(try await service.flushCache(for: user) == false)
+        #expect(await service.authenticate(username: user, password: "flush me", origin: .cli).source == .postgres)
     }
 
     @Test("flushing all removes only Doorman's keys under its prefix")
-    func flushAll() throws {
+    func flushAll() async throws {
         let service = try TestServers.service()
         let redis = try #require(service.redis)
         for name in ["john_doe", "mary_smith"] {
-            _ = service.authenticateBlocking(username: name, password: name == "john_doe" ? "EXAMPLE_PASSWORD" : "EXAMPLE_PASSWORD_2", origin: .cli)
+            _ = await service.authenticate(username: name, password: name == "john_doe" ? "EXAMPLE_PASSWORD" : "EXAMPLE_PASSWORD_2", origin: .cli)
         }
         let foreign = Array("unrelated:\(UUID().uuidString)".utf8)
         try redis.run([Array("SET".utf8), foreign, Array("keep me".utf8)])
-        #expect(try service.flushCache() == 2)
+        #expect(try await service.flushCache() == 2)
         #expect(try redis.cachedValue(for: "john_doe") == nil)
         #expect(try redis.run([Array("GET".utf8), foreign]) == .string(Array("keep me".utf8)))
         try redis.run([Array("DEL".utf8), foreign])
     }
 
     @Test("statistics count logins by store")
-    func statistics() throws {
+    func statistics() async throws {
         let service = try TestServers.service()
         let user = try TestServers.makeUser(password: "count me")
-        _ = service.authenticateBlocking(username: user, password: "count me", origin: .cli)
-        _ = service.authenticateBlocking(username: user, password: "count me", origin: .http)
-        _ = service.authenticateBlocking(username: user, password: "nope", origin: .terminal)
+        _ = await service.authenticate(username: user, password: "count me", origin: .cli)
+        _ = await service.authenticate(username: user, password: "count me", origin: .http)
+        _ = await service.authenticate(username: user, password: "nope", origin: .terminal)
         let snapshot = service.statistics.snapshot()
         #expect(snapshot.authenticated[.postgres] == 1)
         #expect(snapshot.authenticated[.redis] == 1)
@@ -143,10 +143,4 @@ struct AuthServiceTests {
         #expect(snapshot.hitRatio == 0.5)
     }
 
-    @Test("the async login runs on the blocking pool")
-    func asyncLogin() async throws {
-        let service = try TestServers.service()
-        let outcome = await service.authenticate(username: "john_doe", password: "EXAMPLE_PASSWORD", origin: .http)
-        #expect(outcome.isAuthenticated)
-    }
 }

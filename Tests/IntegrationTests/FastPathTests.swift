@@ -10,70 +10,60 @@ import Testing
 /// The in-memory tier, the kept product list and --no-cache, against the real servers.
 @Suite("Fast paths")
 struct FastPathTests {
-    func memoryService(ttl: Duration = .seconds(60)) throws -> AuthService {
-        let base = try TestServers.service()
-        return AuthService(postgres: base.postgres, redis: base.redis,
-                           configuration: .init(cacheTTL: .seconds(300), memoryCache: .init(ttl: ttl, maxUsers: 100)),
-                           logger: TestServers.quietLogger)
+    func memoryService(ttl: Duration = .seconds(60)) throws -> TestService {
+        try TestServers.service(memoryCache: .init(ttl: ttl, maxUsers: 100))
     }
 
     @Test("with --memory-cache: PostgreSQL, then Memory without bcrypt; a wrong password is not remembered")
-    func memoryTier() throws {
+    func memoryTier() async throws {
         let service = try memoryService()
         let user = try TestServers.makeUser(password: "fast lane")
-        #expect(service.authenticateBlocking(username: user, password: "fast lane", origin: .cli).source == .postgres)
-        let second = service.authenticateBlocking(username: user, password: "fast lane", origin: .cli)
+        #expect(await service.authenticate(username: user, password: "fast lane", origin: .cli).source == .postgres)
+        let second = await service.authenticate(username: user, password: "fast lane", origin: .cli)
         #expect(second.source == .memory)
         #expect(second.bcryptDuration == .zero)
         #expect(second.summary.hasPrefix("Authenticated by Memory ("))
-        #expect(service.authenticateBlocking(username: user, password: "fast lanE", origin: .cli).result == .rejected)
-        #expect(service.authenticateBlocking(username: user, password: "fast lane", origin: .cli).source == .memory)
+        #expect(await service.authenticate(username: user, password: "fast lanE", origin: .cli).result == .rejected)
+        #expect(await service.authenticate(username: user, password: "fast lane", origin: .cli).source == .memory)
         // Flushing the user (the UI's f) forgets the memory too: the next login reads PostgreSQL.
-        try service.flushCache(for: user)
-        #expect(service.authenticateBlocking(username: user, password: "fast lane", origin: .cli).source == .postgres)
+        try await service.flushCache(for: user)
+        #expect(await service.authenticate(username: user, password: "fast lane", origin: .cli).source == .postgres)
     }
 
     @Test("memory entries expire, and then Redis answers")
-    func memoryExpiry() throws {
+    func memoryExpiry() async throws {
         let service = try memoryService(ttl: .seconds(1))
         let user = try TestServers.makeUser(password: "short memory")
-        #expect(service.authenticateBlocking(username: user, password: "short memory", origin: .cli).source == .postgres)
-        #expect(service.authenticateBlocking(username: user, password: "short memory", origin: .cli).source == .memory)
-        let redisAgain = TestServers.eventually(timeout: .seconds(10)) {
-            service.authenticateBlocking(username: user, password: "short memory", origin: .cli).source == .redis
+        #expect(await service.authenticate(username: user, password: "short memory", origin: .cli).source == .postgres)
+        #expect(await service.authenticate(username: user, password: "short memory", origin: .cli).source == .memory)
+        let redisAgain = await TestServers.eventually(timeout: .seconds(10)) {
+            await service.authenticate(username: user, password: "short memory", origin: .cli).source == .redis
         }
         #expect(redisAgain)
     }
 
     @Test("a password change drops the memory entry at once, like the Redis one")
-    func memoryInvalidation() throws {
+    func memoryInvalidation() async throws {
         let service = try memoryService()
-        let invalidator = CacheInvalidator(auth: service, logger: TestServers.quietLogger)
-        let listener = PostgresListener(configuration: service.postgres.configuration, channels: [CacheInvalidator.channel], logger: TestServers.quietLogger) {
-            invalidator.handle($0)
-        }
-        listener.start()
-        defer { listener.stop() }
+        let listening = try await TestServers.listen(service)
+        defer { listening.stop() }
         let user = try TestServers.makeUser(password: "remember me")
-        #expect(service.authenticateBlocking(username: user, password: "remember me", origin: .cli).source == .postgres)
-        #expect(service.authenticateBlocking(username: user, password: "remember me", origin: .cli).source == .memory)
+        #expect(await service.authenticate(username: user, password: "remember me", origin: .cli).source == .postgres)
+        #expect(await service.authenticate(username: user, password: "remember me", origin: .cli).source == .memory)
         // Whether the listener hears the change or catches up on it when it connects, the entry goes.
         try service.postgres.setPasswordHash(try BCrypt.hash("forget me", cost: 4), for: user)
-        #expect(TestServers.eventually { service.memoryCache?.count == 0 })
-        #expect(service.authenticateBlocking(username: user, password: "remember me", origin: .cli).result == .rejected)
+        #expect(await TestServers.eventually { service.memoryCache?.count == 0 })
+        #expect(await service.authenticate(username: user, password: "remember me", origin: .cli).result == .rejected)
     }
 
     @Test("a throttled client is refused even with remembered credentials")
-    func memoryRespectsThrottling() throws {
-        let base = try TestServers.service()
-        let service = AuthService(postgres: base.postgres, redis: base.redis,
-                                  configuration: .init(throttle: ThrottlePolicy(pairLimit: 3), memoryCache: .init()),
-                                  logger: TestServers.quietLogger)
+    func memoryRespectsThrottling() async throws {
+        let service = try TestServers.service(throttle: ThrottlePolicy(pairLimit: 3), memoryCache: .init())
         let user = try TestServers.makeUser(password: "known")
         let attacker = ClientIdentity.address("203.0.113.77")
-        #expect(service.authenticateBlocking(username: user, password: "known", origin: .http, client: attacker).source == .postgres)
-        for _ in 0..<3 { _ = service.authenticateBlocking(username: user, password: "guess", origin: .http, client: attacker) }
-        guard case .throttled = service.authenticateBlocking(username: user, password: "known", origin: .http, client: attacker).result else {
+        #expect(await service.authenticate(username: user, password: "known", origin: .http, client: attacker).source == .postgres)
+        for _ in 0..<3 { _ = await service.authenticate(username: user, password: "guess", origin: .http, client: attacker) }
+        guard case .throttled = await service.authenticate(username: user, password: "known", origin: .http, client: attacker).result else {
             Issue.record("the memory tier bypassed throttling")
             return
         }
@@ -82,7 +72,7 @@ struct FastPathTests {
     @Test("over HTTP the memory tier reports \"Memory\"")
     func memoryOverHTTP() async throws {
         let service = try memoryService()
-        let server = try await DoormanHTTPServer(configuration: HTTPServerConfiguration(port: 0), auth: service, logger: TestServers.quietLogger).start()
+        let server = try await service.httpServer().start()
         let client = try await RawHTTPClient.open(port: server.port)
         let header = BasicAuthorization.header(username: "john_doe", password: "EXAMPLE_PASSWORD")
         _ = try await client.fetch("/", authorization: header)
@@ -98,10 +88,10 @@ struct FastPathTests {
             databaseURL: TestServers.shared.databaseURL, redisURL: TestServers.shared.redisURL + "?db=7", environment: [:])
         let runtime = try Runtime(settings: settings, logger: TestServers.quietLogger)
         defer { runtime.shutdown() }
-        runtime.prepareForLogins(listen: true)
-        #expect(TestServers.eventually { runtime.catalog.isListening })
-        let server = try await DoormanHTTPServer(configuration: HTTPServerConfiguration(port: 0), auth: runtime.auth,
-                                                 catalog: runtime.catalog, logger: TestServers.quietLogger).start()
+        await runtime.prepareForLogins(listen: true)
+        #expect(await TestServers.eventually { runtime.catalog.isListening })
+        let service = TestService(auth: runtime.auth, postgres: runtime.postgres, redis: runtime.redis)
+        let server = try await service.httpServer(catalog: runtime.catalog).start()
         let client = try await RawHTTPClient.open(port: server.port)
         let header = BasicAuthorization.header(username: "mary_smith", password: "EXAMPLE_PASSWORD_2")
         let before = runtime.catalog.reads
@@ -123,7 +113,7 @@ struct FastPathTests {
     }
 
     @Test("--no-cache: every login reads PostgreSQL")
-    func noCache() throws {
+    func noCache() async throws {
         let flags = ["--database-url", TestServers.shared.databaseURL, "--no-cache"]
         for _ in 0..<2 {
             let result = try DoormanBinary.run(["login", "john_doe"] + flags, input: "EXAMPLE_PASSWORD\n")

@@ -7,7 +7,7 @@ import Testing
 @Suite("Fault injection")
 struct FaultInjectionTests {
     @Test("the black hole accepts connections and never answers")
-    func blackHoleSwallows() throws {
+    func blackHoleSwallows() async throws {
         let hole = BlackHole()
         defer { hole.close() }
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -23,7 +23,7 @@ struct FaultInjectionTests {
         _ = "PING\r\n".withCString { write(fd, $0, 6) }
         var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
         #expect(poll(&poller, 1, 300) == 0, "nothing to read")
-        #expect(TestServers.eventually(timeout: .seconds(2)) { hole.connectionCount == 1 })
+        #expect(await TestServers.eventually(timeout: .seconds(2)) { hole.connectionCount == 1 })
     }
 
     @Test("a frozen Redis answers nothing until it is thawed; PostgreSQL's processes are all found")

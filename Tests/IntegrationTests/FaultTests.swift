@@ -10,65 +10,65 @@ import Testing
 @Suite("Faults")
 struct FaultTests {
     @Test("with Redis stopped, logins go through PostgreSQL; hits return when Redis does")
-    func redisStopped() throws {
+    func redisStopped() async throws {
         let stack = TestServers.start(name: "redis-down")
         defer { TestServers.stop(stack) }
         let service = try TestServers.service(on: stack)
 
-        #expect(service.authenticateBlocking(username: "john_doe", password: "EXAMPLE_PASSWORD", origin: .cli).source == .postgres)
-        #expect(service.authenticateBlocking(username: "john_doe", password: "EXAMPLE_PASSWORD", origin: .cli).source == .redis)
+        #expect(await service.authenticate(username: "john_doe", password: "EXAMPLE_PASSWORD", origin: .cli).source == .postgres)
+        #expect(await service.authenticate(username: "john_doe", password: "EXAMPLE_PASSWORD", origin: .cli).source == .redis)
 
         try stack.stopRedis()
         for _ in 0..<3 {
-            let outcome = service.authenticateBlocking(username: "john_doe", password: "EXAMPLE_PASSWORD", origin: .cli)
+            let outcome = await service.authenticate(username: "john_doe", password: "EXAMPLE_PASSWORD", origin: .cli)
             #expect(outcome.source == .postgres)
             #expect(outcome.cacheUnavailable)
             #expect(outcome.summary.hasSuffix("; cache unavailable"))
         }
-        #expect(service.authenticateBlocking(username: "john_doe", password: "wrong", origin: .cli).result == .rejected)
+        #expect(await service.authenticate(username: "john_doe", password: "wrong", origin: .cli).result == .rejected)
 
         try stack.startRedis()
         // The gateway retries after a short back-off; within a second a login fills the cache again.
         var sources: [AuthSource?] = []
         let deadline = ContinuousClock.now + .seconds(10)
         while ContinuousClock.now < deadline && sources.last != .redis {
-            sources.append(service.authenticateBlocking(username: "john_doe", password: "EXAMPLE_PASSWORD", origin: .cli).source)
-            Thread.sleep(forTimeInterval: 0.1)
+            sources.append(await service.authenticate(username: "john_doe", password: "EXAMPLE_PASSWORD", origin: .cli).source)
+            try? await Task.sleep(for: .milliseconds(100))
         }
         #expect(sources.last == .redis, "cache hits came back: \(sources)")
     }
 
     @Test("with PostgreSQL stopped, a cache miss is 'unavailable', never a wrong password")
-    func postgresStopped() throws {
+    func postgresStopped() async throws {
         let stack = TestServers.start(name: "pg-down")
         defer { TestServers.stop(stack) }
         let service = try TestServers.service(on: stack)
 
-        #expect(service.authenticateBlocking(username: "john_doe", password: "EXAMPLE_PASSWORD", origin: .cli).source == .postgres)
+        #expect(await service.authenticate(username: "john_doe", password: "EXAMPLE_PASSWORD", origin: .cli).source == .postgres)
         try stack.stopPostgres()
 
-        let miss = service.authenticateBlocking(username: "mary_smith", password: "EXAMPLE_PASSWORD_2", origin: .cli)
+        let miss = await service.authenticate(username: "mary_smith", password: "EXAMPLE_PASSWORD_2", origin: .cli)
         #expect(miss.result == .unavailable)
         #expect(miss.summary.contains("unavailable"))
         // A wrong password for a cached user cannot be told from a changed one without PostgreSQL.
-        #expect(service.authenticateBlocking(username: "john_doe", password: "wrong", origin: .cli).result == .unavailable)
+        #expect(await service.authenticate(username: "john_doe", password: "wrong", origin: .cli).result == .unavailable)
         // A cache hit still authenticates (the hash is at most one TTL old).
-        #expect(service.authenticateBlocking(username: "john_doe", password: "EXAMPLE_PASSWORD", origin: .cli).source == .redis)
+        #expect(await service.authenticate(username: "john_doe", password: "EXAMPLE_PASSWORD", origin: .cli).source == .redis)
 
         try stack.startPostgres()
-        #expect(service.authenticateBlocking(username: "mary_smith", password: "EXAMPLE_PASSWORD_2", origin: .cli).source == .postgres)
+        #expect(await service.authenticate(username: "mary_smith", password: "EXAMPLE_PASSWORD_2", origin: .cli).source == .postgres)
     }
 
     @Test("a pooled connection killed with pg_terminate_backend is replaced; the next login works")
-    func terminatedBackend() throws {
+    func terminatedBackend() async throws {
         // Its own application_name, so that only its connections are killed.
         let applicationName = "doorman-test-\(UUID().uuidString.prefix(8))"
         let postgres = try PostgresGateway(configuration: PostgresConfiguration(
             connectionString: TestServers.shared.databaseURL + "&application_name=\(applicationName)", poolSize: 2))
         let service = AuthService(postgres: postgres, redis: try TestServers.service().redis, logger: TestServers.quietLogger)
         let user = try TestServers.makeUser(password: "reconnect")
-        #expect(service.authenticateBlocking(username: user, password: "reconnect", origin: .cli).source == .postgres)
-        _ = try service.flushCache(for: user)
+        #expect(await service.authenticate(username: user, password: "reconnect", origin: .cli).source == .postgres)
+        _ = try await service.flushCache(for: user)
 
         let admin = try PostgresGateway(configuration: PostgresConfiguration(connectionString: TestServers.shared.databaseURL, poolSize: 1))
         let killed = try admin.withConnection { connection in
@@ -77,21 +77,21 @@ struct FaultTests {
                 [applicationName])
         }
         #expect((Int(killed.rows.first?.first.flatMap { $0 } ?? "0") ?? 0) >= 1)
-        #expect(service.authenticateBlocking(username: user, password: "reconnect", origin: .cli).source == .postgres)
+        #expect(await service.authenticate(username: user, password: "reconnect", origin: .cli).source == .postgres)
     }
 
     @Test("an unreachable Redis URL only marks the cache unavailable")
-    func unreachableRedis() throws {
+    func unreachableRedis() async throws {
         let postgres = try PostgresGateway(configuration: PostgresConfiguration(connectionString: TestServers.shared.databaseURL))
         let redis = try RedisGateway(configuration: RedisConfiguration(endpoint: try RedisEndpoint(url: "redis://127.0.0.1:1"), connectTimeout: .milliseconds(200)))
         let service = AuthService(postgres: postgres, redis: redis)
-        let outcome = service.authenticateBlocking(username: "john_doe", password: "EXAMPLE_PASSWORD", origin: .cli)
+        let outcome = await service.authenticate(username: "john_doe", password: "EXAMPLE_PASSWORD", origin: .cli)
         #expect(outcome.source == .postgres)
         #expect(outcome.cacheUnavailable)
     }
 
     @Test("an unreachable database is reported as unavailable")
-    func unreachablePostgres() throws {
+    func unreachablePostgres() async throws {
         let postgres = try PostgresGateway(configuration: PostgresConfiguration(connectionString: "postgresql://doorman@127.0.0.1:1/doorman?connect_timeout=2"))
         #expect(throws: DoormanError.self) { try postgres.ping() }
         do {
@@ -110,7 +110,7 @@ struct FaultsUnderLoadTests {
     func singleFlight() async throws {
         let service = try TestServers.service()
         let user = try TestServers.makeUser(password: "stampede")
-        let server = try await DoormanHTTPServer(configuration: HTTPServerConfiguration(port: 0), auth: service, logger: TestServers.quietLogger).start()
+        let server = try await service.httpServer().start()
         let port = server.port
         let header = BasicAuthorization.header(username: user, password: "stampede")
         let results = Results()
@@ -139,7 +139,7 @@ struct FaultsUnderLoadTests {
     }
 
     @Test("Redis killed during a stream of logins: every login succeeds; hits return after Redis does")
-    func redisKilledMidStream() throws {
+    func redisKilledMidStream() async throws {
         let stack = TestServers.start(name: "redis-killed")
         defer { TestServers.stop(stack) }
         let service = try TestServers.service(on: stack)
@@ -147,14 +147,14 @@ struct FaultsUnderLoadTests {
         for index in 0..<60 {
             if index == 20 { try stack.killRedis() }
             if index == 40 { try stack.startRedis() }
-            outcomes.append(service.authenticateBlocking(username: "john_doe", password: "EXAMPLE_PASSWORD", origin: .http))
-            Thread.sleep(forTimeInterval: 0.01)
+            outcomes.append(await service.authenticate(username: "john_doe", password: "EXAMPLE_PASSWORD", origin: .http))
+            try? await Task.sleep(for: .milliseconds(10))
         }
         #expect(outcomes.allSatisfy { $0.isAuthenticated }, "\(outcomes.filter { !$0.isAuthenticated }.map(\.result))")
         #expect(outcomes[1..<20].allSatisfy { $0.source == .redis })
         #expect(outcomes[21..<40].allSatisfy { $0.source == .postgres && $0.cacheUnavailable })
-        let cameBack = TestServers.eventually {
-            service.authenticateBlocking(username: "john_doe", password: "EXAMPLE_PASSWORD", origin: .http).source == .redis
+        let cameBack = await TestServers.eventually {
+            await service.authenticate(username: "john_doe", password: "EXAMPLE_PASSWORD", origin: .http).source == .redis
         }
         #expect(cameBack, "cache hits came back without a restart")
     }
@@ -164,8 +164,8 @@ struct FaultsUnderLoadTests {
         let stack = TestServers.start(name: "redis-paused")
         defer { TestServers.stop(stack) }
         let service = try TestServers.service(on: stack, redisTimeout: .milliseconds(200))
-        #expect(service.authenticateBlocking(username: "john_doe", password: "EXAMPLE_PASSWORD", origin: .cli).source == .postgres)
-        let server = try await DoormanHTTPServer(configuration: HTTPServerConfiguration(port: 0), auth: service, logger: TestServers.quietLogger).start()
+        #expect(await service.authenticate(username: "john_doe", password: "EXAMPLE_PASSWORD", origin: .cli).source == .postgres)
+        let server = try await service.httpServer().start()
         let admin = try RedisGateway(configuration: RedisConfiguration(endpoint: try RedisEndpoint(url: stack.redisURL)))
         try admin.run(["CLIENT", "PAUSE", "60000", "ALL"].map { Array($0.utf8) })
 
@@ -186,8 +186,8 @@ struct FaultsUnderLoadTests {
         let stack = TestServers.start(name: "both-down")
         defer { TestServers.stop(stack) }
         let service = try TestServers.service(on: stack)
-        #expect(service.authenticateBlocking(username: "john_doe", password: "EXAMPLE_PASSWORD", origin: .cli).source == .postgres)
-        let server = try await DoormanHTTPServer(configuration: HTTPServerConfiguration(port: 0), auth: service, logger: TestServers.quietLogger).start()
+        #expect(await service.authenticate(username: "john_doe", password: "EXAMPLE_PASSWORD", origin: .cli).source == .postgres)
+        let server = try await service.httpServer().start()
         try stack.stopRedis()
         try stack.stopPostgres()
         let client = try await RawHTTPClient.open(port: server.port)

@@ -13,11 +13,10 @@ struct HTTPServerTests {
     /// prefix, and stops the server afterwards.
     static func withServer(
         idleTimeout: Duration = .seconds(30), on stack: EmbeddedStack = TestServers.shared, throttle: ThrottlePolicy = ThrottlePolicy(),
-        _ body: (RunningHTTPServer, AuthService) async throws -> Void
+        _ body: (RunningHTTPServer, TestService) async throws -> Void
     ) async throws {
         let service = try TestServers.service(on: stack, throttle: throttle)
-        let server = try await DoormanHTTPServer(
-            configuration: HTTPServerConfiguration(port: 0, idleTimeout: idleTimeout, retryAfterSeconds: 7), auth: service, logger: TestServers.quietLogger).start()
+        let server = try await service.httpServer(HTTPServerConfiguration(port: 0, idleTimeout: idleTimeout, retryAfterSeconds: 7)).start()
         do {
             try await body(server, service)
         } catch {
@@ -155,7 +154,10 @@ struct HTTPServerTests {
             let client = try await RawHTTPClient.open(port: server.port)
             let health = try await client.fetch("/healthz")
             #expect(health.status == 200)
-            #expect(health.json as? [String: String] == ["status": "ok", "postgres": "up", "redis": "up"])
+            #expect(health.json?["status"] as? String == "ok")
+            #expect(health.json?["postgres"] as? String == "up")
+            #expect(health.json?["redis"] as? String == "up")
+            #expect((health.json?["postgres_rtt_ms"] as? Double).map { $0 >= 0 && $0 < 250 } == true, "\(health.text)")
             #expect(!health.text.contains("postgresql://") && !health.text.contains("unix://"))
 
             _ = try await client.fetch("/", authorization: Self.john)

@@ -10,7 +10,7 @@ import Testing
 @Suite("Least privilege as documented")
 struct LeastPrivilegeTests {
     @Test("the README's Redis ACL line lets Doorman work and nothing else")
-    func redisACL() throws {
+    func redisACL() async throws {
         let readme = try String(contentsOf: TestServers.packageRoot.appendingPathComponent("README.md"), encoding: .utf8)
         let line = try #require(readme.split(separator: "\n").first { $0.hasPrefix("ACL SETUSER doorman ") })
         let password = "acl-\(UUID().uuidString)"
@@ -27,12 +27,12 @@ struct LeastPrivilegeTests {
         let postgres = try PostgresGateway(configuration: PostgresConfiguration(connectionString: TestServers.shared.databaseURL))
         let service = AuthService(postgres: postgres, redis: redis, logger: TestServers.quietLogger)
         let victim = try TestServers.makeUser(password: "acl pw")
-        #expect(service.authenticateBlocking(username: victim, password: "acl pw", origin: .cli).source == .postgres)
-        let cached = service.authenticateBlocking(username: victim, password: "acl pw", origin: .cli)
+        #expect(await service.authenticate(username: victim, password: "acl pw", origin: .cli).source == .postgres)
+        let cached = await service.authenticate(username: victim, password: "acl pw", origin: .cli)
         #expect(cached.source == .redis && !cached.cacheUnavailable)
-        #expect(service.authenticateBlocking(username: victim, password: "wrong", origin: .cli).result == .rejected)
-        #expect(try service.unlock(victim) >= 0)
-        #expect(try service.flushCache() >= 1)
+        #expect(await service.authenticate(username: victim, password: "wrong", origin: .cli).result == .rejected)
+        #expect(try await service.unlock(victim) >= 0)
+        #expect(try await service.flushCache() >= 1)
 
         for forbidden in [["FLUSHALL"], ["CONFIG", "GET", "*"], ["KEYS", "*"], ["GET", "someone:else"], ["EVAL", "return 1", "0"], ["SHUTDOWN"]] {
             #expect(throws: DoormanError.self, "\(forbidden)") { try redis.run(forbidden.map { Array($0.utf8) }) }
@@ -40,7 +40,7 @@ struct LeastPrivilegeTests {
     }
 
     @Test("sql/roles/doorman_login.sql: enough to log in, listen and catch up; no writes to users")
-    func postgresRole() throws {
+    func postgresRole() async throws {
         let file = TestServers.packageRoot.appendingPathComponent("sql/roles/doorman_login.sql")
         let password = "pg-\(UUID().uuidString)"
         let role = "doorman_login_\(UUID().uuidString.prefix(6).lowercased())"
@@ -54,10 +54,10 @@ struct LeastPrivilegeTests {
         let postgres = try PostgresGateway(configuration: PostgresConfiguration(connectionString: url))
         let service = try TestServers.service()
         let limited = AuthService(postgres: postgres, redis: service.redis, logger: TestServers.quietLogger)
-        try limited.prepare()
-        let invalidator = CacheInvalidator(auth: limited, logger: TestServers.quietLogger)
-        try invalidator.catchUp()
-        #expect(limited.authenticateBlocking(username: "john_doe", password: "EXAMPLE_PASSWORD", origin: .cli).isAuthenticated)
+        try await limited.prepare()
+        let invalidator = CacheInvalidator(auth: limited, postgres: postgres, logger: TestServers.quietLogger)
+        try await invalidator.catchUp()
+        #expect(await limited.authenticate(username: "john_doe", password: "EXAMPLE_PASSWORD", origin: .cli).isAuthenticated)
         #expect(try postgres.products(limit: 3).count == 3)
         #expect(throws: DoormanError.self) { try postgres.setPasswordHash("$2a$04$abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzab", for: "john_doe") }
         #expect(throws: DoormanError.self) { try postgres.withConnection { try $0.query("SELECT user_id FROM users") } }

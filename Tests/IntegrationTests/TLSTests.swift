@@ -90,27 +90,27 @@ private func errorMessage(_ body: () throws -> Void, sourceLocation: SourceLocat
 @Suite("TLS to PostgreSQL")
 struct PostgresTLSTests {
     @Test("verify-full with the test CA and host=localhost: logins work over an encrypted session")
-    func verifyFull() throws {
+    func verifyFull() async throws {
         let postgres = try TLSServers.postgres(TLSServers.databaseURL())
         let session = try postgres.withConnection { try $0.query("SELECT ssl, version FROM pg_stat_ssl WHERE pid = pg_backend_pid()") }
         #expect(session.rows.first?[0] == "t")
         #expect(session.rows.first?[1]?.hasPrefix("TLSv1.") == true, "\(session.rows)")
 
         let service = AuthService(postgres: postgres, redis: try TLSServers.redis(TLSServers.trusted.redisURL), logger: TestServers.quietLogger)
-        let outcome = service.authenticateBlocking(username: "john_doe", password: "EXAMPLE_PASSWORD", origin: .cli)
+        let outcome = await service.authenticate(username: "john_doe", password: "EXAMPLE_PASSWORD", origin: .cli)
         #expect(outcome.source == .postgres)
-        #expect(service.authenticateBlocking(username: "john_doe", password: "wrong", origin: .cli).result == .rejected)
+        #expect(await service.authenticate(username: "john_doe", password: "wrong", origin: .cli).result == .rejected)
     }
 
     @Test("verify-full to 127.0.0.1 works: the certificate names the address")
-    func verifyFullByAddress() throws {
+    func verifyFullByAddress() async throws {
         let postgres = try TLSServers.postgres(TLSServers.databaseURL(host: "127.0.0.1"))
         let session = try postgres.withConnection { try $0.query("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()") }
         #expect(session.rows.first?[0] == "t")
     }
 
     @Test("verify-full with an unrelated CA is refused with libpq's reason")
-    func unknownIssuer() throws {
+    func unknownIssuer() async throws {
         let postgres = try TLSServers.postgres(TLSServers.databaseURL(rootCertificate: TLSServers.certificates.unrelatedCAFile))
         let error = errorMessage { try postgres.ping() }
         #expect(error?.kind == .unavailable)
@@ -119,7 +119,7 @@ struct PostgresTLSTests {
     }
 
     @Test("verify-full to a server whose certificate names another host is refused")
-    func hostnameMismatch() throws {
+    func hostnameMismatch() async throws {
         let postgres = try TLSServers.postgres(TLSServers.databaseURL(TLSServers.wrongName))
         let error = errorMessage { try postgres.ping() }
         #expect(error?.kind == .unavailable)
@@ -127,7 +127,7 @@ struct PostgresTLSTests {
     }
 
     @Test("sslmode=require against a server without TLS is a clear error")
-    func requireWithoutServerTLS() throws {
+    func requireWithoutServerTLS() async throws {
         let port = TestServers.shared.postgresTCPAddress!.port
         let postgres = try TLSServers.postgres("postgresql://doorman@127.0.0.1:\(port)/doorman?sslmode=require")
         let error = errorMessage { try postgres.ping() }
@@ -136,14 +136,14 @@ struct PostgresTLSTests {
     }
 
     @Test("a missing sslrootcert file is named in the error")
-    func missingRootCertificate() throws {
+    func missingRootCertificate() async throws {
         let postgres = try TLSServers.postgres(TLSServers.databaseURL(rootCertificate: "/nonexistent/ca.pem"))
         let error = errorMessage { try postgres.ping() }
         #expect(error?.message.contains(#"root certificate file "/nonexistent/ca.pem" does not exist"#) == true, "\(error?.message ?? "")")
     }
 
     @Test("a password in the URL never reaches an error message")
-    func passwordNotInErrors() throws {
+    func passwordNotInErrors() async throws {
         // libpq repeats a URI it cannot parse, and the token with a bad %-escape.
         for url in ["postgresql://doorman:s3cr%et@localhost/doorman", "postgresql://doorman:s3cret@[::1", "host=localhost password=s3cret port=abc"] {
             let error = errorMessage { try PostgresGateway(configuration: PostgresConfiguration(connectionString: url)).ping() }
@@ -161,7 +161,7 @@ struct PostgresTLSTests {
 @Suite("TLS in the embedded stack")
 struct StackTLSTests {
     @Test("Redis answers on its TLS port to redis-cli --tls, and its unix socket stays plain")
-    func redisTLSPort() throws {
+    func redisTLSPort() async throws {
         guard let redisCLI = Subprocess.find("redis-cli") else {
             Issue.record("redis-cli is not installed")
             return
@@ -174,7 +174,7 @@ struct StackTLSTests {
     }
 
     @Test("the servers' copies of the key are theirs alone (mode 0600, owned by the server's account)")
-    func keyFiles() throws {
+    func keyFiles() async throws {
         let root = TLSServers.trusted.configuration.stateDirectory
         for (server, account) in [("postgres", "postgres"), ("redis", "redis")] {
             var info = stat()
@@ -192,7 +192,7 @@ struct StackTLSTests {
 @Suite("TLS to Redis")
 struct RedisTLSTests {
     @Test("rediss://localhost with the test CA: GET, SET and a cache-aside login over TLS")
-    func getSetAndLogin() throws {
+    func getSetAndLogin() async throws {
         let connection = try TLSServers.connection(TLSServers.redisURL())
         #expect(connection.tlsVersion?.hasPrefix("TLSv1.") == true)
         #expect(try connection.command(["SET", "tls:hello", "world"]) == .status("OK"))
@@ -204,18 +204,18 @@ struct RedisTLSTests {
         try redis.ping()
         let postgres = try TLSServers.postgres(TLSServers.databaseURL())
         let service = AuthService(postgres: postgres, redis: redis, logger: TestServers.quietLogger)
-        let first = service.authenticateBlocking(username: "mary_smith", password: "EXAMPLE_PASSWORD_2", origin: .cli)
+        let first = await service.authenticate(username: "mary_smith", password: "EXAMPLE_PASSWORD_2", origin: .cli)
         #expect(first.source == .postgres)
         #expect(!first.cacheUnavailable)
         #expect(try redis.cachedValue(for: "mary_smith")?.hasPrefix("v1|") == true)
         #expect(try (redis.timeToLive(for: "mary_smith") ?? 0) > 0)
-        let second = service.authenticateBlocking(username: "mary_smith", password: "EXAMPLE_PASSWORD_2", origin: .cli)
+        let second = await service.authenticate(username: "mary_smith", password: "EXAMPLE_PASSWORD_2", origin: .cli)
         #expect(second.source == .redis)
-        #expect(service.authenticateBlocking(username: "mary_smith", password: "wrong", origin: .cli).result == .rejected)
+        #expect(await service.authenticate(username: "mary_smith", password: "wrong", origin: .cli).result == .rejected)
     }
 
     @Test("rediss://127.0.0.1 is verified against the certificate's IP address")
-    func ipAddress() throws {
+    func ipAddress() async throws {
         let connection = try TLSServers.connection(TLSServers.redisURL(host: "127.0.0.1"))
         #expect(try connection.command(["PING"]) == .status("PONG"))
         // The wrong-name certificate has no IP address in it.
@@ -224,7 +224,7 @@ struct RedisTLSTests {
     }
 
     @Test("AUTH with an ACL user, and SELECT, work over TLS; a wrong password is refused without showing it")
-    func aclUserAndDatabase() throws {
+    func aclUserAndDatabase() async throws {
         let user = "tls_\(UUID().uuidString.prefix(8).lowercased())"
         let password = "pw-\(UUID().uuidString)"
         let plain = try TLSServers.plainRedis()
@@ -250,20 +250,20 @@ struct RedisTLSTests {
     }
 
     @Test("a server certificate for another name is refused; logins go to PostgreSQL with the cache unavailable")
-    func hostnameMismatch() throws {
+    func hostnameMismatch() async throws {
         let redis = try TLSServers.redis(TLSServers.redisURL(TLSServers.wrongName))
         let error = errorMessage { try redis.ping() }
         #expect(error?.kind == .unavailable)
         #expect(error?.message.contains("TLS handshake failed: certificate verify failed: hostname mismatch") == true, "\(error?.message ?? "")")
 
         let service = AuthService(postgres: try TLSServers.postgres(TLSServers.databaseURL()), redis: redis, logger: TestServers.quietLogger)
-        let outcome = service.authenticateBlocking(username: "john_doe", password: "EXAMPLE_PASSWORD", origin: .cli)
+        let outcome = await service.authenticate(username: "john_doe", password: "EXAMPLE_PASSWORD", origin: .cli)
         #expect(outcome.source == .postgres)
         #expect(outcome.cacheUnavailable)
     }
 
     @Test("a server certificate from an unknown CA is refused, with a CA file and with the system store")
-    func unknownIssuer() throws {
+    func unknownIssuer() async throws {
         for caFile in [TLSServers.certificates.unrelatedCAFile, nil] {
             let error = errorMessage { _ = try TLSServers.connection(TLSServers.redisURL(), caFile: caFile) }
             #expect(error?.kind == .unavailable)
@@ -275,7 +275,7 @@ struct RedisTLSTests {
     }
 
     @Test("plain redis:// to the TLS port, and rediss:// to a plain port, fail cleanly")
-    func wrongProtocol() throws {
+    func wrongProtocol() async throws {
         let tlsPort = TLSServers.trusted.redisTLSAddress!.port
         let plainToTLS = errorMessage {
             let connection = try TLSServers.connection("redis://127.0.0.1:\(tlsPort)")
@@ -290,7 +290,7 @@ struct RedisTLSTests {
     }
 
     @Test("large values and multi-bulk replies arrive whole over TLS")
-    func largeAndMultiBulk() throws {
+    func largeAndMultiBulk() async throws {
         let connection = try TLSServers.connection(TLSServers.redisURL(), commandTimeout: .seconds(5))
         let prefix = "tls:bulk:\(UUID().uuidString.prefix(8)):"
         // 3 MiB of every byte value (NULs and CRLFs included): many TLS records, many reads.
@@ -325,7 +325,7 @@ struct RedisTLSTests {
     }
 
     @Test("one gateway's TLS context serves many threads at once")
-    func concurrentUse() throws {
+    func concurrentUse() async throws {
         let redis = try TLSServers.redis(TLSServers.redisURL(), commandTimeout: .seconds(5))
         let failures = Mutex<[String]>([])
         DispatchQueue.concurrentPerform(iterations: 8) { worker in
@@ -344,7 +344,7 @@ struct RedisTLSTests {
     }
 
     @Test("a reply that does not come in time is a timeout, and the connection is dropped")
-    func replyTimeout() throws {
+    func replyTimeout() async throws {
         let connection = try TLSServers.connection(TLSServers.redisURL(), commandTimeout: .milliseconds(200))
         let error = errorMessage { _ = try connection.command(["BLPOP", "tls:never:\(UUID().uuidString)", "5"]) }
         #expect(error?.kind == .timeout)
@@ -353,7 +353,7 @@ struct RedisTLSTests {
     }
 
     @Test("a CA file that is missing, or holds no certificate, is a configuration error when the gateway is made")
-    func badCAFile() throws {
+    func badCAFile() async throws {
         let missing = errorMessage { _ = try TLSServers.redis(TLSServers.redisURL(), caFile: "/nonexistent/ca.pem") }
         #expect(missing?.kind == .configuration)
         #expect(missing?.message == "cannot read the CA file /nonexistent/ca.pem: No such file or directory")
@@ -372,7 +372,7 @@ struct CommandLineTLSTests {
     private var databaseURL: String { TLSServers.databaseURL() }
 
     @Test("login over TLS to both stores prints PostgreSQL, then Redis")
-    func loginTwice() throws {
+    func loginTwice() async throws {
         let flags = ["--database-url", databaseURL, "--redis-url", TLSServers.redisURL(database: 6), "--redis-cacert", TLSServers.certificates.caFile]
         let flush = try DoormanBinary.run(["cache", "flush", "john_doe"] + flags)
         #expect(flush.status == 0, "\(flush.standardError)")
@@ -385,7 +385,7 @@ struct CommandLineTLSTests {
     }
 
     @Test("REDIS_CACERT works like --redis-cacert; without either, the system store (SSL_CERT_FILE) decides")
-    func caFromEnvironment() throws {
+    func caFromEnvironment() async throws {
         let environment = ["DATABASE_URL": databaseURL, "REDIS_URL": TLSServers.redisURL(database: 7)]
         _ = try DoormanBinary.run(["cache", "flush", "mary_smith"], environment: environment.merging(["REDIS_CACERT": TLSServers.certificates.caFile]) { $1 })
 
@@ -407,7 +407,7 @@ struct CommandLineTLSTests {
     }
 
     @Test("a missing CA file exits 64 with one line")
-    func missingCAFile() throws {
+    func missingCAFile() async throws {
         let result = try DoormanBinary.run(
             ["login", "john_doe", "--database-url", databaseURL, "--redis-url", TLSServers.redisURL(), "--redis-cacert", "/nonexistent/ca.pem"],
             input: "EXAMPLE_PASSWORD\n")
@@ -417,7 +417,7 @@ struct CommandLineTLSTests {
     }
 
     @Test("a malformed database URL with a password exits 64 without showing the password")
-    func malformedURLHidesPassword() throws {
+    func malformedURLHidesPassword() async throws {
         let result = try DoormanBinary.run(["login", "john_doe", "--database-url", "postgresql://doorman:s3cret@[::1"], input: "x\n")
         #expect(result.status == 64)
         #expect(result.standardError.hasPrefix("doorman: invalid database URL: "))

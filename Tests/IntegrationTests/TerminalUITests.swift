@@ -220,7 +220,7 @@ struct TerminalUITests {
     @Test("--remote: logs in through a Doorman HTTP server and shows the store it reports")
     func remote() async throws {
         let service = try TestServers.service()
-        let server = try await DoormanHTTPServer(configuration: HTTPServerConfiguration(port: 0), auth: service, logger: TestServers.quietLogger).start()
+        let server = try await service.httpServer().start()
         let port = server.port
         let screens: (first: String, flush: String)
         do {

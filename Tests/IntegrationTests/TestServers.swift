@@ -1,4 +1,5 @@
 import DoormanAuth
+import DoormanHTTP
 import DoormanCore
 import DoormanPasswords
 import DoormanPostgres
@@ -7,6 +8,7 @@ import DoormanRuntime
 import DoormanStack
 import Foundation
 import Logging
+import NIOPosix
 
 /// The real PostgreSQL and Redis the integration tests run against, started
 /// through the same `EmbeddedStack` code Doorman uses, under a temporary
@@ -66,9 +68,10 @@ enum TestServers {
     /// caches is invisible to every other test.
     static func service(
         on stack: EmbeddedStack = shared, ttl: Duration = .seconds(300), redisTimeout: Duration = .milliseconds(500),
-        throttle: ThrottlePolicy = ThrottlePolicy(), namespace: String = "doorman-test-\(UUID().uuidString.prefix(8))"
-    ) throws -> AuthService {
-        let postgres = try PostgresGateway(configuration: PostgresConfiguration(connectionString: stack.databaseURL, poolSize: 2), logger: quietLogger)
+        throttle: ThrottlePolicy = ThrottlePolicy(), memoryCache: MemoryCredentialCache.Configuration? = nil,
+        namespace: String = "doorman-test-\(UUID().uuidString.prefix(8))", postgres: PostgresGateway? = nil
+    ) throws -> TestService {
+        let postgres = try postgres ?? PostgresGateway(configuration: PostgresConfiguration(connectionString: stack.databaseURL, poolSize: 2), logger: quietLogger)
         let redis = try RedisGateway(configuration: RedisConfiguration(
             endpoint: try RedisEndpoint(url: stack.redisURL),
             commandTimeout: redisTimeout,
@@ -76,22 +79,34 @@ enum TestServers {
             namespace: namespace,
             retryBackoff: .milliseconds(50),
             maxRetryBackoff: .milliseconds(200)), logger: quietLogger)
-        return AuthService(postgres: postgres, redis: redis, configuration: .init(cacheTTL: ttl, throttle: throttle), logger: quietLogger)
+        let auth = AuthService(postgres: postgres, redis: redis, configuration: .init(cacheTTL: ttl, throttle: throttle, memoryCache: memoryCache),
+                               logger: quietLogger)
+        return TestService(auth: auth, postgres: postgres, redis: redis)
     }
 
-    /// A service like ``service(on:ttl:redisTimeout:throttle:namespace:)``
+    /// A service like ``service(on:ttl:redisTimeout:throttle:memoryCache:namespace:postgres:)``
     /// that also listens for user changes, as `doorman serve` does. Stop the
-    /// invalidator when done.
-    static func listeningService(on stack: EmbeddedStack = shared, namespace: String) throws -> (AuthService, Listening) {
+    /// listener when done.
+    static func listeningService(on stack: EmbeddedStack = shared, namespace: String) async throws -> (TestService, Listening) {
         let service = try self.service(on: stack, namespace: namespace)
-        let invalidator = CacheInvalidator(auth: service, logger: quietLogger)
-        try service.prepare()
-        try invalidator.catchUp()
-        let listener = PostgresListener(configuration: service.postgres.configuration, channels: [CacheInvalidator.channel], logger: quietLogger) {
-            invalidator.handle($0)
+        return (service, try await listen(service))
+    }
+
+    /// Starts listening for `service`'s user changes, after catching up.
+    static func listen(_ service: TestService) async throws -> Listening {
+        let invalidator = CacheInvalidator(auth: service.auth, postgres: service.postgres, logger: quietLogger)
+        try await service.auth.prepare()
+        try await invalidator.catchUp()
+        let listener = PostgresListener(configuration: service.postgres.configuration, channels: [CacheInvalidator.channel], logger: quietLogger) { event in
+            let handled = DispatchSemaphore(value: 0)
+            Task {
+                await invalidator.handle(event)
+                handled.signal()
+            }
+            handled.wait()
         }
         listener.start()
-        return (service, Listening(invalidator: invalidator, listener: listener))
+        return Listening(invalidator: invalidator, listener: listener)
     }
 
     /// A running listener and the invalidator it feeds.
@@ -103,13 +118,13 @@ enum TestServers {
     }
 
     /// Polls `condition` until it holds or `timeout` passes; returns whether it held.
-    static func eventually(timeout: Duration = .seconds(20), _ condition: () throws -> Bool) rethrows -> Bool {
+    static func eventually(timeout: Duration = .seconds(20), _ condition: () async throws -> Bool) async rethrows -> Bool {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
-            if try condition() { return true }
-            Thread.sleep(forTimeInterval: 0.02)
+            if try await condition() { return true }
+            try? await Task.sleep(for: .milliseconds(20))
         }
-        return try condition()
+        return try await condition()
     }
 
     /// Adds a user with a unique name and a cheap (cost 4) hash; returns the name.
@@ -130,3 +145,46 @@ enum TestServers {
 }
 
 nonisolated(unsafe) private var sharedForExit: EmbeddedStack?
+
+/// A login service on a test stack, with the gateways behind its stages, so
+/// that tests can look at what the stages did.
+struct TestService: Sendable {
+    let auth: AuthService
+    let postgres: PostgresGateway
+    let redis: RedisGateway?
+
+    func authenticate(username: String, password: String, origin: AuthOrigin, client: ClientIdentity = .local) async -> AuthOutcome {
+        await auth.authenticate(username: username, password: password, origin: origin, client: client)
+    }
+
+    var statistics: AuthStatistics { auth.statistics }
+    var freshness: CacheFreshness { auth.freshness }
+    var memoryCache: MemoryCredentialCache? { auth.memoryCache }
+
+    @discardableResult
+    func flushCache(for username: String) async throws -> Bool { try await auth.flushCache(for: username) }
+    @discardableResult
+    func flushCache() async throws -> Int { try await auth.flushCache() }
+    @discardableResult
+    func unlock(_ username: String) async throws -> Int { try await auth.unlock(username) }
+
+    /// The HTTP server over this service, as `doorman serve` makes it.
+    func httpServer(_ configuration: HTTPServerConfiguration = HTTPServerConfiguration(port: 0), catalog: ProductCatalog? = nil) -> DoormanHTTPServer {
+        let postgres = postgres, redis = redis
+        var health = [HealthCheck(name: "postgres", health: nil) { _ in try await onThreadOfItsOwn { try postgres.ping() } }]
+        if let redis {
+            health.append(HealthCheck(name: "redis", health: nil) { _ in try await onThreadOfItsOwn { try redis.ping() } })
+        }
+        return DoormanHTTPServer(configuration: configuration, auth: auth, catalog: catalog ?? ProductCatalog(postgres: postgres),
+                                 health: health, logger: TestServers.quietLogger)
+    }
+}
+
+/// Interim, until the gateways stop blocking: a blocking probe on a thread of its own.
+func onThreadOfItsOwn(_ body: @escaping @Sendable () throws -> Void) async throws {
+    try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+        Thread.detachNewThread {
+            continuation.resume(with: Result { try body() })
+        }
+    }
+}

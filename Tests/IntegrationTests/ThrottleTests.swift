@@ -11,13 +11,13 @@ struct ThrottleTests {
     let owner = ClientIdentity.address("198.51.100.7")
 
     @Test("one client guessing one account is stopped at the pair limit; the account's owner elsewhere is not")
-    func pairLimit() throws {
+    func pairLimit() async throws {
         let service = try TestServers.service(throttle: ThrottlePolicy(pairLimit: 5))
         let user = try TestServers.makeUser(password: "correct")
         for _ in 0..<5 {
-            #expect(service.authenticateBlocking(username: user, password: "guess", origin: .http, client: attacker).result == .rejected)
+            #expect(await service.authenticate(username: user, password: "guess", origin: .http, client: attacker).result == .rejected)
         }
-        let blocked = service.authenticateBlocking(username: user, password: "correct", origin: .http, client: attacker)
+        let blocked = await service.authenticate(username: user, password: "correct", origin: .http, client: attacker)
         guard case .throttled(let retryAfter) = blocked.result else {
             Issue.record("not throttled: \(blocked.result)")
             return
@@ -26,68 +26,68 @@ struct ThrottleTests {
         #expect(blocked.bcryptDuration == .zero, "a throttled login is not even checked")
         #expect(blocked.summary.hasPrefix("Too many failed attempts; try again in "))
         // The owner, from another address, is not locked out.
-        #expect(service.authenticateBlocking(username: user, password: "correct", origin: .http, client: owner).isAuthenticated)
+        #expect(await service.authenticate(username: user, password: "correct", origin: .http, client: owner).isAuthenticated)
     }
 
     @Test("guessing from many addresses hits the account limit, but a client the account knows still gets in")
-    func accountLimitAndLockoutAbuse() throws {
+    func accountLimitAndLockoutAbuse() async throws {
         let service = try TestServers.service(throttle: ThrottlePolicy(pairLimit: 100, clientLimit: 100, accountLimit: 6))
         let user = try TestServers.makeUser(password: "mine")
         // The owner logged in from home before the attack.
-        #expect(service.authenticateBlocking(username: user, password: "mine", origin: .http, client: owner).isAuthenticated)
+        #expect(await service.authenticate(username: user, password: "mine", origin: .http, client: owner).isAuthenticated)
         for index in 0..<6 {
-            _ = service.authenticateBlocking(username: user, password: "guess \(index)", origin: .http, client: .address("192.0.2.\(index)"))
+            _ = await service.authenticate(username: user, password: "guess \(index)", origin: .http, client: .address("192.0.2.\(index)"))
         }
         // A new address, even with the right password, now waits...
-        let stranger = service.authenticateBlocking(username: user, password: "mine", origin: .http, client: .address("192.0.2.200"))
+        let stranger = await service.authenticate(username: user, password: "mine", origin: .http, client: .address("192.0.2.200"))
         guard case .throttled = stranger.result else {
             Issue.record("not throttled: \(stranger.result)")
             return
         }
         // ...but the attacker cannot lock the owner out of their usual address.
-        #expect(service.authenticateBlocking(username: user, password: "mine", origin: .http, client: owner).isAuthenticated)
+        #expect(await service.authenticate(username: user, password: "mine", origin: .http, client: owner).isAuthenticated)
         // Unlocking clears the account's counter.
-        #expect(try service.unlock(user) >= 1)
-        #expect(service.authenticateBlocking(username: user, password: "mine", origin: .http, client: .address("192.0.2.200")).isAuthenticated)
+        #expect(try await service.unlock(user) >= 1)
+        #expect(await service.authenticate(username: user, password: "mine", origin: .http, client: .address("192.0.2.200")).isAuthenticated)
     }
 
     @Test("one client spraying many accounts hits the client limit")
-    func clientLimit() throws {
+    func clientLimit() async throws {
         let service = try TestServers.service(throttle: ThrottlePolicy(pairLimit: 100, clientLimit: 4, accountLimit: 100))
         let sprayer = ClientIdentity.address("203.0.113.\(Int.random(in: 1...250))")
         for index in 0..<4 {
-            _ = service.authenticateBlocking(username: "sprayed_\(index)_\(UUID().uuidString.prefix(6))", password: "Password1", origin: .http, client: sprayer)
+            _ = await service.authenticate(username: "sprayed_\(index)_\(UUID().uuidString.prefix(6))", password: "Password1", origin: .http, client: sprayer)
         }
-        let next = service.authenticateBlocking(username: "john_doe", password: "EXAMPLE_PASSWORD", origin: .http, client: sprayer)
+        let next = await service.authenticate(username: "john_doe", password: "EXAMPLE_PASSWORD", origin: .http, client: sprayer)
         guard case .throttled = next.result else {
             Issue.record("not throttled: \(next.result)")
             return
         }
-        #expect(service.authenticateBlocking(username: "john_doe", password: "EXAMPLE_PASSWORD", origin: .http, client: owner).isAuthenticated)
+        #expect(await service.authenticate(username: "john_doe", password: "EXAMPLE_PASSWORD", origin: .http, client: owner).isAuthenticated)
     }
 
     @Test("a success resets the pair counter")
-    func successResets() throws {
+    func successResets() async throws {
         let service = try TestServers.service(throttle: ThrottlePolicy(pairLimit: 3))
         let user = try TestServers.makeUser(password: "typo-prone")
-        for _ in 0..<2 { _ = service.authenticateBlocking(username: user, password: "typo", origin: .cli) }
-        #expect(service.authenticateBlocking(username: user, password: "typo-prone", origin: .cli).isAuthenticated)
-        for _ in 0..<2 { _ = service.authenticateBlocking(username: user, password: "typo", origin: .cli) }
-        #expect(service.authenticateBlocking(username: user, password: "typo-prone", origin: .cli).isAuthenticated)
+        for _ in 0..<2 { _ = await service.authenticate(username: user, password: "typo", origin: .cli) }
+        #expect(await service.authenticate(username: user, password: "typo-prone", origin: .cli).isAuthenticated)
+        for _ in 0..<2 { _ = await service.authenticate(username: user, password: "typo", origin: .cli) }
+        #expect(await service.authenticate(username: user, password: "typo-prone", origin: .cli).isAuthenticated)
     }
 
     @Test("with Redis down, the limits still hold in the process")
-    func redisDown() throws {
+    func redisDown() async throws {
         let stack = TestServers.start(name: "throttle-redis-down")
         defer { TestServers.stop(stack) }
         let service = try TestServers.service(on: stack, throttle: ThrottlePolicy(pairLimit: 3))
         try stack.stopRedis()
         for _ in 0..<3 {
-            let outcome = service.authenticateBlocking(username: "john_doe", password: "guess", origin: .http, client: attacker)
+            let outcome = await service.authenticate(username: "john_doe", password: "guess", origin: .http, client: attacker)
             #expect(outcome.result == .rejected)
             #expect(outcome.cacheUnavailable)
         }
-        guard case .throttled = service.authenticateBlocking(username: "john_doe", password: "EXAMPLE_PASSWORD", origin: .http, client: attacker).result else {
+        guard case .throttled = await service.authenticate(username: "john_doe", password: "EXAMPLE_PASSWORD", origin: .http, client: attacker).result else {
             Issue.record("not throttled without Redis")
             return
         }
@@ -98,7 +98,7 @@ struct ThrottleTests {
         let namespace = "doorman"  // the CLI's own namespace, so that 'user unlock' reaches these counters
         let service = try TestServers.service(throttle: ThrottlePolicy(pairLimit: 2), namespace: namespace)
         let user = try TestServers.makeUser(password: "http pw")
-        let server = try await DoormanHTTPServer(configuration: HTTPServerConfiguration(port: 0), auth: service, logger: TestServers.quietLogger).start()
+        let server = try await service.httpServer().start()
         do {
             let client = try await RawHTTPClient.open(port: server.port)
             let wrong = BasicAuthorization.header(username: user, password: "nope")

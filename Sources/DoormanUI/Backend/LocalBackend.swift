@@ -34,12 +34,12 @@ public struct LocalBackend: UIBackend {
     }
 
     /// A backend over `auth`; `detail` says where the stores are, for the title bar.
-    public init(auth: AuthService, catalog: ProductCatalog? = nil, detail: String, server: HostedServer? = nil, threadPool: NIOThreadPool = .singleton) {
+    public init(auth: AuthService, catalog: ProductCatalog, detail: String, server: HostedServer? = nil, threadPool: NIOThreadPool = .singleton) {
         self.auth = auth
-        self.catalog = catalog ?? ProductCatalog(postgres: auth.postgres)
+        self.catalog = catalog
         self.server = server
         self.threadPool = threadPool
-        let canFlush = auth.redis != nil
+        let canFlush = auth.hasCache
         mode = ModeInfo(name: "local", detail: (server.map { "serving \($0.url) · " } ?? "") + detail,
                         canFlush: canFlush, flushUnavailableReason: canFlush ? nil : "no Redis configured")
     }
@@ -75,14 +75,11 @@ public struct LocalBackend: UIBackend {
 
     /// Drops cached hashes in Redis (`DEL`, or `SCAN`/`UNLINK` for all), on NIO's blocking pool.
     public func flushCache(user: String?) async -> FlushResult {
-        let auth = auth
         do {
-            return try await threadPool.runIfActive {
-                if let user {
-                    return .flushed(user: user, removed: try auth.flushCache(for: user) ? 1 : 0)
-                }
-                return .flushed(user: nil, removed: try auth.flushCache())
+            if let user {
+                return .flushed(user: user, removed: try await auth.flushCache(for: user) ? 1 : 0)
             }
+            return .flushed(user: nil, removed: try await auth.flushCache())
         } catch let error as DoormanError {
             return .failed("Redis: \(error.message)")
         } catch {

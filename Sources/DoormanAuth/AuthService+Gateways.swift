@@ -1,0 +1,31 @@
+import DoormanPostgres
+import DoormanRedis
+import Logging
+
+extension AuthService {
+    /// The standard login over PostgreSQL and (unless `redis` is `nil`) Redis:
+    /// ``RedisLoginThrottle``, ``SignedRedisCache`` (signed with the key in
+    /// PostgreSQL), ``PostgresCredentialSource`` and bcrypt.
+    public convenience init(
+        postgres: PostgresGateway,
+        redis: RedisGateway?,
+        configuration: Configuration = Configuration(),
+        statistics: AuthStatistics = AuthStatistics(),
+        verifier: any PasswordVerifier = BCryptVerifier.shared,
+        logger: Logger = Logger(label: "doorman.auth")
+    ) {
+        let freshness = CacheFreshness()
+        let cache = redis.map { SignedRedisCache(redis: $0, signingKey: CacheSigningKey(postgres: postgres), freshness: freshness, ttl: configuration.cacheTTL) }
+        let stages = Stages(
+            throttle: RedisLoginThrottle(policy: configuration.throttle, redis: redis),
+            cache: cache,
+            source: PostgresCredentialSource(postgres: postgres),
+            verifier: verifier)
+        self.init(stages: stages, freshness: freshness, configuration: configuration, statistics: statistics, logger: logger)
+    }
+
+    /// Gets ready to log users in (reads the cache's signing key).
+    public func prepare() async throws {
+        try await stages.cache?.prepare()
+    }
+}

@@ -1,0 +1,27 @@
+import DoormanCore
+import DoormanPostgres
+
+/// Users' hashes from PostgreSQL (`SELECT pwd, pwd_version FROM users`), with
+/// concurrent lookups of one user sharing one query (``SingleFlight``): a
+/// thousand logins of one uncached user make one lookup.
+public final class PostgresCredentialSource: CredentialSource {
+    private let postgres: PostgresGateway
+    private let flights = SingleFlight<String, PasswordRecord?>()
+
+    /// A source reading `postgres`.
+    public init(postgres: PostgresGateway) {
+        self.postgres = postgres
+    }
+
+    public func lookUp(_ username: String) async throws -> CredentialLookup {
+        let postgres = postgres
+        let (record, ticket) = try await flights.join(username) {
+            try await blocking { try postgres.passwordRecord(for: username) }
+        }
+        return CredentialLookup(record: record, queried: ticket.isLeader, ticket: ticket)
+    }
+
+    public func landed(_ username: String, since instant: ContinuousClock.Instant) -> Bool {
+        flights.landed(username, since: instant)
+    }
+}

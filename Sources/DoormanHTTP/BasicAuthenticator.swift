@@ -1,0 +1,62 @@
+import DoormanAuth
+import DoormanCore
+import HTTPTypes
+import Hummingbird
+
+/// Basic authentication as middleware (after hummingbird-auth's
+/// `BasicAuthenticator`): parses the `Authorization` header (RFC 7617), logs
+/// the user in through ``AuthService`` and puts the identity in the request
+/// context for the routes behind it. It answers itself when the login does
+/// not succeed, with one uniform 401 for every kind of failure, 429 with
+/// `Retry-After` when throttled, and 503 with `Retry-After` when PostgreSQL
+/// cannot be asked on a cache miss — never 401 for an outage.
+struct BasicAuthenticator: RouterMiddleware {
+    typealias Context = DoormanRequestContext
+
+    let auth: AuthService
+    let retryAfterSeconds: Int
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard let credentials = BasicAuthorization.parse(request.headers[.authorization]) else {
+            // Counted like any failed login, without touching a store.
+            auth.statistics.record(AuthOutcome(username: "", result: .rejected), origin: .http)
+            return Self.unauthorized()
+        }
+        let outcome = await auth.authenticate(username: credentials.username, password: credentials.password, origin: .http, client: context.client)
+        switch outcome.result {
+        case .authenticated(let source):
+            var context = context
+            context.identity = AuthenticatedUser(username: credentials.username, source: source)
+            return try await next(request, context)
+        case .rejected:
+            return Self.unauthorized()
+        case .unavailable:
+            return Responses.unavailable(retryAfterSeconds: retryAfterSeconds)
+        case .throttled(let retryAfter):
+            var response = Responses.json(.tooManyRequests, SeedJSON.errorBody(AuthOutcome.throttledMessage(retryAfter: retryAfter)))
+            response.headers[.retryAfter] = String(max(1, Int(retryAfter.seconds.rounded(.up))))
+            return response
+        }
+    }
+
+    static let wwwAuthenticate = #"Basic realm="doorman", charset="UTF-8""#
+
+    static func unauthorized() -> Response {
+        var response = Responses.json(.unauthorized, SeedJSON.errorBody(AuthOutcome.failureMessage))
+        response.headers[.wwwAuthenticate] = wwwAuthenticate
+        return response
+    }
+}
+
+/// Responses every route shares.
+enum Responses {
+    static func json(_ status: HTTPResponse.Status, _ body: [UInt8]) -> Response {
+        Response(status: status, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+    }
+
+    static func unavailable(retryAfterSeconds: Int) -> Response {
+        var response = json(.serviceUnavailable, SeedJSON.errorBody("Service unavailable."))
+        response.headers[.retryAfter] = String(retryAfterSeconds)
+        return response
+    }
+}

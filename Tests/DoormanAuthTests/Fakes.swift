@@ -1,0 +1,128 @@
+@testable import DoormanAuth
+import DoormanCore
+import DoormanPostgres
+import Synchronization
+
+// Fakes of the login's own stage protocols, for tests of the orchestration
+// alone. The real stages are tested against real servers in IntegrationTests.
+
+/// Records calls in order, across tasks.
+final class CallLog: Sendable {
+    private let calls = Mutex<[String]>([])
+    func add(_ call: String) { calls.withLock { $0.append(call) } }
+    var all: [String] { calls.withLock { $0 } }
+    func count(_ prefix: String) -> Int { all.filter { $0.hasPrefix(prefix) }.count }
+}
+
+final class FakeThrottle: LoginThrottle {
+    let log: CallLog
+    let answer: ThrottleCheck
+    init(log: CallLog, answer: ThrottleCheck = ThrottleCheck()) {
+        self.log = log
+        self.answer = answer
+    }
+    func check(_ subject: ThrottleSubject) async -> ThrottleCheck {
+        log.add("throttle.check \(subject.username)")
+        return answer
+    }
+    func recordFailure(_ subject: ThrottleSubject, after check: ThrottleCheck) async { log.add("throttle.failure \(subject.username)") }
+    func recordSuccess(_ subject: ThrottleSubject, after check: ThrottleCheck) async { log.add("throttle.success \(subject.username)") }
+    func unlock(_ username: String) async throws -> Int {
+        log.add("throttle.unlock \(username)")
+        return 1
+    }
+}
+
+final class FakeCache: CredentialCache {
+    let log: CallLog
+    private let answers: Mutex<[CacheLookup]>
+    let fillSucceeds: Bool
+    /// Answers lookups with `answers` in turn (the last one again when they run out).
+    init(log: CallLog, answers: [CacheLookup], fillSucceeds: Bool = true) {
+        self.log = log
+        self.answers = Mutex(answers)
+        self.fillSucceeds = fillSucceeds
+    }
+    func prepare() async throws { log.add("cache.prepare") }
+    func lookup(_ username: String) async -> CacheLookup {
+        log.add("cache.lookup \(username)")
+        return answers.withLock { answers in answers.count > 1 ? answers.removeFirst() : answers[0] }
+    }
+    func fill(_ record: PasswordRecord, for username: String) async -> Bool {
+        log.add("cache.fill \(username) v\(record.version)")
+        return fillSucceeds
+    }
+    func evict(_ username: String) async throws -> Bool {
+        log.add("cache.evict \(username)")
+        return true
+    }
+    func evict(_ username: String, ifOlderThan version: Int64) async throws { log.add("cache.evictIfOlder \(username) v\(version)") }
+    func evictAll() async throws -> Int {
+        log.add("cache.evictAll")
+        return 2
+    }
+}
+
+final class FakeSource: CredentialSource {
+    let log: CallLog
+    let records: [String: PasswordRecord]
+    let failure: DoormanError?
+    let landedAfterStart: Bool
+    init(log: CallLog, records: [String: PasswordRecord] = [:], failure: DoormanError? = nil, landedAfterStart: Bool = false) {
+        self.log = log
+        self.records = records
+        self.failure = failure
+        self.landedAfterStart = landedAfterStart
+    }
+    func lookUp(_ username: String) async throws -> CredentialLookup {
+        log.add("source.lookUp \(username)")
+        if let failure { throw failure }
+        return CredentialLookup(record: records[username])
+    }
+    func landed(_ username: String, since instant: ContinuousClock.Instant) -> Bool {
+        landedAfterStart
+    }
+}
+
+/// A password matches a hash when the hash is `hash(<password>)`.
+final class FakeVerifier: PasswordVerifier {
+    let log: CallLog
+    init(log: CallLog) { self.log = log }
+    static func hash(_ password: String) -> String { "hash(\(password))" }
+    let dummyHash = "hash(dummy)"
+    func verify(_ password: String, against hash: String) async -> (matched: Bool, duration: Duration) {
+        log.add("verify \(hash)")
+        return (hash == Self.hash(password), .milliseconds(5))
+    }
+    func canVerify(_ hash: String) -> Bool { hash.hasPrefix("hash(") }
+}
+
+/// A service over fakes, and the log of what its stages were asked.
+struct Harness {
+    let log = CallLog()
+    let service: AuthService
+
+    init(cache: [CacheLookup]? = [.miss], fillSucceeds: Bool = true, records: [String: PasswordRecord] = [:],
+         sourceFailure: DoormanError? = nil, landedAfterStart: Bool = false, throttle: ThrottleCheck = ThrottleCheck(),
+         memoryCache: MemoryCredentialCache.Configuration? = nil) {
+        let log = log
+        let stages = AuthService.Stages(
+            throttle: FakeThrottle(log: log, answer: throttle),
+            cache: cache.map { FakeCache(log: log, answers: $0, fillSucceeds: fillSucceeds) },
+            source: FakeSource(log: log, records: records, failure: sourceFailure, landedAfterStart: landedAfterStart),
+            verifier: FakeVerifier(log: log))
+        service = AuthService(stages: stages, freshness: CacheFreshness(), configuration: .init(memoryCache: memoryCache))
+    }
+
+    func login(_ username: String = "ada", _ password: String = "right") async -> AuthOutcome {
+        await service.authenticate(username: username, password: password, origin: .cli)
+    }
+
+    static func entry(_ password: String, version: Int64 = 7) -> CacheEntry {
+        CacheEntry(hash: FakeVerifier.hash(password), version: version, expiresAt: .max)
+    }
+
+    static func record(_ password: String, version: Int64 = 7) -> PasswordRecord {
+        PasswordRecord(hash: FakeVerifier.hash(password), version: version)
+    }
+}
