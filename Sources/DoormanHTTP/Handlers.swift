@@ -29,9 +29,9 @@ struct Handlers: Sendable {
         do {
             let bodies = server.bodies
             if page.limit == nil && page.after == nil {
-                body = try await server.blocking { try bodies.all(authenticatedBy: source) }
+                body = try await bodies.all(authenticatedBy: source)
             } else {
-                let (encoded, products) = try await server.blocking { try bodies.page(limit: page.limit, after: page.after, authenticatedBy: source) }
+                let (encoded, products) = try await bodies.page(limit: page.limit, after: page.after, authenticatedBy: source)
                 body = encoded
                 if let limit = page.limit, products.count == limit, let last = products.last {
                     headers[Self.link] = "</products?limit=\(limit)&after=\(last.id)>; rel=\"next\""

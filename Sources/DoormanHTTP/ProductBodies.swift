@@ -20,9 +20,9 @@ final class ProductBodies: Sendable {
         self.catalog = catalog
     }
 
-    /// The whole list as `source` authenticated it (blocking: may read PostgreSQL).
-    func all(authenticatedBy source: AuthSource) throws -> ByteBuffer {
-        let snapshot = try catalog.snapshot()
+    /// The whole list as `source` authenticated it.
+    func all(authenticatedBy source: AuthSource) async throws -> ByteBuffer {
+        let snapshot = try await catalog.snapshot()
         if let body = encoded.withLock({ $0?.generation == snapshot.generation ? $0?.bodies[source] : nil }) {
             return body
         }
@@ -35,8 +35,8 @@ final class ProductBodies: Sendable {
     }
 
     /// A page (encoded for this request; pages are small).
-    func page(limit: Int?, after: Int64?, authenticatedBy source: AuthSource) throws -> (ByteBuffer, [Product]) {
-        let products = try catalog.page(limit: limit, after: after)
+    func page(limit: Int?, after: Int64?, authenticatedBy source: AuthSource) async throws -> (ByteBuffer, [Product]) {
+        let products = try await catalog.page(limit: limit, after: after)
         return (ByteBuffer(bytes: SeedJSON.productsBody(authenticatedBy: source, products: products)), products)
     }
 }

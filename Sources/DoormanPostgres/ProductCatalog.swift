@@ -1,59 +1,92 @@
 import DoormanCore
 import Synchronization
 
-/// The products, read from PostgreSQL once and kept until they change.
+/// The products, read from PostgreSQL once and kept until they change, and
+/// served from the last good read while PostgreSQL cannot be asked.
 ///
-/// A statement-level trigger on `products` sends `NOTIFY
-/// doorman_product_changes`; the program's ``PostgresListener`` calls
-/// ``invalidate()`` for it, and whenever it (re)connects (a change may have
-/// been missed). Without a listener (``isListening`` false) nothing is kept:
-/// every call reads PostgreSQL, as before.
+/// - While a listener hears `NOTIFY doorman_product_changes` (a statement-level
+///   trigger on `products`) the list is kept until ``invalidate()`` is called
+///   for such a notification, or the listener (re)connects (a change may
+///   have been missed). The next request then reads it again.
+/// - While nobody listens, the list is trusted for `maxAgeUnheard` (1 s):
+///   after that, a request still gets it at once while one read refreshes it
+///   in the background (stale while revalidating), so a hung PostgreSQL never
+///   holds a request up once a list is known.
+/// - When a read fails, the last good list is served (stale if error) at
+///   once, and a read is tried again at most every `maxAgeUnheard`. Only a
+///   process that never read the list reports the failure.
 public final class ProductCatalog: Sendable {
     /// The channel the trigger notifies.
     public static let channel = "doorman_product_changes"
 
     /// A consistent list and the generation it belongs to.
     public struct Snapshot: Sendable {
-        /// Grows whenever the list may have changed; caches derived from the
-        /// list (encoded JSON) key on it.
+        /// Grows with every list read; caches derived from the list (encoded JSON) key on it.
         public let generation: UInt64
         /// Every product, in `product_id` order.
         public let products: [Product]
     }
 
     private struct State {
-        var generation: UInt64 = 1
         var snapshot: Snapshot?
+        var readAt: ContinuousClock.Instant?
+        /// A change was announced (or may have been missed) since the last read.
+        var changed = true
         var listening = false
+        var lastFailure: ContinuousClock.Instant?
+        var reading: Task<Snapshot, any Error>?
+        var generation: UInt64 = 0
         var reads = 0
     }
 
-    private let postgres: PostgresGateway
+    private let read: @Sendable () async throws -> [Product]
+    private let maxAgeUnheard: Duration
     private let state = Mutex(State())
 
-    /// Creates a catalog over `postgres`.
-    public init(postgres: PostgresGateway) {
-        self.postgres = postgres
+    /// Creates a catalog that reads the list with `read` (e.g. `SELECT … FROM products`).
+    public init(maxAgeUnheard: Duration = .seconds(1), read: @escaping @Sendable () async throws -> [Product]) {
+        self.read = read
+        self.maxAgeUnheard = maxAgeUnheard
     }
 
-    /// Every product: the kept list when it is current, else read from
-    /// PostgreSQL (and kept, while listening).
-    public func snapshot() throws -> Snapshot {
-        let (cached, generation, listening) = state.withLock { ($0.snapshot, $0.generation, $0.listening) }
-        if let cached, cached.generation == generation { return cached }
-        let products = try postgres.products()
-        state.withLock { $0.reads += 1 }
-        let fresh = Snapshot(generation: generation, products: products)
-        state.withLock { state in
-            // Keep it only if nothing changed while it was being read.
-            if state.listening && state.generation == generation { state.snapshot = fresh }
+    /// Every product: the kept list when it is current, a fresh read when it
+    /// changed, or the last good list while a read fails.
+    public func snapshot() async throws -> Snapshot {
+        enum Plan { case kept(Snapshot), wait(Task<Snapshot, any Error>, fallback: Snapshot?) }
+        let now = ContinuousClock.now
+        let plan: Plan = state.withLock { state in
+            if let snapshot = state.snapshot {
+                let failedSinceRead = state.lastFailure.map { failure in state.readAt.map { failure > $0 } ?? true } ?? false
+                // Heard of a change while PostgreSQL answers: wait for the new list.
+                if !(state.listening && state.changed && !failedSinceRead) {
+                    let unheardTooLong = !state.listening && state.readAt.map { now - $0 >= maxAgeUnheard } ?? true
+                    let recentlyFailed = state.lastFailure.map { now - $0 < maxAgeUnheard } ?? false
+                    if (state.changed || unheardTooLong || failedSinceRead) && state.reading == nil && !recentlyFailed {
+                        state.reading = startRead(&state)  // refresh in the background
+                    }
+                    return .kept(snapshot)
+                }
+            }
+            let task = state.reading ?? startRead(&state)
+            state.reading = task
+            return .wait(task, fallback: state.snapshot)
         }
-        return listening ? fresh : Snapshot(generation: state.withLock { $0.generation &+= 1; return $0.generation }, products: products)
+        switch plan {
+        case .kept(let snapshot):
+            return snapshot
+        case .wait(let task, let fallback):
+            do {
+                return try await task.value
+            } catch {
+                guard let fallback else { throw error }
+                return fallback
+            }
+        }
     }
 
     /// A page of products by key: those with an id above `after`, at most `limit`.
-    public func page(limit: Int?, after: Int64?) throws -> [Product] {
-        let products = try snapshot().products
+    public func page(limit: Int?, after: Int64?) async throws -> [Product] {
+        let products = try await snapshot().products
         var start = 0
         if let after {
             // Binary search: the first id above `after`.
@@ -73,22 +106,45 @@ public final class ProductCatalog: Sendable {
         state.withLock { $0.reads }
     }
 
-    /// Forgets the kept list: something changed (or may have).
+    /// Something changed (or may have): the next request reads the list again.
     public func invalidate() {
-        state.withLock { state in
-            state.generation &+= 1
-            state.snapshot = nil
-        }
+        state.withLock { $0.changed = true }
     }
 
-    /// Whether a listener keeps the catalog current (set by its owner).
+    /// Whether a listener keeps the catalog current (set by its owner). Each
+    /// (re)connection invalidates the list: changes may have been missed.
     public var isListening: Bool {
         get { state.withLock { $0.listening } }
         set {
             state.withLock { state in
+                if newValue && !state.listening { state.changed = true }
                 state.listening = newValue
-                state.generation &+= 1
-                state.snapshot = nil
+            }
+        }
+    }
+
+    /// Starts one read; its result replaces the kept list.
+    private func startRead(_ state: inout State) -> Task<Snapshot, any Error> {
+        state.changed = false
+        return Task {
+            do {
+                let products = try await read()
+                return self.state.withLock { state in
+                    state.reads += 1
+                    state.generation &+= 1
+                    let snapshot = Snapshot(generation: state.generation, products: products)
+                    state.snapshot = snapshot
+                    state.readAt = .now
+                    state.reading = nil
+                    return snapshot
+                }
+            } catch {
+                self.state.withLock { state in
+                    state.reading = nil
+                    state.changed = true  // still to be read
+                    state.lastFailure = .now
+                }
+                throw error
             }
         }
     }

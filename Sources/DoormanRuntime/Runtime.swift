@@ -57,7 +57,7 @@ public final class Runtime: Sendable {
             self.redis = redis
             let auth = AuthService(postgres: postgres, redis: redis, configuration: settings.authConfiguration, logger: logger)
             let invalidator = CacheInvalidator(auth: auth, postgres: postgres, logger: logger)
-            let catalog = ProductCatalog(postgres: postgres)
+            let catalog = ProductCatalog { try await onThreadOfItsOwn { try postgres.products() } }
             self.auth = auth
             self.invalidator = invalidator
             self.catalog = catalog
@@ -131,5 +131,14 @@ public final class Runtime: Sendable {
         postgres.closeIdleConnections()
         redis?.reset()
         stack?.detach()
+    }
+}
+
+/// Interim, until the gateways stop blocking: a blocking call on a thread of its own.
+func onThreadOfItsOwn<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+        Thread.detachNewThread {
+            continuation.resume(with: Result { try body() })
+        }
     }
 }

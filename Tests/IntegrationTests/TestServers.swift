@@ -175,7 +175,7 @@ struct TestService: Sendable {
         if let redis {
             health.append(HealthCheck(name: "redis", health: nil) { _ in try await onThreadOfItsOwn { try redis.ping() } })
         }
-        return DoormanHTTPServer(configuration: configuration, auth: auth, catalog: catalog ?? ProductCatalog(postgres: postgres),
+        return DoormanHTTPServer(configuration: configuration, auth: auth, catalog: catalog ?? ProductCatalog { try await NIOThreadPool.singleton.runIfActive { try postgres.products() } },
                                  health: health, logger: TestServers.quietLogger)
     }
 }

@@ -65,7 +65,7 @@ public struct LocalBackend: UIBackend {
     public func products(as credentials: Credentials) async throws(BackendError) -> [Product] {
         let catalog = catalog
         do {
-            return try await threadPool.runIfActive { try catalog.snapshot().products }
+            return try await catalog.snapshot().products
         } catch let error as DoormanError {
             throw BackendError(error.message, unavailable: error.isUnavailable)
         } catch {
