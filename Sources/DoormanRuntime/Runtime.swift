@@ -51,7 +51,8 @@ public final class Runtime: Sendable {
             }
             let postgres = try PostgresGateway(configuration: PostgresConfiguration(connectionString: databaseURL), logger: logger)
             let redis = try endpoint.map { try RedisGateway(configuration: RedisConfiguration(
-                endpoint: $0, cacheTTL: settings.cacheTTL, caCertificateFile: settings.redisCACertificateFile), logger: logger) }
+                endpoint: $0, commandTimeout: settings.redisTimeout, cacheTTL: settings.cacheTTL,
+                caCertificateFile: settings.redisCACertificateFile), logger: logger) }
             self.stack = stack
             self.postgres = postgres
             self.redis = redis

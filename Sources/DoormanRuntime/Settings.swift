@@ -16,6 +16,8 @@ import Logging
 /// | cache | `--redis-url` | `REDIS_URL` |
 /// | CA for `rediss://` | `--redis-cacert` | `REDIS_CACERT` |
 /// | cache TTL | `--cache-ttl` | `DOORMAN_CACHE_TTL` |
+/// | PostgreSQL deadline | `--postgres-timeout` | `DOORMAN_POSTGRES_TIMEOUT` (2 s) |
+/// | Redis deadline | `--redis-timeout` | `DOORMAN_REDIS_TIMEOUT` (250 ms) |
 /// | no cache | `--no-cache` | `DOORMAN_NO_CACHE` |
 /// | in-memory tier | `--memory-cache` | `DOORMAN_MEMORY_CACHE`, `DOORMAN_MEMORY_CACHE_TTL`, `DOORMAN_MEMORY_CACHE_MAX_USERS` |
 /// | state directory | `--state-dir` | `DOORMAN_STATE_DIR` |
@@ -55,6 +57,12 @@ public struct Settings: Sendable {
     public var redisCACertificateFile: String?
     /// How long a cached hash lives.
     public var cacheTTL: Duration
+    /// How long any one PostgreSQL call may take (waiting for a connection
+    /// included) before it is cancelled and the store counted as down.
+    public var postgresTimeout: Duration
+    /// How long any one Redis call may take before its connection is dropped
+    /// and the login goes on through PostgreSQL.
+    public var redisTimeout: Duration
     /// The in-memory tier in front of Redis; `nil` (the default) leaves it off.
     public var memoryCache: MemoryCredentialCache.Configuration?
     /// The embedded stack's settings (used when either store is embedded).
@@ -77,6 +85,8 @@ public struct Settings: Sendable {
         redisURL: String? = nil,
         redisCACertificate: String? = nil,
         cacheTTLSeconds: Int? = nil,
+        postgresTimeout: String? = nil,
+        redisTimeout: String? = nil,
         noCache: Bool = false,
         memoryCache: Bool = false,
         stateDirectory: String? = nil,
@@ -143,6 +153,16 @@ public struct Settings: Sendable {
             ttl = .seconds(seconds)
         }
 
+        func deadline(_ flag: String?, _ variable: String, _ name: String, default fallback: Duration) throws -> Duration {
+            guard let text = value(flag, variable) else { return fallback }
+            guard let duration = Self.parseDuration(text), duration >= .milliseconds(10), duration <= .seconds(60) else {
+                throw DoormanError(.configuration, "\(name) must be a duration from 10ms to 60s, such as 250ms, 2s or 1.5 (seconds)")
+            }
+            return duration
+        }
+        let postgresDeadline = try deadline(postgresTimeout, "DOORMAN_POSTGRES_TIMEOUT", "--postgres-timeout / DOORMAN_POSTGRES_TIMEOUT", default: .seconds(2))
+        let redisDeadline = try deadline(redisTimeout, "DOORMAN_REDIS_TIMEOUT", "--redis-timeout / DOORMAN_REDIS_TIMEOUT", default: .milliseconds(250))
+
         var level = defaultLogLevel
         if let text = value(logLevel, "DOORMAN_LOG_LEVEL") {
             guard let parsed = Logger.Level(rawValue: text.lowercased()) else {
@@ -165,8 +185,18 @@ public struct Settings: Sendable {
             postgresBinDirectory: value(nil, "DOORMAN_PG_BINDIR"),
             redisServerPath: value(nil, "DOORMAN_REDIS_SERVER")
         )
-        return Settings(database: database, cache: cache, redisCACertificateFile: redisCACertificateFile, cacheTTL: ttl, memoryCache: memory,
+        return Settings(database: database, cache: cache, redisCACertificateFile: redisCACertificateFile, cacheTTL: ttl,
+                        postgresTimeout: postgresDeadline, redisTimeout: redisDeadline, memoryCache: memory,
                         stack: stack, sqlDirectory: value(nil, "DOORMAN_SQL_DIR"), logLevel: level)
+    }
+
+    /// A duration as people write it: `250ms`, `2s`, `1.5s`, or a bare number of seconds (`0.25`).
+    public static func parseDuration(_ text: String) -> Duration? {
+        let trimmed = text.trimmingCharacters(in: .whitespaces).lowercased()
+        let (number, scale): (Substring, Double) =
+            trimmed.hasSuffix("ms") ? (trimmed.dropLast(2), 0.001) : trimmed.hasSuffix("s") ? (trimmed.dropLast(), 1) : (Substring(trimmed), 1)
+        guard let value = Double(number.trimmingCharacters(in: .whitespaces)), value.isFinite, value >= 0 else { return nil }
+        return .milliseconds(Int64((value * scale * 1_000).rounded()))
     }
 
     /// The login service's settings.

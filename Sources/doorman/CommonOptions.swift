@@ -23,6 +23,16 @@ struct CommonOptions: ParsableArguments {
         "Seconds a cached hash lives in Redis. Default: $DOORMAN_CACHE_TTL, else 300.", valueName: "seconds"))
     var cacheTTL: Int?
 
+    @Option(name: .customLong("postgres-timeout"), help: ArgumentHelp(
+        "How long a PostgreSQL call may take (connection wait included) before it is cancelled: a cache miss then gets 503. Default: $DOORMAN_POSTGRES_TIMEOUT, else 2s.",
+        valueName: "duration"))
+    var postgresTimeout: String?
+
+    @Option(name: .customLong("redis-timeout"), help: ArgumentHelp(
+        "How long a Redis call may take before its connection is dropped and the login goes on through PostgreSQL. Default: $DOORMAN_REDIS_TIMEOUT, else 250ms.",
+        valueName: "duration"))
+    var redisTimeout: String?
+
     @Flag(name: .customLong("no-cache"), help: "Run without Redis: every login reads PostgreSQL. Default: $DOORMAN_NO_CACHE.")
     var noCache = false
 
@@ -47,6 +57,8 @@ struct CommonOptions: ParsableArguments {
             redisURL: redisURL,
             redisCACertificate: redisCACertificate,
             cacheTTLSeconds: cacheTTL,
+            postgresTimeout: postgresTimeout,
+            redisTimeout: redisTimeout,
             noCache: noCache,
             memoryCache: memoryCache,
             stateDirectory: stateDirectory,

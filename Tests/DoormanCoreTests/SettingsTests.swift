@@ -45,6 +45,22 @@ struct SettingsTests {
         #expect(settings.cache == .embedded)
     }
 
+    @Test("store deadlines: 2 s and 250 ms by default; flags win; units are read as people write them")
+    func deadlines() throws {
+        let defaults = try Settings.resolve(environment: [:])
+        #expect(defaults.postgresTimeout == .seconds(2))
+        #expect(defaults.redisTimeout == .milliseconds(250))
+        let fromEnvironment = try Settings.resolve(environment: ["DOORMAN_POSTGRES_TIMEOUT": "1.5s", "DOORMAN_REDIS_TIMEOUT": "100ms"])
+        #expect(fromEnvironment.postgresTimeout == .milliseconds(1_500))
+        #expect(fromEnvironment.redisTimeout == .milliseconds(100))
+        let flags = try Settings.resolve(postgresTimeout: "3", redisTimeout: "0.05", environment: ["DOORMAN_REDIS_TIMEOUT": "1s"])
+        #expect(flags.postgresTimeout == .seconds(3))
+        #expect(flags.redisTimeout == .milliseconds(50))
+        for bad in ["soon", "-1s", "5ms", "2m", "61s", ""] where !bad.isEmpty {
+            #expect(throws: DoormanError.self, "\(bad)") { try Settings.resolve(redisTimeout: bad, environment: [:]) }
+        }
+    }
+
     @Test("bad values are configuration errors", arguments: [
         ["DOORMAN_CACHE_TTL": "soon"], ["DOORMAN_CACHE_TTL": "0"], ["DOORMAN_LOG_LEVEL": "loud"],
         ["REDIS_URL": "memcached://x"], ["DATABASE_URL": "postgresql://h/db?bogus_option=1"],
