@@ -27,16 +27,23 @@ struct BasicAuthenticator: RouterMiddleware {
         case .authenticated(let source):
             var context = context
             context.identity = AuthenticatedUser(username: credentials.username, source: source)
-            return try await next(request, context)
+            return Self.noStore(try await next(request, context))
         case .rejected:
             return Self.unauthorized()
         case .unavailable:
-            return Responses.unavailable(retryAfterSeconds: retryAfterSeconds)
+            return Self.noStore(Responses.unavailable(retryAfterSeconds: retryAfterSeconds))
         case .throttled(let retryAfter):
             var response = Responses.json(.tooManyRequests, SeedJSON.errorBody(AuthOutcome.throttledMessage(retryAfter: retryAfter)))
             response.headers[.retryAfter] = String(max(1, Int(retryAfter.seconds.rounded(.up))))
-            return response
+            return Self.noStore(response)
         }
+    }
+
+    /// Answers that authenticated or refused credentials are never stored by caches.
+    static func noStore(_ response: Response) -> Response {
+        var response = response
+        response.headers[.cacheControl] = "no-store"
+        return response
     }
 
     static let wwwAuthenticate = #"Basic realm="doorman", charset="UTF-8""#
@@ -44,7 +51,7 @@ struct BasicAuthenticator: RouterMiddleware {
     static func unauthorized() -> Response {
         var response = Responses.json(.unauthorized, SeedJSON.errorBody(AuthOutcome.failureMessage))
         response.headers[.wwwAuthenticate] = wwwAuthenticate
-        return response
+        return noStore(response)
     }
 }
 

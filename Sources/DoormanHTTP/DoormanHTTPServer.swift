@@ -2,9 +2,12 @@ import DoormanAuth
 import DoormanCore
 import DoormanPostgres
 import Foundation
+import HTTPTypes
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
+import NIOHTTP1
 import NIOPosix
 import ServiceLifecycle
 
@@ -21,7 +24,7 @@ import ServiceLifecycle
 /// event loop. The same type runs standalone (``run()``) or hosted on a
 /// background task of another program (``start()``), sharing that program's
 /// gateways and statistics.
-public final class DoormanHTTPServer: Sendable {
+public final class DoormanHTTPServer: Service, Sendable {
     /// How it listens.
     public let configuration: HTTPServerConfiguration
     /// The login service (and through it, both gateways and the statistics).
@@ -50,23 +53,32 @@ public final class DoormanHTTPServer: Sendable {
     }
 
     /// Serves until SIGINT or SIGTERM, then finishes in-flight requests and returns.
+    public func runUntilSignalled() async throws {
+        try await ServiceGroup(configuration: .init(services: [self], gracefulShutdownSignals: [.sigterm, .sigint], logger: frameworkLogger)).run()
+    }
+
+    /// Serves (as a service of the caller's ServiceGroup) until graceful
+    /// shutdown, then finishes in-flight requests and returns.
     public func run() async throws {
-        try await makeApplication { [logger] address in
-            logger.notice("Doorman HTTP server listening on http://\(address)")
-        }.runService()
+        let applications = makeApplications { [logger] role, address in
+            logger.notice(role == .main ? "Doorman HTTP server listening on http://\(address)" : "Doorman metrics on http://\(address)/metrics")
+        }
+        warnAboutExposure()
+        try await ServiceGroup(configuration: .init(services: applications, logger: frameworkLogger)).run()
     }
 
     /// Starts serving on a background task and returns once the socket is
     /// bound; ``RunningHTTPServer/stop()`` shuts it down.
     public func start() async throws -> RunningHTTPServer {
         let (addresses, continuation) = AsyncStream.makeStream(of: String.self)
-        let application = makeApplication { address in
+        let applications = makeApplications { role, address in
+            guard role == .main else { return }
             continuation.yield(address)
             continuation.finish()
         }
         // A service group of its own, with no signal handlers (the host owns
         // the signals), so that stop() can shut down gracefully.
-        let group = ServiceGroup(configuration: .init(services: [application], gracefulShutdownSignals: [], logger: frameworkLogger))
+        let group = ServiceGroup(configuration: .init(services: applications, gracefulShutdownSignals: [], logger: frameworkLogger))
         let task = Task {
             defer { continuation.finish() }
             try await group.run()
@@ -79,36 +91,81 @@ public final class DoormanHTTPServer: Sendable {
         return RunningHTTPServer(address: address, group: group, task: task)
     }
 
-    func makeApplication(onRunning: @escaping @Sendable (String) -> Void) -> some ApplicationProtocol {
+    enum ListenerRole { case main, metrics }
+
+    /// The main application, and the metrics listener when it has one of its own.
+    func makeApplications(onRunning: @escaping @Sendable (ListenerRole, String) -> Void) -> [any Service] {
+        var applications: [any Service] = [makeApplication(host: configuration.host, port: configuration.port, role: .main, onRunning: onRunning)]
+        if let metricsAddress = configuration.metricsAddress {
+            applications.append(makeApplication(host: metricsAddress.host, port: metricsAddress.port, role: .metrics, onRunning: onRunning))
+        }
+        return applications
+    }
+
+    /// The paths the main listener serves (for HEAD and 405).
+    static let paths: Set<String> = ["/", "/products", "/healthz", "/metrics"]
+
+    private func makeApplication(host: String, port: Int, role: ListenerRole,
+                                 onRunning: @escaping @Sendable (ListenerRole, String) -> Void) -> some ApplicationProtocol {
         let router = Router(context: DoormanRequestContext.self)
         router.add(middleware: ResponseMetricsMiddleware(metrics: metrics))
         let handlers = Handlers(server: self)
-        router.group()
-            .add(middleware: BasicAuthenticator(auth: auth, retryAfterSeconds: configuration.retryAfterSeconds))
-            .get("/", use: handlers.products)
-            .get("/products", use: handlers.products)
-        router.get("/healthz", use: handlers.health)
-        router.get("/metrics", use: handlers.metrics)
+        switch role {
+        case .main:
+            router.add(middleware: ConformanceMiddleware(knownPaths: Self.paths))
+            let authenticated = router.group().add(middleware: BasicAuthenticator(auth: auth, retryAfterSeconds: configuration.retryAfterSeconds))
+            for path in ["/", "/products"] {
+                for method in [HTTPRequest.Method.get, .head] { authenticated.on(RouterPath(path), method: method, use: handlers.products) }
+            }
+            for method in [HTTPRequest.Method.get, .head] { router.on("/healthz", method: method, use: handlers.health) }
+            let access = configuration.metricsOnMainListener
+            if access != .hidden {
+                for method in [HTTPRequest.Method.get, .head] {
+                    router.on("/metrics", method: method) { request, context in await handlers.metrics(request, context: context, access: access) }
+                }
+            }
+        case .metrics:
+            router.add(middleware: ConformanceMiddleware(knownPaths: ["/metrics"]))
+            let access: MetricsAccess = configuration.metricsToken.map { .token($0) } ?? .open
+            for method in [HTTPRequest.Method.get, .head] {
+                router.on("/metrics", method: method) { request, context in await handlers.metrics(request, context: context, access: access) }
+            }
+        }
+        let idleTimeout = TimeAmount.nanoseconds(Int64(configuration.idleTimeout.components.seconds) * 1_000_000_000
+            + configuration.idleTimeout.components.attoseconds / 1_000_000_000)
+        let limits = {
+            var limits = NIOHTTPDecoderLimitConfiguration()
+            limits.maxHeaderFieldSize = configuration.maxHeaderBytes
+            limits.maxHeaderListSize = configuration.maxHeaderBytes
+            limits.maxHeaderFieldCount = 100
+            return limits
+        }()
         return Application(
             router: router,
-            server: .http1(configuration: .init(
-                idleTimeout: .nanoseconds(Int64(configuration.idleTimeout.components.seconds) * 1_000_000_000
-                    + configuration.idleTimeout.components.attoseconds / 1_000_000_000),
-                httpDecoderConfiguration: .init(
-                    maxHeaderFieldSize: configuration.maxHeaderBytes,
-                    maxHeaderListSize: configuration.maxHeaderBytes,
-                    maxHeaderFieldCount: 100)
-            )),
-            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Doorman"),
+            server: HTTPServerBuilder { responder in
+                ConformingHTTP1Channel(responder: responder, idleTimeout: idleTimeout, decoderLimits: limits)
+            },
+            configuration: .init(address: .hostname(host, port: port), serverName: "Doorman"),
             onServerRunning: { channel in
                 let address = channel.localAddress.map { address in
                     let host = address.ipAddress ?? "?"
                     return "\(host.contains(":") ? "[\(host)]" : host):\(address.port ?? 0)"
                 } ?? "?"
-                onRunning(address)
+                onRunning(role, address)
             },
             logger: frameworkLogger
         )
+    }
+
+    /// One warning for each way the configuration exposes more than it should.
+    private func warnAboutExposure() {
+        if !HTTPServerConfiguration.isLoopback(configuration.host) {
+            logger.warning("serving plain HTTP on a non-loopback address: Basic credentials travel in clear; use --tls-cert/--tls-key or a TLS proxy",
+                           metadata: ["host": "\(configuration.host)"])
+            if configuration.metricsOnMainListener == .hidden && configuration.metricsAddress == nil {
+                logger.notice("/metrics is not served on a non-loopback address without --metrics-token or --metrics-address")
+            }
+        }
     }
 
     /// Hummingbird's own logger: quieter than ours by one step at the default

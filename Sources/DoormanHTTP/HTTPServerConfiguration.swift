@@ -14,6 +14,11 @@ public struct HTTPServerConfiguration: Sendable {
     public var retryAfterSeconds: Int
     /// The largest `limit` a products request may ask for.
     public var maxPageSize: Int
+    /// A token that `/metrics` requires as `Authorization: Bearer <token>`; `nil` for none.
+    public var metricsToken: String?
+    /// Serve `/metrics` on a listener of its own at this address (`host:port`)
+    /// instead of the main one.
+    public var metricsAddress: (host: String, port: Int)?
 
     /// Creates a configuration.
     public init(
@@ -22,7 +27,9 @@ public struct HTTPServerConfiguration: Sendable {
         idleTimeout: Duration = .seconds(30),
         maxHeaderBytes: Int = 16 * 1024,
         retryAfterSeconds: Int = 5,
-        maxPageSize: Int = 10_000
+        maxPageSize: Int = 10_000,
+        metricsToken: String? = nil,
+        metricsAddress: (host: String, port: Int)? = nil
     ) {
         self.host = host
         self.port = port
@@ -30,5 +37,33 @@ public struct HTTPServerConfiguration: Sendable {
         self.maxHeaderBytes = maxHeaderBytes
         self.retryAfterSeconds = retryAfterSeconds
         self.maxPageSize = maxPageSize
+        self.metricsToken = metricsToken
+        self.metricsAddress = metricsAddress
     }
+
+    /// Who may read `/metrics` on the main listener: anyone when it listens on
+    /// loopback only, a holder of the token when one is set, and nobody (404)
+    /// when metrics have a listener of their own or the main listener faces
+    /// the network without a token.
+    var metricsOnMainListener: MetricsAccess {
+        if metricsAddress != nil { return .hidden }
+        if let metricsToken { return .token(metricsToken) }
+        return Self.isLoopback(host) ? .open : .hidden
+    }
+
+    /// `true` for 127.0.0.0/8, ::1 and localhost.
+    static func isLoopback(_ host: String) -> Bool {
+        let bare = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
+        return bare == "localhost" || bare == "::1" || bare.hasPrefix("127.")
+    }
+}
+
+/// Who may read `/metrics` on a listener.
+enum MetricsAccess: Equatable {
+    /// Anyone.
+    case open
+    /// Requests with `Authorization: Bearer <token>`.
+    case token(String)
+    /// Nobody: 404, as if the path did not exist.
+    case hidden
 }

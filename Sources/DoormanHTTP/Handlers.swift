@@ -65,10 +65,31 @@ struct Handlers: Sendable {
         return response
     }
 
-    /// `GET /metrics`: Prometheus text format.
-    @Sendable func metrics(_ request: Request, context: DoormanRequestContext) async -> Response {
-        Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: server.metrics.exposition())))
+    /// `GET /metrics`: Prometheus text format, for whoever `access` admits
+    /// (a wrong or missing token is 401 with `WWW-Authenticate: Bearer`).
+    @Sendable func metrics(_ request: Request, context: DoormanRequestContext, access: MetricsAccess) async -> Response {
+        if case .token(let token) = access {
+            let given = request.headers[.authorization].flatMap { header -> String? in
+                header.lowercased().hasPrefix("bearer ") ? String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces) : nil
+            }
+            guard let given, Self.constantTimeEquals(Array(given.utf8), Array(token.utf8)) else {
+                var response = Responses.json(.unauthorized, SeedJSON.errorBody("Metrics need a bearer token."))
+                response.headers[.wwwAuthenticate] = #"Bearer realm="doorman-metrics""#
+                response.headers[.cacheControl] = "no-store"
+                return response
+            }
+        }
+        return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                        body: ResponseBody(byteBuffer: ByteBuffer(bytes: server.metrics.exposition())))
+    }
+
+    /// Compares without stopping at the first difference.
+    static func constantTimeEquals(_ lhs: [UInt8], _ rhs: [UInt8]) -> Bool {
+        var difference = UInt8(lhs.count == rhs.count ? 0 : 1)
+        for index in 0..<max(lhs.count, rhs.count) {
+            difference |= (index < lhs.count ? lhs[index] : 0) ^ (index < rhs.count ? rhs[index] : 0)
+        }
+        return difference == 0
     }
 }
 

@@ -46,7 +46,7 @@ struct ServeCommand: AsyncParsableCommand {
                 health: runtime.healthChecks,
                 logger: Logger(label: "doorman.http"))
             do {
-                try await server.run()
+                try await server.runUntilSignalled()
             } catch let error as DoormanError {
                 throw error
             } catch {

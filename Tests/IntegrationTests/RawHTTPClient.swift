@@ -73,10 +73,10 @@ final class RawHTTPClient: @unchecked Sendable {
     }
 
     /// Sends raw bytes and reads one response, from async code.
-    func exchange(_ raw: String) async throws -> Response {
+    func exchange(_ raw: String, toHead: Bool = false) async throws -> Response {
         try await offThread {
             self.send(raw)
-            return try self.readResponse()
+            return try self.readResponse(toHead: toHead)
         }
     }
 
@@ -85,8 +85,8 @@ final class RawHTTPClient: @unchecked Sendable {
         try await offThread { try RawHTTPClient(port: port, timeout: timeout) }
     }
 
-    /// Reads one response (Content-Length framed).
-    func readResponse() throws -> Response {
+    /// Reads one response (Content-Length framed; no body at all for a HEAD).
+    func readResponse(toHead: Bool = false) throws -> Response {
         while true {
             if let end = headerEnd() {
                 let head = String(decoding: buffer[..<end], as: UTF8.self)
@@ -99,7 +99,7 @@ final class RawHTTPClient: @unchecked Sendable {
                     guard let colon = line.firstIndex(of: ":") else { return nil }
                     return (String(line[..<colon]), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces))
                 }
-                let length = headers.first { $0.0.lowercased() == "content-length" }.flatMap { Int($0.1) } ?? 0
+                let length = toHead ? 0 : headers.first { $0.0.lowercased() == "content-length" }.flatMap { Int($0.1) } ?? 0
                 while buffer.count < end + 4 + length {
                     guard try fill() else { throw DoormanError(.unavailable, "connection closed mid-body") }
                 }
@@ -114,6 +114,19 @@ final class RawHTTPClient: @unchecked Sendable {
     /// `true` when the server closed the connection (reads end of file).
     func isClosedByServer() -> Bool {
         (try? fill()) == false
+    }
+
+    /// ``isClosedByServer()`` from async code: `false` if the connection is still open after the read timeout.
+    func closedByServer() async -> Bool {
+        (try? await offThread { self.isClosedByServer() }) ?? false
+    }
+
+    /// `true` if a byte arrives, or the connection closes, within `seconds`.
+    func anythingWithin(seconds: Int) async -> Bool {
+        (try? await offThread { () -> Bool in
+            var poller = pollfd(fd: self.fd, events: Int16(POLLIN), revents: 0)
+            return poll(&poller, 1, Int32(seconds * 1_000)) > 0
+        }) ?? true
     }
 
     private func headerEnd() -> Int? {
