@@ -20,6 +20,8 @@ import Logging
 /// | Redis deadline | `--redis-timeout` | `DOORMAN_REDIS_TIMEOUT` (250 ms) |
 /// | no cache | `--no-cache` | `DOORMAN_NO_CACHE` |
 /// | in-memory tier | `--memory-cache` | `DOORMAN_MEMORY_CACHE`, `DOORMAN_MEMORY_CACHE_TTL`, `DOORMAN_MEMORY_CACHE_MAX_USERS` |
+/// | metrics token (serve) | `--metrics-token` | `DOORMAN_METRICS_TOKEN` |
+/// | metrics listener (serve) | `--metrics-address` | `DOORMAN_METRICS_ADDRESS` |
 /// | state directory | `--state-dir` | `DOORMAN_STATE_DIR` |
 /// | log level | `--log-level` | `DOORMAN_LOG_LEVEL` |
 /// | PostgreSQL binaries | | `DOORMAN_PG_BINDIR` |
@@ -71,6 +73,10 @@ public struct Settings: Sendable {
     public var sqlDirectory: String?
     /// The log level.
     public var logLevel: Logger.Level
+    /// The bearer token `/metrics` requires (`doorman serve`); see ``resolveMetrics(token:address:environment:)``.
+    public var metricsToken: String?
+    /// A listener of its own for `/metrics` (`doorman serve`).
+    public var metricsAddress: (host: String, port: Int)?
 
     /// The environment variables libpq reads that say "this is my database".
     public static let libpqVariables = ["PGHOST", "PGHOSTADDR", "PGPORT", "PGDATABASE", "PGUSER", "PGSERVICE"]
@@ -188,6 +194,26 @@ public struct Settings: Sendable {
         return Settings(database: database, cache: cache, redisCACertificateFile: redisCACertificateFile, cacheTTL: ttl,
                         postgresTimeout: postgresDeadline, redisTimeout: redisDeadline, memoryCache: memory,
                         stack: stack, sqlDirectory: value(nil, "DOORMAN_SQL_DIR"), logLevel: level)
+    }
+
+    /// Resolves `doorman serve`'s metrics settings: the flags, else
+    /// `DOORMAN_METRICS_TOKEN` and `DOORMAN_METRICS_ADDRESS` (`host:port`, `[::1]:9090`).
+    public mutating func resolveMetrics(token: String?, address: String?, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+        func value(_ flag: String?, _ variable: String) -> String? {
+            flag ?? environment[variable].flatMap { $0.isEmpty ? nil : $0 }
+        }
+        metricsToken = value(token, "DOORMAN_METRICS_TOKEN")
+        if let metricsToken, metricsToken.count < 16 || metricsToken.contains(where: { $0.isWhitespace }) {
+            throw DoormanError(.configuration, "--metrics-token / DOORMAN_METRICS_TOKEN must be at least 16 characters without spaces")
+        }
+        guard let text = value(address, "DOORMAN_METRICS_ADDRESS") else { metricsAddress = nil; return }
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else {
+            throw DoormanError(.configuration, "--metrics-address / DOORMAN_METRICS_ADDRESS must be HOST:PORT, such as 127.0.0.1:9090")
+        }
+        var host = String(text[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard !host.isEmpty else { throw DoormanError(.configuration, "--metrics-address needs a host, such as 127.0.0.1:9090") }
+        metricsAddress = (host, port)
     }
 
     /// A duration as people write it: `250ms`, `2s`, `1.5s`, or a bare number of seconds (`0.25`).

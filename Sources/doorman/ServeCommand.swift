@@ -27,6 +27,16 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("idle-timeout"), help: ArgumentHelp("Seconds before an idle or slow connection is closed.", valueName: "seconds"))
     var idleTimeout = 30
 
+    @Option(name: .customLong("metrics-token"), help: ArgumentHelp(
+        "Require 'Authorization: Bearer TOKEN' for /metrics. Default: $DOORMAN_METRICS_TOKEN. Without it, /metrics is served on loopback addresses only.",
+        valueName: "token"))
+    var metricsToken: String?
+
+    @Option(name: .customLong("metrics-address"), help: ArgumentHelp(
+        "Serve /metrics on a listener of its own at HOST:PORT instead of the main one. Default: $DOORMAN_METRICS_ADDRESS.",
+        valueName: "host:port"))
+    var metricsAddress: String?
+
     @OptionGroup var options: CommonOptions
 
     func validate() throws {
@@ -36,11 +46,14 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await runReportingErrorsAsync(options, defaultLogLevel: .info) { settings in
+            var settings = settings
+            try settings.resolveMetrics(token: metricsToken, address: metricsAddress)
             let runtime = try Runtime(settings: settings, logger: Logger(label: "doorman"))
             defer { runtime.shutdown() }
             await runtime.prepareForLogins(listen: true)
             let server = DoormanHTTPServer(
-                configuration: HTTPServerConfiguration(host: host, port: port, idleTimeout: .seconds(idleTimeout)),
+                configuration: HTTPServerConfiguration(host: host, port: port, idleTimeout: .seconds(idleTimeout),
+                                                       metricsToken: settings.metricsToken, metricsAddress: settings.metricsAddress),
                 auth: runtime.auth,
                 catalog: runtime.catalog,
                 health: runtime.healthChecks,

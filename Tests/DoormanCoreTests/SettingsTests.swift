@@ -61,6 +61,19 @@ struct SettingsTests {
         }
     }
 
+    @Test("metrics: token and listener from flags or the environment; bad values refused")
+    func metrics() throws {
+        var settings = try Settings.resolve(environment: [:])
+        try settings.resolveMetrics(token: nil, address: nil, environment: ["DOORMAN_METRICS_TOKEN": "0123456789abcdef", "DOORMAN_METRICS_ADDRESS": "[::1]:9090"])
+        #expect(settings.metricsToken == "0123456789abcdef")
+        #expect(settings.metricsAddress?.host == "::1" && settings.metricsAddress?.port == 9090)
+        try settings.resolveMetrics(token: nil, address: "127.0.0.1:9100", environment: [:])
+        #expect(settings.metricsToken == nil && settings.metricsAddress?.port == 9100)
+        for (token, address) in [("short", nil), (nil, "9090"), (nil, "host:http"), (nil, ":9090")] as [(String?, String?)] {
+            #expect(throws: DoormanError.self) { try settings.resolveMetrics(token: token, address: address, environment: [:]) }
+        }
+    }
+
     @Test("bad values are configuration errors", arguments: [
         ["DOORMAN_CACHE_TTL": "soon"], ["DOORMAN_CACHE_TTL": "0"], ["DOORMAN_LOG_LEVEL": "loud"],
         ["REDIS_URL": "memcached://x"], ["DATABASE_URL": "postgresql://h/db?bogus_option=1"],
