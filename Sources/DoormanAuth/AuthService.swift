@@ -109,9 +109,9 @@ public final class AuthService: Sendable {
         }
         switch outcome.result {
         case .authenticated(let source):
-            logger.debug("login succeeded", metadata: metadata(["user": "\(username)", "source": "\(source.rawValue)"]))
+            logger.debug("login succeeded", metadata: metadata(["user": "\(outcome.username)", "source": "\(source.rawValue)"]))
         case .rejected where failure == .wrongPassword:
-            logger.notice("login failed: wrong password", metadata: metadata(["user": "\(username)"]))
+            logger.notice("login failed: wrong password", metadata: metadata(["user": "\(outcome.username)"]))
         case .rejected:
             // No name: what was typed as a username may be a password typed in
             // the wrong field, and it matches no user anyway.
@@ -128,7 +128,12 @@ public final class AuthService: Sendable {
     /// Why a login was rejected; for the log only, never shown to the client.
     enum Failure { case malformed, unknownUser, wrongPassword }
 
-    private func login(username: String, password: String, client: ClientIdentity) async -> (AuthOutcome, Failure) {
+    private func login(username typedUsername: String, password typedPassword: String, client: ClientIdentity) async -> (AuthOutcome, Failure) {
+        // What was typed, prepared as RFC 8265 asks (NFC, width mapping); the
+        // rest of the login sees only the prepared spelling.
+        let credentials = try? Credentials(username: typedUsername, password: typedPassword)
+        let username = credentials?.username ?? typedUsername
+        let password = credentials?.password ?? typedPassword
         let clock = ContinuousClock()
         var lookup = Duration.zero
         var bcrypt = Duration.zero
@@ -143,7 +148,7 @@ public final class AuthService: Sendable {
             return matched
         }
 
-        guard (try? Credentials(username: username, password: password)) != nil else {
+        guard credentials != nil else {
             return (outcome(.rejected), .malformed)
         }
         let subject = ThrottleSubject(username: username, client: client)

@@ -3,43 +3,6 @@ import DoormanRedis
 import Foundation
 import Synchronization
 
-/// Who is trying to log in, for throttling: an HTTP client's address, or this
-/// machine's terminal.
-public struct ClientIdentity: Sendable, Hashable, CustomStringConvertible {
-    /// A stable text form, e.g. `ip:203.0.113.9`, `ip:2001:db8:1:2::/64`, `local`.
-    public let value: String
-
-    /// The terminal UI and the command line on this machine.
-    public static let local = ClientIdentity(value: "local")
-
-    /// An HTTP client by address. IPv6 clients count per /64 (one customer's
-    /// network hands out a whole /64), IPv4 clients per address.
-    public static func address(_ ip: String) -> ClientIdentity {
-        guard ip.contains(":"), let prefix = ipv6Prefix64(ip) else { return ClientIdentity(value: "ip:" + ip) }
-        return ClientIdentity(value: "ip:\(prefix)::/64")
-    }
-
-    private init(value: String) { self.value = value }
-
-    public var description: String { value }
-
-    /// The first four groups of an IPv6 address, expanded (`2001:db8:0:0`).
-    static func ipv6Prefix64(_ address: String) -> String? {
-        var text = address
-        if let zone = text.firstIndex(of: "%") { text = String(text[..<zone]) }
-        if text.contains(".") { return nil }  // IPv4-mapped: treat as the address it is
-        let halves = text.components(separatedBy: "::")
-        guard halves.count <= 2 else { return nil }
-        let head = halves[0].isEmpty ? [] : halves[0].split(separator: ":").map(String.init)
-        let tail = halves.count == 2 && !halves[1].isEmpty ? halves[1].split(separator: ":").map(String.init) : []
-        let missing = 8 - head.count - tail.count
-        guard missing >= (halves.count == 2 ? 1 : 0) else { return nil }
-        let groups = head + Array(repeating: "0", count: halves.count == 2 ? missing : 0) + tail
-        guard groups.count == 8, groups.allSatisfy({ $0.count <= 4 && UInt16($0, radix: 16) != nil }) else { return nil }
-        return groups.prefix(4).map { String(UInt16($0, radix: 16)!, radix: 16) }.joined(separator: ":")
-    }
-}
-
 /// Limits on failed logins, after OWASP ASVS 5.0 V6.
 ///
 /// Three counters, each over a fixed window that starts at its first failure:

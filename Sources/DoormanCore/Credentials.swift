@@ -5,6 +5,9 @@
 /// 1 to ``maxPasswordBytes`` bytes of UTF-8 with no NUL or other control
 /// characters. bcrypt reads only the first 72 bytes of a password, so a
 /// longer one is refused rather than silently truncated.
+///
+/// Both parts are held as RFC 8265 prepares them (``PRECIS``): an NFD
+/// spelling of a name logs in as its NFC twin, and a fullwidth `ｊｏｈｎ` as `john`.
 public struct Credentials: Sendable, Equatable {
     /// The longest username, in characters (the `users.username` column is `VARCHAR(50)`).
     public static let maxUsernameLength = 50
@@ -19,6 +22,8 @@ public struct Credentials: Sendable, Equatable {
     /// Checks both parts; throws an ``DoormanError`` of kind `.invalidInput`
     /// whose message names the rule broken, never the value.
     public init(username: String, password: String) throws {
+        let username = PRECIS.prepareUsername(username)
+        let password = PRECIS.preparePassword(password)
         try Credentials.validate(username: username)
         try Credentials.validate(password: password)
         self.username = username

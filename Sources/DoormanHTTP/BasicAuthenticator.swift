@@ -15,6 +15,7 @@ struct BasicAuthenticator: RouterMiddleware {
 
     let auth: AuthService
     let retryAfterSeconds: Int
+    let trustedProxies: [CIDR]
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let credentials = BasicAuthorization.parse(request.headers[.authorization]) else {
@@ -22,7 +23,7 @@ struct BasicAuthenticator: RouterMiddleware {
             auth.statistics.record(AuthOutcome(username: "", result: .rejected), origin: .http)
             return Self.unauthorized()
         }
-        let outcome = await auth.authenticate(username: credentials.username, password: credentials.password, origin: .http, client: context.client)
+        let outcome = await auth.authenticate(username: credentials.username, password: credentials.password, origin: .http, client: client(of: request, context: context))
         switch outcome.result {
         case .authenticated(let source):
             var context = context
@@ -38,6 +39,15 @@ struct BasicAuthenticator: RouterMiddleware {
             return Self.noStore(response)
         }
     }
+
+    /// The client throttling counts: the peer, or, when the peer is a trusted
+    /// proxy, the address it forwarded for.
+    func client(of request: Request, context: Context) -> ClientIdentity {
+        guard let text = context.remoteAddress?.ipAddress, let peer = IPAddress(text) else { return .address("unknown") }
+        return .address(trustedProxies.client(peer: peer, forwardedFor: request.headers[values: Self.xForwardedFor]))
+    }
+
+    static let xForwardedFor = HTTPField.Name("X-Forwarded-For")!
 
     /// Answers that authenticated or refused credentials are never stored by caches.
     static func noStore(_ response: Response) -> Response {

@@ -113,7 +113,7 @@ public final class DoormanHTTPServer: Service, Sendable {
         switch role {
         case .main:
             router.add(middleware: ConformanceMiddleware(knownPaths: Self.paths))
-            let authenticated = router.group().add(middleware: BasicAuthenticator(auth: auth, retryAfterSeconds: configuration.retryAfterSeconds))
+            let authenticated = router.group().add(middleware: BasicAuthenticator(auth: auth, retryAfterSeconds: configuration.retryAfterSeconds, trustedProxies: configuration.trustedProxies))
             for path in ["/", "/products"] {
                 for method in [HTTPRequest.Method.get, .head] { authenticated.on(RouterPath(path), method: method, use: handlers.products) }
             }

@@ -7,7 +7,7 @@ import NIOCore
 /// counts failures by, and the identity Basic authentication established.
 public struct DoormanRequestContext: RequestContext, RemoteAddressRequestContext {
     public var coreContext: CoreRequestContextStorage
-    /// The connected client's address (no proxy headers are trusted).
+    /// The connected peer's address (see ``BasicAuthenticator`` for proxies).
     public let remoteAddress: SocketAddress?
     /// Who logged in, and which store vouched for them; set by ``BasicAuthenticator``.
     public var identity: AuthenticatedUser?
@@ -15,11 +15,6 @@ public struct DoormanRequestContext: RequestContext, RemoteAddressRequestContext
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         remoteAddress = source.channel.remoteAddress
-    }
-
-    /// The client as throttling sees it: its IP address (an IPv6 client by its /64).
-    var client: ClientIdentity {
-        .address(remoteAddress?.ipAddress ?? "unknown")
     }
 }
 

@@ -1,3 +1,5 @@
+import DoormanAuth
+
 /// How `doorman serve` (or a server hosted in the terminal UI) listens and
 /// protects itself.
 public struct HTTPServerConfiguration: Sendable {
@@ -19,6 +21,9 @@ public struct HTTPServerConfiguration: Sendable {
     /// Serve `/metrics` on a listener of its own at this address (`host:port`)
     /// instead of the main one.
     public var metricsAddress: (host: String, port: Int)?
+    /// Peers trusted to name the client in `X-Forwarded-For` (load balancers).
+    /// From anyone else the header is ignored and the peer is the client.
+    public var trustedProxies: [CIDR]
 
     /// Creates a configuration.
     public init(
@@ -29,7 +34,8 @@ public struct HTTPServerConfiguration: Sendable {
         retryAfterSeconds: Int = 5,
         maxPageSize: Int = 10_000,
         metricsToken: String? = nil,
-        metricsAddress: (host: String, port: Int)? = nil
+        metricsAddress: (host: String, port: Int)? = nil,
+        trustedProxies: [CIDR] = []
     ) {
         self.host = host
         self.port = port
@@ -39,6 +45,7 @@ public struct HTTPServerConfiguration: Sendable {
         self.maxPageSize = maxPageSize
         self.metricsToken = metricsToken
         self.metricsAddress = metricsAddress
+        self.trustedProxies = trustedProxies
     }
 
     /// Who may read `/metrics` on the main listener: anyone when it listens on

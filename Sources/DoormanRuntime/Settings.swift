@@ -77,6 +77,8 @@ public struct Settings: Sendable {
     public var metricsToken: String?
     /// A listener of its own for `/metrics` (`doorman serve`).
     public var metricsAddress: (host: String, port: Int)?
+    /// Proxies whose `X-Forwarded-For` names the client (`doorman serve`).
+    public var trustedProxies: [CIDR] = []
 
     /// The environment variables libpq reads that say "this is my database".
     public static let libpqVariables = ["PGHOST", "PGHOSTADDR", "PGPORT", "PGDATABASE", "PGUSER", "PGSERVICE"]
@@ -214,6 +216,20 @@ public struct Settings: Sendable {
         if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         guard !host.isEmpty else { throw DoormanError(.configuration, "--metrics-address needs a host, such as 127.0.0.1:9090") }
         metricsAddress = (host, port)
+    }
+
+    /// Resolves `doorman serve --trusted-proxy` (repeatable), else
+    /// `DOORMAN_TRUSTED_PROXIES` (comma-separated addresses or CIDR blocks).
+    public mutating func resolveTrustedProxies(_ flags: [String], environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+        let texts = flags.isEmpty
+            ? (environment["DOORMAN_TRUSTED_PROXIES"] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            : flags
+        trustedProxies = try texts.map { text in
+            guard let block = CIDR(text) else {
+                throw DoormanError(.configuration, "--trusted-proxy / DOORMAN_TRUSTED_PROXIES: '\(text)' is not an address or CIDR block, such as 10.0.0.0/8")
+            }
+            return block
+        }
     }
 
     /// A duration as people write it: `250ms`, `2s`, `1.5s`, or a bare number of seconds (`0.25`).

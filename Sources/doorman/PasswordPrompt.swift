@@ -14,7 +14,7 @@ enum PasswordPrompt {
             guard let line = try readLine(from: STDIN_FILENO) else {
                 throw DoormanError(.invalidInput, "no password on standard input")
             }
-            return line
+            return try prepared(line)
         }
         let first = try readHidden(prompt: prompt)
         if confirm {
@@ -23,7 +23,15 @@ enum PasswordPrompt {
                 throw DoormanError(.invalidInput, "the passwords do not match")
             }
         }
-        return first
+        return try prepared(first)
+    }
+
+    /// The password as RFC 8265's OpaqueString profile prepares it (as logins
+    /// do), checked against Doorman's password rules.
+    private static func prepared(_ typed: String) throws -> String {
+        let password = PRECIS.preparePassword(typed)
+        try Credentials.validate(password: password)
+        return password
     }
 
     /// Reads a line from the terminal with echo off, restoring the terminal

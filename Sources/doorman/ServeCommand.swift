@@ -37,6 +37,11 @@ struct ServeCommand: AsyncParsableCommand {
         valueName: "host:port"))
     var metricsAddress: String?
 
+    @Option(name: .customLong("trusted-proxy"), help: ArgumentHelp(
+        "A proxy (ADDRESS or CIDR, repeatable) whose X-Forwarded-For names the client, e.g. a load balancer. Default: $DOORMAN_TRUSTED_PROXIES (comma-separated). From anyone else the header is ignored.",
+        valueName: "cidr"))
+    var trustedProxies: [String] = []
+
     @OptionGroup var options: CommonOptions
 
     func validate() throws {
@@ -48,12 +53,14 @@ struct ServeCommand: AsyncParsableCommand {
         try await runReportingErrorsAsync(options, defaultLogLevel: .info) { settings in
             var settings = settings
             try settings.resolveMetrics(token: metricsToken, address: metricsAddress)
+            try settings.resolveTrustedProxies(trustedProxies)
             let runtime = try Runtime(settings: settings, logger: Logger(label: "doorman"))
             defer { runtime.shutdown() }
             await runtime.prepareForLogins(listen: true)
             let server = DoormanHTTPServer(
                 configuration: HTTPServerConfiguration(host: host, port: port, idleTimeout: .seconds(idleTimeout),
-                                                       metricsToken: settings.metricsToken, metricsAddress: settings.metricsAddress),
+                                                       metricsToken: settings.metricsToken, metricsAddress: settings.metricsAddress,
+                                                       trustedProxies: settings.trustedProxies),
                 auth: runtime.auth,
                 catalog: runtime.catalog,
                 health: runtime.healthChecks,

@@ -25,9 +25,15 @@ struct UserCommand: ParsableCommand {
 
         func run() async throws {
             try await runReportingErrorsAsync(options) { settings in
+                let username = try PRECIS.enforceNewUsername(self.username)
                 try Credentials.validate(username: username)
                 let hash = try BCrypt.hash(try PasswordPrompt.read(confirm: true), cost: cost)
                 try await withRuntime(settings) { runtime in
+                    // Names are one account when RFC 8265 prepares them alike
+                    // (an NFD twin, a fullwidth spelling of an existing row).
+                    if try runtime.postgres.usernames().contains(where: { PRECIS.prepareUsername($0) == username }) {
+                        throw DoormanError(.invalidInput, "user '\(username)' already exists (names are compared as RFC 8265 prepares them)")
+                    }
                     try runtime.postgres.addUser(username, passwordHash: hash)
                     _ = try? await runtime.auth.flushCache(for: username)
                     print("added user \(username)")
@@ -50,6 +56,7 @@ struct UserCommand: ParsableCommand {
 
         func run() async throws {
             try await runReportingErrorsAsync(options) { settings in
+                let username = PRECIS.prepareUsername(self.username)
                 try Credentials.validate(username: username)
                 let hash = try BCrypt.hash(try PasswordPrompt.read(prompt: "New password: ", confirm: true), cost: cost)
                 try await withRuntime(settings) { runtime in
@@ -72,6 +79,7 @@ struct UserCommand: ParsableCommand {
 
         func run() async throws {
             try await runReportingErrorsAsync(options) { settings in
+                let username = PRECIS.prepareUsername(self.username)
                 try Credentials.validate(username: username)
                 try await withRuntime(settings) { runtime in
                     try runtime.postgres.deleteUser(username)
@@ -99,6 +107,7 @@ struct UserCommand: ParsableCommand {
 
         func run() async throws {
             try await runReportingErrorsAsync(options) { settings in
+                let username = PRECIS.prepareUsername(self.username)
                 try Credentials.validate(username: username)
                 try await withRuntime(settings) { runtime in
                     let removed = try await runtime.auth.unlock(username)

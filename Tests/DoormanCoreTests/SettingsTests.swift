@@ -138,3 +138,16 @@ struct FastPathSettingsTests {
         #expect(throws: DoormanError.self) { try Settings.resolve(environment: environment) }
     }
 }
+
+@Suite("Settings: trusted proxies")
+struct TrustedProxySettingsTests {
+    @Test("flags win over DOORMAN_TRUSTED_PROXIES; a malformed block is a clear error")
+    func trustedProxies() throws {
+        var settings = try Settings.resolve(environment: [:])
+        try settings.resolveTrustedProxies([], environment: ["DOORMAN_TRUSTED_PROXIES": "10.0.0.0/8, 192.0.2.1"])
+        #expect(settings.trustedProxies.map(\.description) == ["10.0.0.0/8", "192.0.2.1"])
+        try settings.resolveTrustedProxies(["127.0.0.1"], environment: ["DOORMAN_TRUSTED_PROXIES": "10.0.0.0/8"])
+        #expect(settings.trustedProxies.map(\.description) == ["127.0.0.1"])
+        #expect(throws: DoormanError.self) { try settings.resolveTrustedProxies(["10.0.0.0/99"]) }
+    }
+}

@@ -94,6 +94,28 @@ struct CommandLineTests {
         #expect(try DoormanBinary.run(["login", user] + flags, input: "second password\n").status == 1)
     }
 
+    @Test("user add prepares names as RFC 8265 does: an NFD twin is the same user, unusable names are refused with their rule")
+    func userAddNames() throws {
+        let flags = DoormanBinary.serverFlags(redisDatabase: 3)
+        let tag = UUID().uuidString.prefix(6).lowercased()
+        let nfc = "jos\u{E9}_\(tag)", nfd = "jose\u{301}_\(tag)"
+        let add = try DoormanBinary.run(["user", "add", nfd, "--cost", "4"] + flags, input: "pa\u{A0}ss\n")
+        #expect(add.status == 0, "\(add.standardError)")
+        #expect(add.standardOutput == "added user \(nfc)\n", "stored in NFC")
+        let twin = try DoormanBinary.run(["user", "add", nfc, "--cost", "4"] + flags, input: "other\n")
+        #expect(twin.status == 1)
+        #expect(twin.standardError.contains("already exists"))
+        // The NFD spelling logs in, and the password's no-break space is a space (OpaqueString).
+        let login = try DoormanBinary.run(["login", nfd] + flags, input: "pa ss\n")
+        #expect(login.status == 0, "\(login.standardError)")
+        for (name, rule) in [(" lead_\(tag)", "space"), ("col:on_\(tag)", "':'"), ("zw\u{200B}_\(tag)", "invisible"), ("\u{FB01}_\(tag)", "compatibility")] {
+            let refused = try DoormanBinary.run(["user", "add", name, "--cost", "4"] + flags, input: "pw\n")
+            #expect(refused.status == 1, "\(name.unicodeScalars.map(\.value))")
+            #expect(refused.standardError.contains(rule), "\(refused.standardError)")
+        }
+        _ = try DoormanBinary.run(["user", "del", nfc] + flags)
+    }
+
     @Test("user add refuses a password bcrypt would truncate, and one on no input")
     func userAddRefusals() throws {
         let flags = DoormanBinary.serverFlags(redisDatabase: 3)
