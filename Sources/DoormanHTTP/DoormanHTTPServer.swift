@@ -10,6 +10,7 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import ServiceLifecycle
+import Synchronization
 
 /// The seed's HTTP API on Hummingbird 2, done right.
 ///
@@ -33,6 +34,9 @@ public final class DoormanHTTPServer: Service, Sendable {
     public let metrics: ServerMetrics
     let bodies: ProductBodies
     let healthMonitor: HealthMonitor
+    /// What ``HTTPServerConfiguration/instanceName`` says, or `HOSTNAME:PORT`
+    /// once the main listener has bound its port.
+    let instance: Mutex<String>
     let logger: Logger
     let threadPool: NIOThreadPool
 
@@ -50,7 +54,25 @@ public final class DoormanHTTPServer: Service, Sendable {
         self.metrics = ServerMetrics(statistics: auth.statistics, stores: health.compactMap(\.health))
         self.threadPool = threadPool
         self.logger = logger
+        self.instance = Mutex(configuration.instanceName ?? "\(Self.hostname):\(configuration.port)")
+        if let name = configuration.instanceName { metrics.name(instance: name) }
     }
+
+    /// The name of this instance (see ``HTTPServerConfiguration/instanceName``).
+    public var instanceName: String { instance.withLock { $0 } }
+
+    private func boundMainListener(port: Int) {
+        guard configuration.instanceName == nil else { return }
+        let name = "\(Self.hostname):\(port)"
+        instance.withLock { $0 = name }
+        metrics.name(instance: name)
+    }
+
+    static let hostname: String = {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count - 1) == 0 else { return "localhost" }
+        return String(cString: buffer)
+    }()
 
     /// Serves until SIGINT or SIGTERM, then finishes in-flight requests and returns.
     public func runUntilSignalled() async throws {
@@ -108,6 +130,7 @@ public final class DoormanHTTPServer: Service, Sendable {
     private func makeApplication(host: String, port: Int, role: ListenerRole,
                                  onRunning: @escaping @Sendable (ListenerRole, String) -> Void) -> some ApplicationProtocol {
         let router = Router(context: DoormanRequestContext.self)
+        router.add(middleware: InstanceHeaderMiddleware(server: self))
         router.add(middleware: ResponseMetricsMiddleware(metrics: metrics))
         let handlers = Handlers(server: self)
         switch role {
@@ -151,6 +174,7 @@ public final class DoormanHTTPServer: Service, Sendable {
                     let host = address.ipAddress ?? "?"
                     return "\(host.contains(":") ? "[\(host)]" : host):\(address.port ?? 0)"
                 } ?? "?"
+                if role == .main, let port = channel.localAddress?.port { self.boundMainListener(port: port) }
                 onRunning(role, address)
             },
             logger: frameworkLogger

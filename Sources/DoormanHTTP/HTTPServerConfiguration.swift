@@ -24,6 +24,9 @@ public struct HTTPServerConfiguration: Sendable {
     /// Peers trusted to name the client in `X-Forwarded-For` (load balancers).
     /// From anyone else the header is ignored and the peer is the client.
     public var trustedProxies: [CIDR]
+    /// The name this instance gives itself in `X-Doorman-Instance`, `/healthz`
+    /// and the metrics; `nil` names it `HOSTNAME:PORT` (the port it bound).
+    public var instanceName: String?
 
     /// Creates a configuration.
     public init(
@@ -35,7 +38,8 @@ public struct HTTPServerConfiguration: Sendable {
         maxPageSize: Int = 10_000,
         metricsToken: String? = nil,
         metricsAddress: (host: String, port: Int)? = nil,
-        trustedProxies: [CIDR] = []
+        trustedProxies: [CIDR] = [],
+        instanceName: String? = nil
     ) {
         self.host = host
         self.port = port
@@ -46,6 +50,7 @@ public struct HTTPServerConfiguration: Sendable {
         self.metricsToken = metricsToken
         self.metricsAddress = metricsAddress
         self.trustedProxies = trustedProxies
+        self.instanceName = instanceName
     }
 
     /// Who may read `/metrics` on the main listener: anyone when it listens on

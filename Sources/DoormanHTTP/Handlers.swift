@@ -51,7 +51,8 @@ struct Handlers: Sendable {
         let reports = await server.healthMonitor.reports()
         let postgresDown = reports.first { $0.name == "postgres" }?.state == .down
         let allUp = reports.allSatisfy { $0.state == .up }
-        var members: [(String, SeedJSON.JSONValue)] = [("status", .string(postgresDown ? "unavailable" : allUp ? "ok" : "degraded"))]
+        var members: [(String, SeedJSON.JSONValue)] = [("status", .string(postgresDown ? "unavailable" : allUp ? "ok" : "degraded")),
+                                                       ("instance", .string(server.instanceName))]
         for report in reports {
             members.append((report.name, .string(report.state.rawValue)))
         }
@@ -118,6 +119,26 @@ struct ProductPage: Equatable {
             page.after = after
         }
         return .success(page)
+    }
+}
+
+/// Names the instance that answered, on every response (behind a load
+/// balancer, which of several `doorman serve` it was).
+struct InstanceHeaderMiddleware: RouterMiddleware {
+    typealias Context = DoormanRequestContext
+    static let name = HTTPField.Name("X-Doorman-Instance")!
+    let server: DoormanHTTPServer
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var response: Response
+        do {
+            response = try await next(request, context)
+        } catch let error as any HTTPResponseError {
+            // The router's own 404 and the like, answered here so that they carry the name too.
+            response = try error.response(from: request, context: context)
+        }
+        response.headers[Self.name] = server.instanceName
+        return response
     }
 }
 

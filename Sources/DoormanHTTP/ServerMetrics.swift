@@ -77,6 +77,12 @@ public final class ServerMetrics: Sendable {
         statistics.observe { [self] event in self.record(event.outcome) }
     }
 
+    /// Exports `doorman_instance_info{instance="NAME"} 1`, which names the
+    /// instance these metrics come from.
+    func name(instance: String) {
+        registry.makeGauge(name: "doorman_instance_info", labels: [("instance", instance)]).set(Int64(1))
+    }
+
     func record(_ outcome: AuthOutcome) {
         let instruments: Instruments? = switch outcome.result {
         case .authenticated(let source): succeeded[source]

@@ -42,6 +42,11 @@ struct ServeCommand: AsyncParsableCommand {
         valueName: "cidr"))
     var trustedProxies: [String] = []
 
+    @Option(name: .customLong("instance-name"), help: ArgumentHelp(
+        "The name this instance gives itself in the X-Doorman-Instance header, /healthz and the metrics. Default: $DOORMAN_INSTANCE_NAME, else HOSTNAME:PORT.",
+        valueName: "name"))
+    var instanceName: String?
+
     @OptionGroup var options: CommonOptions
 
     func validate() throws {
@@ -54,13 +59,14 @@ struct ServeCommand: AsyncParsableCommand {
             var settings = settings
             try settings.resolveMetrics(token: metricsToken, address: metricsAddress)
             try settings.resolveTrustedProxies(trustedProxies)
+            let instanceName = try Self.instanceName(instanceName ?? ProcessInfo.processInfo.environment["DOORMAN_INSTANCE_NAME"])
             let runtime = try Runtime(settings: settings, logger: Logger(label: "doorman"))
             defer { runtime.shutdown() }
             await runtime.prepareForLogins(listen: true)
             let server = DoormanHTTPServer(
                 configuration: HTTPServerConfiguration(host: host, port: port, idleTimeout: .seconds(idleTimeout),
                                                        metricsToken: settings.metricsToken, metricsAddress: settings.metricsAddress,
-                                                       trustedProxies: settings.trustedProxies),
+                                                       trustedProxies: settings.trustedProxies, instanceName: instanceName),
                 auth: runtime.auth,
                 catalog: runtime.catalog,
                 health: runtime.healthChecks,
@@ -81,6 +87,16 @@ struct ServeCommand: AsyncParsableCommand {
         if text.contains("Address already in use") { return "the address is already in use" }
         if text.contains("Cannot assign requested address") { return "no such local address" }
         if text.contains("Permission denied") { return "permission denied (ports below 1024 need privileges)" }
+        return text
+    }
+
+    /// A name for `--instance-name`: 1 to 64 printable ASCII characters (it
+    /// travels in a header), or `nil` for the default.
+    static func instanceName(_ text: String?) throws -> String? {
+        guard let text, !text.isEmpty else { return nil }
+        guard text.count <= 64, text.unicodeScalars.allSatisfy({ (0x21...0x7E).contains($0.value) }) else {
+            throw DoormanError(.configuration, "--instance-name / DOORMAN_INSTANCE_NAME must be 1 to 64 printable ASCII characters without spaces")
+        }
         return text
     }
 }
