@@ -54,6 +54,7 @@ let package = Package(
         .target(name: "DoormanHTTP", dependencies: [
             "DoormanAuth", "DoormanCore", "DoormanPostgres",
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdTLS", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "Logging", package: "swift-log"),

@@ -5,6 +5,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdCore
+import HummingbirdTLS
 import Logging
 import NIOCore
 import NIOHTTP1
@@ -82,8 +83,9 @@ public final class DoormanHTTPServer: Service, Sendable {
     /// Serves (as a service of the caller's ServiceGroup) until graceful
     /// shutdown, then finishes in-flight requests and returns.
     public func run() async throws {
+        let scheme = configuration.tls == nil ? "http" : "https"
         let applications = makeApplications { [logger] role, address in
-            logger.notice(role == .main ? "Doorman HTTP server listening on http://\(address)" : "Doorman metrics on http://\(address)/metrics")
+            logger.notice(role == .main ? "Doorman HTTP server listening on \(scheme)://\(address)" : "Doorman metrics on \(scheme)://\(address)/metrics")
         }
         warnAboutExposure()
         try await ServiceGroup(configuration: .init(services: applications, logger: frameworkLogger)).run()
@@ -163,10 +165,13 @@ public final class DoormanHTTPServer: Service, Sendable {
             limits.maxHeaderFieldCount = 100
             return limits
         }()
+        let tls = configuration.tls?.configuration
         return Application(
             router: router,
             server: HTTPServerBuilder { responder in
-                ConformingHTTP1Channel(responder: responder, idleTimeout: idleTimeout, decoderLimits: limits)
+                let http1 = ConformingHTTP1Channel(responder: responder, idleTimeout: idleTimeout, decoderLimits: limits)
+                guard let tls else { return http1 }
+                return try TLSChannel(http1, tlsConfiguration: tls)
             },
             configuration: .init(address: .hostname(host, port: port), serverName: "Doorman"),
             onServerRunning: { channel in
@@ -184,8 +189,10 @@ public final class DoormanHTTPServer: Service, Sendable {
     /// One warning for each way the configuration exposes more than it should.
     private func warnAboutExposure() {
         if !HTTPServerConfiguration.isLoopback(configuration.host) {
-            logger.warning("serving plain HTTP on a non-loopback address: Basic credentials travel in clear; use --tls-cert/--tls-key or a TLS proxy",
-                           metadata: ["host": "\(configuration.host)"])
+            if configuration.tls == nil {
+                logger.warning("serving plain HTTP on a non-loopback address: Basic credentials travel in clear; use --tls-cert/--tls-key or a TLS proxy",
+                               metadata: ["host": "\(configuration.host)"])
+            }
             if configuration.metricsOnMainListener == .hidden && configuration.metricsAddress == nil {
                 logger.notice("/metrics is not served on a non-loopback address without --metrics-token or --metrics-address")
             }

@@ -1,4 +1,6 @@
 import DoormanAuth
+import DoormanCore
+import NIOSSL
 
 /// How `doorman serve` (or a server hosted in the terminal UI) listens and
 /// protects itself.
@@ -27,6 +29,42 @@ public struct HTTPServerConfiguration: Sendable {
     /// The name this instance gives itself in `X-Doorman-Instance`, `/healthz`
     /// and the metrics; `nil` names it `HOSTNAME:PORT` (the port it bound).
     public var instanceName: String?
+    /// HTTPS: the certificate and key to serve with; `nil` serves plain HTTP.
+    public var tls: TLS?
+
+    /// A certificate chain and its private key, read (and checked) from PEM files.
+    public struct TLS: Sendable {
+        let configuration: TLSConfiguration
+
+        /// Reads both files; throws a `.configuration` error naming the file
+        /// that cannot be read or parsed (never its contents).
+        public init(certificateFile: String, keyFile: String) throws {
+            let chain: [NIOSSLCertificate]
+            do {
+                chain = try NIOSSLCertificate.fromPEMFile(certificateFile)
+            } catch {
+                throw DoormanError(.configuration, "--tls-cert: cannot read a PEM certificate chain from \(certificateFile)")
+            }
+            guard !chain.isEmpty else {
+                throw DoormanError(.configuration, "--tls-cert: \(certificateFile) holds no certificate")
+            }
+            let key: NIOSSLPrivateKey
+            do {
+                key = try NIOSSLPrivateKey(file: keyFile, format: .pem)
+            } catch {
+                throw DoormanError(.configuration, "--tls-key: cannot read a PEM private key from \(keyFile)")
+            }
+            var configuration = TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
+            configuration.minimumTLSVersion = .tlsv12
+            configuration.applicationProtocols = ["http/1.1"]
+            do {
+                _ = try NIOSSLContext(configuration: configuration)
+            } catch {
+                throw DoormanError(.configuration, "--tls-cert / --tls-key: the key does not match the certificate, or neither can be used")
+            }
+            self.configuration = configuration
+        }
+    }
 
     /// Creates a configuration.
     public init(
@@ -39,7 +77,8 @@ public struct HTTPServerConfiguration: Sendable {
         metricsToken: String? = nil,
         metricsAddress: (host: String, port: Int)? = nil,
         trustedProxies: [CIDR] = [],
-        instanceName: String? = nil
+        instanceName: String? = nil,
+        tls: TLS? = nil
     ) {
         self.host = host
         self.port = port
@@ -51,6 +90,7 @@ public struct HTTPServerConfiguration: Sendable {
         self.metricsAddress = metricsAddress
         self.trustedProxies = trustedProxies
         self.instanceName = instanceName
+        self.tls = tls
     }
 
     /// Who may read `/metrics` on the main listener: anyone when it listens on

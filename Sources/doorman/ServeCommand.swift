@@ -47,6 +47,14 @@ struct ServeCommand: AsyncParsableCommand {
         valueName: "name"))
     var instanceName: String?
 
+    @Option(name: .customLong("tls-cert"), help: ArgumentHelp(
+        "Serve HTTPS with this PEM certificate chain (with --tls-key). Default: $DOORMAN_TLS_CERT.", valueName: "file"))
+    var tlsCertificate: String?
+
+    @Option(name: .customLong("tls-key"), help: ArgumentHelp(
+        "The PEM private key of --tls-cert. Default: $DOORMAN_TLS_KEY.", valueName: "file"))
+    var tlsKey: String?
+
     @OptionGroup var options: CommonOptions
 
     func validate() throws {
@@ -59,6 +67,7 @@ struct ServeCommand: AsyncParsableCommand {
             var settings = settings
             try settings.resolveMetrics(token: metricsToken, address: metricsAddress)
             try settings.resolveTrustedProxies(trustedProxies)
+            let tls = try Self.tls(certificate: tlsCertificate, key: tlsKey)
             let instanceName = try Self.instanceName(instanceName ?? ProcessInfo.processInfo.environment["DOORMAN_INSTANCE_NAME"])
             let runtime = try Runtime(settings: settings, logger: Logger(label: "doorman"))
             defer { runtime.shutdown() }
@@ -66,7 +75,7 @@ struct ServeCommand: AsyncParsableCommand {
             let server = DoormanHTTPServer(
                 configuration: HTTPServerConfiguration(host: host, port: port, idleTimeout: .seconds(idleTimeout),
                                                        metricsToken: settings.metricsToken, metricsAddress: settings.metricsAddress,
-                                                       trustedProxies: settings.trustedProxies, instanceName: instanceName),
+                                                       trustedProxies: settings.trustedProxies, instanceName: instanceName, tls: tls),
                 auth: runtime.auth,
                 catalog: runtime.catalog,
                 health: runtime.healthChecks,
@@ -98,5 +107,15 @@ struct ServeCommand: AsyncParsableCommand {
             throw DoormanError(.configuration, "--instance-name / DOORMAN_INSTANCE_NAME must be 1 to 64 printable ASCII characters without spaces")
         }
         return text
+    }
+
+    /// `--tls-cert` and `--tls-key` (else `DOORMAN_TLS_CERT` and `DOORMAN_TLS_KEY`): both or neither.
+    static func tls(certificate: String?, key: String?, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> HTTPServerConfiguration.TLS? {
+        func value(_ flag: String?, _ variable: String) -> String? { flag ?? environment[variable].flatMap { $0.isEmpty ? nil : $0 } }
+        switch (value(certificate, "DOORMAN_TLS_CERT"), value(key, "DOORMAN_TLS_KEY")) {
+        case (nil, nil): return nil
+        case (let certificate?, let key?): return try HTTPServerConfiguration.TLS(certificateFile: certificate, keyFile: key)
+        default: throw DoormanError(.configuration, "HTTPS needs both --tls-cert and --tls-key (or DOORMAN_TLS_CERT and DOORMAN_TLS_KEY)")
+        }
     }
 }
