@@ -3,9 +3,10 @@
 # skipping those already installed. Uses sudo when not root.
 #
 #   scripts/install-deps.sh            build + run (C libraries, PostgreSQL, Redis)
-#   scripts/install-deps.sh --test     also what the tests drive (tmux)
+#   scripts/install-deps.sh --test     also what the tests drive (tmux, curl, schemathesis in .build/tools)
 #   scripts/install-deps.sh --bench    also what the benchmark drives (wrk, python3-venv)
 set -euo pipefail
+want_schemathesis=0
 
 packages=(
     pkg-config
@@ -16,7 +17,7 @@ packages=(
 )
 for flag in "$@"; do
     case "$flag" in
-        --test) packages+=(tmux) ;;
+        --test) packages+=(tmux curl python3 python3-venv); want_schemathesis=1 ;;
         --bench) packages+=(wrk python3 python3-venv) ;;
         *) echo "install-deps: unknown flag $flag" >&2; exit 64 ;;
     esac
@@ -45,4 +46,15 @@ if ! command -v swift >/dev/null; then
     echo "install-deps: Swift 6.2 or newer is needed and is not on PATH." >&2
     echo "install-deps: install it from https://www.swift.org/install/linux/ (swiftly), then run this again." >&2
     exit 1
+fi
+
+# schemathesis (PyPI), which the tests run against a live server with the
+# API's OpenAPI description; in a virtualenv of its own under .build/.
+if ((want_schemathesis)); then
+    venv="$(cd "$(dirname "$0")/.." && pwd)/.build/tools/schemathesis"
+    if [ ! -x "$venv/bin/st" ]; then
+        echo "install-deps: installing schemathesis into $venv"
+        python3 -m venv "$venv"
+        "$venv/bin/pip" install --quiet --disable-pip-version-check 'schemathesis==4.32.5'
+    fi
 fi

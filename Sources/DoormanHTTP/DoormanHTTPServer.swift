@@ -127,7 +127,7 @@ public final class DoormanHTTPServer: Service, Sendable {
     }
 
     /// The paths the main listener serves (for HEAD and 405).
-    static let paths: Set<String> = ["/", "/products", "/healthz", "/metrics"]
+    static let paths: Set<String> = ["/", "/products", "/healthz", "/metrics", "/openapi.json"]
 
     private func makeApplication(host: String, port: Int, role: ListenerRole,
                                  onRunning: @escaping @Sendable (ListenerRole, String) -> Void) -> some ApplicationProtocol {
@@ -143,6 +143,7 @@ public final class DoormanHTTPServer: Service, Sendable {
                 for method in [HTTPRequest.Method.get, .head] { authenticated.on(RouterPath(path), method: method, use: handlers.products) }
             }
             for method in [HTTPRequest.Method.get, .head] { router.on("/healthz", method: method, use: handlers.health) }
+            for method in [HTTPRequest.Method.get, .head] { router.on("/openapi.json", method: method, use: Handlers.openAPI) }
             let access = configuration.metricsOnMainListener
             if access != .hidden {
                 for method in [HTTPRequest.Method.get, .head] {

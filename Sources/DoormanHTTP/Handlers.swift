@@ -66,6 +66,13 @@ struct Handlers: Sendable {
         return response
     }
 
+    /// `GET /openapi.json`: the API's OpenAPI 3.1 description.
+    @Sendable static func openAPI(_ request: Request, context: DoormanRequestContext) async -> Response {
+        Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: openAPIBody))
+    }
+
+    private static let openAPIBody = ByteBuffer(string: OpenAPIDocument.json)
+
     /// `GET /metrics`: Prometheus text format, for whoever `access` admits
     /// (a wrong or missing token is 401 with `WWW-Authenticate: Bearer`).
     @Sendable func metrics(_ request: Request, context: DoormanRequestContext, access: MetricsAccess) async -> Response {

@@ -180,11 +180,10 @@ struct TestService: Sendable {
     }
 }
 
-/// Interim, until the gateways stop blocking: a blocking probe on a thread of its own.
-func onThreadOfItsOwn(_ body: @escaping @Sendable () throws -> Void) async throws {
-    try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-        Thread.detachNewThread {
-            continuation.resume(with: Result { try body() })
-        }
+/// Runs blocking work (a probe, a subprocess) on a thread of its own, so that
+/// it never holds one of Swift's few cooperative threads.
+func onThreadOfItsOwn<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread.detachNewThread { continuation.resume(with: Result { try body() }) }
     }
 }
