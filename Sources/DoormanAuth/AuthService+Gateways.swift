@@ -24,8 +24,10 @@ extension AuthService {
         self.init(stages: stages, freshness: freshness, configuration: configuration, statistics: statistics, logger: logger)
     }
 
-    /// Gets ready to log users in (reads the cache's signing key).
+    /// Gets ready to log users in: reads the cache's signing key, and the cost
+    /// most stored hashes have (for the dummy hash).
     public func prepare() async throws {
         try await stages.cache?.prepare()
+        await refreshDummyHash()
     }
 }

@@ -42,13 +42,21 @@ public final class AuthService: Sendable {
         public var throttle: ThrottlePolicy
         /// The in-memory tier in front of Redis; `nil` (the default) leaves it off.
         public var memoryCache: MemoryCredentialCache.Configuration?
+        /// The bcrypt cost stored hashes should have (`--bcrypt-cost`, 10).
+        public var bcryptCost: Int
+        /// Whether a weaker hash is replaced after a successful login. Off
+        /// unless asked for, as it writes to users; `doorman` asks for it
+        /// unless `--no-rehash` (see `Settings`).
+        public var rehash: Bool
 
         /// Creates a configuration.
         public init(cacheTTL: Duration = .seconds(300), throttle: ThrottlePolicy = ThrottlePolicy(),
-                    memoryCache: MemoryCredentialCache.Configuration? = nil) {
+                    memoryCache: MemoryCredentialCache.Configuration? = nil, bcryptCost: Int = 10, rehash: Bool = false) {
             self.cacheTTL = cacheTTL
             self.throttle = throttle
             self.memoryCache = memoryCache
+            self.bcryptCost = bcryptCost
+            self.rehash = rehash
         }
     }
 
@@ -82,6 +90,8 @@ public final class AuthService: Sendable {
     public let configuration: Configuration
     /// The in-memory tier, when it is on.
     public let memoryCache: MemoryCredentialCache?
+    /// The dummy hash's cost, and rehashing.
+    let hashes: HashUpkeep
     let logger: Logger
 
     /// Creates the service over its stages. `freshness` must be the one the
@@ -94,6 +104,15 @@ public final class AuthService: Sendable {
         self.memoryCache = configuration.memoryCache.map(MemoryCredentialCache.init(configuration:))
         self.statistics = statistics
         self.logger = logger
+        self.hashes = HashUpkeep(policy: .init(cost: configuration.bcryptCost, rehash: configuration.rehash),
+                                 source: stages.source, verifier: stages.verifier, logger: logger)
+    }
+
+    /// Gives the dummy hash that unknown users are checked against the cost
+    /// most stored hashes have. Call at start and after users change (the
+    /// ``CacheInvalidator`` does).
+    public func refreshDummyHash() async {
+        await hashes.refreshDummyHash()
     }
 
     /// `true` when a Redis cache is configured.
@@ -180,6 +199,7 @@ public final class AuthService: Sendable {
             if cached == .unavailable { cacheUnavailable = true }
         }
         if case .hit(let entry) = cached, await verify(entry.hash) {
+            hashes.upgradeIfWeak(username, password: password, hash: entry.hash)
             remember(username, password, entry.version)
             await throttle.recordSuccess(subject, after: check)
             return (outcome(.authenticated(.redis)), .malformed)
@@ -189,6 +209,7 @@ public final class AuthService: Sendable {
         // looked: look again rather than ask PostgreSQL once more.
         if cached == .miss, let cache = stages.cache, !cacheUnavailable, stages.source.landed(username, since: start),
            case .hit(let filled) = await cache.lookup(username), await verify(filled.hash) {
+            hashes.upgradeIfWeak(username, password: password, hash: filled.hash)
             remember(username, password, filled.version)
             await throttle.recordSuccess(subject, after: check)
             return (outcome(.authenticated(.redis)), .malformed)
@@ -210,7 +231,7 @@ public final class AuthService: Sendable {
 
         let somethingCached = cached != .miss && cached != .unavailable
         guard let record = found.record, stages.verifier.canVerify(record.hash) else {
-            _ = await verify(stages.verifier.dummyHash)  // an unknown user costs a known user's time
+            _ = await verify(hashes.dummyHash)  // an unknown user costs a known user's time
             if somethingCached { await evict(username) }  // the user is gone
             await throttle.recordFailure(subject, after: check)
             return (outcome(.rejected), found.record == nil ? .unknownUser : .wrongPassword)
@@ -230,6 +251,7 @@ public final class AuthService: Sendable {
         if let cache = stages.cache, !cacheUnavailable, !(await cache.fill(record, for: username)) {
             cacheUnavailable = true
         }
+        hashes.upgradeIfWeak(username, password: password, hash: record.hash)
         remember(username, password, record.version)
         await throttle.recordSuccess(subject, after: check)
         return (outcome(.authenticated(.postgres)), .malformed)

@@ -1,3 +1,4 @@
+import DoormanCore
 import DoormanPasswords
 import NIOCore
 import NIOPosix
@@ -42,6 +43,15 @@ public final class BCryptVerifier: PasswordVerifier {
 
     public func canVerify(_ hash: String) -> Bool {
         BCrypt.isBcryptHash(hash)
+    }
+
+    public func cost(of hash: String) -> Int? {
+        BCrypt.cost(of: hash)
+    }
+
+    public func hash(_ password: String, cost: Int) async throws -> String {
+        guard startIfNeeded() else { throw DoormanError(.unavailable, "bcrypt's threads have stopped") }
+        return try await pool.runIfActive { try BCrypt.hash(password, cost: cost) }
     }
 
     /// Stops the threads once the checks in progress are done.

@@ -56,6 +56,8 @@ public final class CacheInvalidator: Sendable {
             logger.warning("could not drop a changed user's cached hash", metadata: ["reason": "\((error as? DoormanError)?.message ?? "\(error)")"])
         }
         auth.memoryCache?.forget(change.username)
+        // The typical cost may have moved (a user added, rehashed, or gone).
+        if !onlyIfOlder { Task { [auth] in await auth.refreshDummyHash() } }
         applied.add(1, ordering: .releasing)
     }
 

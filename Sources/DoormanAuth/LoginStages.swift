@@ -97,6 +97,21 @@ public protocol CredentialSource: Sendable {
     /// cache) after `instant`: a caller that looked at the cache before then
     /// should look again rather than query once more.
     func landed(_ username: String, since instant: ContinuousClock.Instant) -> Bool
+    /// The work factor most stored hashes have, or `nil` when no user has one.
+    func typicalCost() async throws -> Int?
+    /// Replaces `username`'s hash by `new` only if it is still `old` (a
+    /// password changed meanwhile wins).
+    func replaceHash(of username: String, old: String, new: String) async throws -> HashReplacement
+}
+
+/// What became of a rehash.
+public enum HashReplacement: Sendable, Equatable {
+    /// The stored hash is the new one.
+    case replaced
+    /// The stored hash had changed meanwhile (or the user is gone): left alone.
+    case unchanged
+    /// The role may not update users: rehashing is off for this process.
+    case notPermitted
 }
 
 /// One caller's share of a lookup.
@@ -137,8 +152,14 @@ public protocol PasswordVerifier: Sendable {
     /// `true` when `password` matches `hash`; `false` for any failure.
     /// Returns how long the check itself took.
     func verify(_ password: String, against hash: String) async -> (matched: Bool, duration: Duration)
-    /// A hash to check unknown users against, so that they cost what a known user costs.
+    /// A hash of the default cost to check unknown users against, until the
+    /// cost most stored hashes have is known (see ``AuthService/refreshDummyHash()``).
     var dummyHash: String { get }
     /// `true` when `hash` is something this verifier can check.
     func canVerify(_ hash: String) -> Bool
+    /// The work factor of `hash` (bcrypt's cost), or `nil` when it has none.
+    func cost(of hash: String) -> Int?
+    /// A new hash of `password` at `cost` (for rehashing weak hashes, and for
+    /// dummy hashes of the cost users' hashes have).
+    func hash(_ password: String, cost: Int) async throws -> String
 }

@@ -24,4 +24,18 @@ public final class PostgresCredentialSource: CredentialSource {
     public func landed(_ username: String, since instant: ContinuousClock.Instant) -> Bool {
         flights.landed(username, since: instant)
     }
+
+    public func typicalCost() async throws -> Int? {
+        let postgres = postgres
+        return try await blocking { try postgres.mostCommonHashCost() }
+    }
+
+    public func replaceHash(of username: String, old: String, new: String) async throws -> HashReplacement {
+        let postgres = postgres
+        do {
+            return try await blocking { try postgres.replacePasswordHash(for: username, old: old, new: new) } ? .replaced : .unchanged
+        } catch let error as DoormanError where error.message.contains("42501") || error.message.contains("permission denied") {
+            return .notPermitted
+        }
+    }
 }

@@ -121,6 +121,27 @@ extension PostgresGateway {
         guard updated > 0 else { throw DoormanError(.notFound, "no user named '\(username)'") }
     }
 
+    /// The bcrypt cost most users' hashes have, or `nil` when there are none.
+    public func mostCommonHashCost() throws -> Int? {
+        try withConnection { connection in
+            let rows = try connection.query("""
+                SELECT cost FROM (SELECT substring(pwd FROM '^\\$2[abxy]?\\$([0-9][0-9])\\$')::int AS cost FROM users) AS hashes
+                WHERE cost IS NOT NULL GROUP BY cost ORDER BY count(*) DESC, cost DESC LIMIT 1
+                """).rows
+            guard let first = rows.first, let text = first.first ?? nil else { return nil }
+            return Int(text)
+        }
+    }
+
+    /// Replaces `username`'s hash by `new` only if it is still `old`; `true`
+    /// when it was replaced. A role without UPDATE permission throws a
+    /// `.database` error naming SQLSTATE 42501.
+    public func replacePasswordHash(for username: String, old: String, new: String) throws -> Bool {
+        try withConnection(retryOnLostConnection: false) { connection in
+            try connection.query("UPDATE users SET pwd = $3 WHERE username = $1 AND pwd = $2", [username, old, new]).affectedRows > 0
+        }
+    }
+
     /// Deletes a user. Throws `.notFound` for an unknown user.
     public func deleteUser(_ username: String) throws {
         let deleted = try withConnection(retryOnLostConnection: false) { connection in

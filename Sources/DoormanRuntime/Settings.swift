@@ -22,6 +22,9 @@ import Logging
 /// | in-memory tier | `--memory-cache` | `DOORMAN_MEMORY_CACHE`, `DOORMAN_MEMORY_CACHE_TTL`, `DOORMAN_MEMORY_CACHE_MAX_USERS` |
 /// | metrics token (serve) | `--metrics-token` | `DOORMAN_METRICS_TOKEN` |
 /// | metrics listener (serve) | `--metrics-address` | `DOORMAN_METRICS_ADDRESS` |
+/// | trusted proxies (serve) | `--trusted-proxy` | `DOORMAN_TRUSTED_PROXIES` |
+/// | bcrypt cost | `--bcrypt-cost` | `DOORMAN_BCRYPT_COST` (10) |
+/// | rehash weak hashes | `--no-rehash` | `DOORMAN_REHASH` (on) |
 /// | state directory | `--state-dir` | `DOORMAN_STATE_DIR` |
 /// | log level | `--log-level` | `DOORMAN_LOG_LEVEL` |
 /// | PostgreSQL binaries | | `DOORMAN_PG_BINDIR` |
@@ -67,6 +70,10 @@ public struct Settings: Sendable {
     public var redisTimeout: Duration
     /// The in-memory tier in front of Redis; `nil` (the default) leaves it off.
     public var memoryCache: MemoryCredentialCache.Configuration?
+    /// The bcrypt cost stored hashes should have; weaker ones are rehashed on login.
+    public var bcryptCost: Int = 10
+    /// Whether weaker hashes are rehashed on login.
+    public var rehash: Bool = true
     /// The embedded stack's settings (used when either store is embedded).
     public var stack: StackConfiguration
     /// The directory of SQL migrations, when given explicitly.
@@ -97,6 +104,8 @@ public struct Settings: Sendable {
         redisTimeout: String? = nil,
         noCache: Bool = false,
         memoryCache: Bool = false,
+        bcryptCost: Int? = nil,
+        noRehash: Bool = false,
         stateDirectory: String? = nil,
         logLevel: String? = nil,
         defaultLogLevel: Logger.Level = .warning,
@@ -193,9 +202,21 @@ public struct Settings: Sendable {
             postgresBinDirectory: value(nil, "DOORMAN_PG_BINDIR"),
             redisServerPath: value(nil, "DOORMAN_REDIS_SERVER")
         )
-        return Settings(database: database, cache: cache, redisCACertificateFile: redisCACertificateFile, cacheTTL: ttl,
-                        postgresTimeout: postgresDeadline, redisTimeout: redisDeadline, memoryCache: memory,
-                        stack: stack, sqlDirectory: value(nil, "DOORMAN_SQL_DIR"), logLevel: level)
+        var settings = Settings(database: database, cache: cache, redisCACertificateFile: redisCACertificateFile, cacheTTL: ttl,
+                                postgresTimeout: postgresDeadline, redisTimeout: redisDeadline, memoryCache: memory,
+                                stack: stack, sqlDirectory: value(nil, "DOORMAN_SQL_DIR"), logLevel: level)
+        if let bcryptCost {
+            guard (4...16).contains(bcryptCost) else { throw DoormanError(.configuration, "--bcrypt-cost must be from 4 to 16") }
+            settings.bcryptCost = bcryptCost
+        } else {
+            settings.bcryptCost = try number("DOORMAN_BCRYPT_COST", default: 10, range: 4...16)
+        }
+        let rehashVariable = value(nil, "DOORMAN_REHASH")?.lowercased()
+        guard rehashVariable.map({ ["1", "true", "yes", "on", "0", "false", "no", "off"].contains($0) }) ?? true else {
+            throw DoormanError(.configuration, "DOORMAN_REHASH must be 1/true/yes/on or 0/false/no/off")
+        }
+        settings.rehash = !noRehash && !["0", "false", "no", "off"].contains(rehashVariable ?? "on")
+        return settings
     }
 
     /// Resolves `doorman serve`'s metrics settings: the flags, else
@@ -243,7 +264,7 @@ public struct Settings: Sendable {
 
     /// The login service's settings.
     public var authConfiguration: AuthService.Configuration {
-        AuthService.Configuration(cacheTTL: cacheTTL, memoryCache: memoryCache)
+        AuthService.Configuration(cacheTTL: cacheTTL, memoryCache: memoryCache, bcryptCost: bcryptCost, rehash: rehash)
     }
 
     /// Doorman's SQL migrations: from ``sqlDirectory`` or the `sql/` directory

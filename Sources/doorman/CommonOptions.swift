@@ -40,6 +40,14 @@ struct CommonOptions: ParsableArguments {
         "Remember successful checks in memory for a short time (a salted SHA-256, never the password), so repeated logins skip bcrypt; reported as \"Memory\". Default: $DOORMAN_MEMORY_CACHE; TTL $DOORMAN_MEMORY_CACHE_TTL (60 s), size $DOORMAN_MEMORY_CACHE_MAX_USERS (10000)."))
     var memoryCache = false
 
+    @Option(name: .customLong("bcrypt-cost"), help: ArgumentHelp(
+        "The bcrypt cost stored hashes should have: a weaker hash is rehashed after a successful login. Default: $DOORMAN_BCRYPT_COST, else 10.",
+        valueName: "cost"))
+    var bcryptCost: Int?
+
+    @Flag(name: .customLong("no-rehash"), help: "Leave stored hashes as they are, however weak. Default: $DOORMAN_REHASH=off.")
+    var noRehash = false
+
     @Option(name: .customLong("state-dir"), help: ArgumentHelp(
         "Where the embedded servers keep their files. Default: $DOORMAN_STATE_DIR, else $XDG_STATE_HOME/doorman (/var/lib/doorman as root).",
         valueName: "dir"))
@@ -61,6 +69,8 @@ struct CommonOptions: ParsableArguments {
             redisTimeout: redisTimeout,
             noCache: noCache,
             memoryCache: memoryCache,
+            bcryptCost: bcryptCost,
+            noRehash: noRehash,
             stateDirectory: stateDirectory,
             logLevel: logLevel,
             defaultLogLevel: defaultLogLevel

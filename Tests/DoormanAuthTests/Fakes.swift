@@ -68,11 +68,24 @@ final class FakeSource: CredentialSource {
     let records: [String: PasswordRecord]
     let failure: DoormanError?
     let landedAfterStart: Bool
-    init(log: CallLog, records: [String: PasswordRecord] = [:], failure: DoormanError? = nil, landedAfterStart: Bool = false) {
+    let typical: Int?
+    let replacement: HashReplacement
+    init(log: CallLog, records: [String: PasswordRecord] = [:], failure: DoormanError? = nil, landedAfterStart: Bool = false,
+         typicalCost: Int? = nil, replacement: HashReplacement = .replaced) {
         self.log = log
         self.records = records
         self.failure = failure
         self.landedAfterStart = landedAfterStart
+        self.typical = typicalCost
+        self.replacement = replacement
+    }
+    func typicalCost() async throws -> Int? {
+        log.add("source.typicalCost")
+        return typical
+    }
+    func replaceHash(of username: String, old: String, new: String) async throws -> HashReplacement {
+        log.add("source.replaceHash \(username) \(old) -> \(new)")
+        return replacement
     }
     func lookUp(_ username: String) async throws -> CredentialLookup {
         log.add("source.lookUp \(username)")
@@ -84,17 +97,26 @@ final class FakeSource: CredentialSource {
     }
 }
 
-/// A password matches a hash when the hash is `hash(<password>)`.
+/// A password matches a hash when the hash is `hash(<password>)`, or
+/// `cN/hash(<password>)` for a hash of cost N.
 final class FakeVerifier: PasswordVerifier {
     let log: CallLog
     init(log: CallLog) { self.log = log }
-    static func hash(_ password: String) -> String { "hash(\(password))" }
+    static func hash(_ password: String, cost: Int? = nil) -> String { (cost.map { "c\($0)/" } ?? "") + "hash(\(password))" }
     let dummyHash = "hash(dummy)"
     func verify(_ password: String, against hash: String) async -> (matched: Bool, duration: Duration) {
         log.add("verify \(hash)")
-        return (hash == Self.hash(password), .milliseconds(5))
+        return (hash.hasSuffix(Self.hash(password)) && (hash.first == "c" || hash.first == "h"), .milliseconds(5))
     }
-    func canVerify(_ hash: String) -> Bool { hash.hasPrefix("hash(") }
+    func canVerify(_ hash: String) -> Bool { hash.contains("hash(") }
+    func cost(of hash: String) -> Int? {
+        guard hash.hasPrefix("c"), let slash = hash.firstIndex(of: "/") else { return nil }
+        return Int(hash[hash.index(after: hash.startIndex)..<slash])
+    }
+    func hash(_ password: String, cost: Int) async throws -> String {
+        log.add("hash cost \(cost)")
+        return Self.hash(password, cost: cost)
+    }
 }
 
 /// A service over fakes, and the log of what its stages were asked.
@@ -104,14 +126,26 @@ struct Harness {
 
     init(cache: [CacheLookup]? = [.miss], fillSucceeds: Bool = true, records: [String: PasswordRecord] = [:],
          sourceFailure: DoormanError? = nil, landedAfterStart: Bool = false, throttle: ThrottleCheck = ThrottleCheck(),
-         memoryCache: MemoryCredentialCache.Configuration? = nil) {
+         memoryCache: MemoryCredentialCache.Configuration? = nil, typicalCost: Int? = nil, replacement: HashReplacement = .replaced,
+         rehash: Bool = true) {
         let log = log
         let stages = AuthService.Stages(
             throttle: FakeThrottle(log: log, answer: throttle),
             cache: cache.map { FakeCache(log: log, answers: $0, fillSucceeds: fillSucceeds) },
-            source: FakeSource(log: log, records: records, failure: sourceFailure, landedAfterStart: landedAfterStart),
+            source: FakeSource(log: log, records: records, failure: sourceFailure, landedAfterStart: landedAfterStart,
+                               typicalCost: typicalCost, replacement: replacement),
             verifier: FakeVerifier(log: log))
-        service = AuthService(stages: stages, freshness: CacheFreshness(), configuration: .init(memoryCache: memoryCache))
+        service = AuthService(stages: stages, freshness: CacheFreshness(),
+                              configuration: .init(memoryCache: memoryCache, bcryptCost: 10, rehash: rehash))
+    }
+
+    /// Waits (a little) for a background step to show in the log.
+    func eventually(_ prefix: String, count: Int = 1) async -> Bool {
+        for _ in 0..<200 {
+            if log.count(prefix) >= count { return true }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        return false
     }
 
     func login(_ username: String = "ada", _ password: String = "right") async -> AuthOutcome {

@@ -14,11 +14,15 @@ enum DoormanBinary {
     }()
 
     /// The environment of this test process without any Doorman, Redis or
-    /// libpq settings, so each test says exactly what it configures.
+    /// libpq settings, so each test says exactly what it configures; except
+    /// that stored hashes are not rehashed (`DOORMAN_REHASH=off`), so that one
+    /// test's login does not change the hashes the others log in with.
     static var cleanEnvironment: [String: String] {
-        ProcessInfo.processInfo.environment.filter { key, _ in
+        var environment = ProcessInfo.processInfo.environment.filter { key, _ in
             !(key.hasPrefix("PG") || key.hasPrefix("DOORMAN_") || key == "DATABASE_URL" || key == "REDIS_URL")
         }
+        environment["DOORMAN_REHASH"] = "off"
+        return environment
     }
 
     /// Runs `doorman` with `arguments`, feeding `input` on standard input.

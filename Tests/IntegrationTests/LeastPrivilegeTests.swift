@@ -61,5 +61,8 @@ struct LeastPrivilegeTests {
         #expect(try postgres.products(limit: 3).count == 3)
         #expect(throws: DoormanError.self) { try postgres.setPasswordHash("$2a$04$abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzab", for: "john_doe") }
         #expect(throws: DoormanError.self) { try postgres.withConnection { try $0.query("SELECT user_id FROM users") } }
+        // Rehashing a weak hash is refused to this role: reported, not thrown.
+        let current = try #require(try postgres.passwordRecord(for: "john_doe")).hash
+        #expect(try await PostgresCredentialSource(postgres: postgres).replaceHash(of: "john_doe", old: current, new: current) == .notPermitted)
     }
 }

@@ -69,7 +69,8 @@ enum TestServers {
     static func service(
         on stack: EmbeddedStack = shared, ttl: Duration = .seconds(300), redisTimeout: Duration = .milliseconds(500),
         throttle: ThrottlePolicy = ThrottlePolicy(), memoryCache: MemoryCredentialCache.Configuration? = nil,
-        namespace: String = "doorman-test-\(UUID().uuidString.prefix(8))", postgres: PostgresGateway? = nil
+        namespace: String = "doorman-test-\(UUID().uuidString.prefix(8))", postgres: PostgresGateway? = nil,
+        bcryptCost: Int = 10, rehash: Bool = false
     ) throws -> TestService {
         let postgres = try postgres ?? PostgresGateway(configuration: PostgresConfiguration(connectionString: stack.databaseURL, poolSize: 2), logger: quietLogger)
         let redis = try RedisGateway(configuration: RedisConfiguration(
@@ -79,7 +80,8 @@ enum TestServers {
             namespace: namespace,
             retryBackoff: .milliseconds(50),
             maxRetryBackoff: .milliseconds(200)), logger: quietLogger)
-        let auth = AuthService(postgres: postgres, redis: redis, configuration: .init(cacheTTL: ttl, throttle: throttle, memoryCache: memoryCache),
+        let auth = AuthService(postgres: postgres, redis: redis, configuration: .init(cacheTTL: ttl, throttle: throttle, memoryCache: memoryCache,
+                                                                              bcryptCost: bcryptCost, rehash: rehash),
                                logger: quietLogger)
         return TestService(auth: auth, postgres: postgres, redis: redis)
     }

@@ -14,6 +14,9 @@ GRANT USAGE ON SCHEMA public TO doorman_login;
 -- Read a user's hash and its version; nothing else of users, and no writes.
 GRANT SELECT (username, pwd, pwd_version) ON users TO doorman_login;
 GRANT SELECT (product_id, product_name, retail_price) ON products TO doorman_login;
+-- To let Doorman replace weak hashes (cost below --bcrypt-cost) on login, also:
+--   GRANT UPDATE (pwd) ON users TO doorman_login;
+-- Without it, Doorman logs one notice and leaves stored hashes alone.
 -- The key that signs cache entries.
 GRANT SELECT ON doorman_secrets TO doorman_login;
 -- Catch up on user changes, and prune the old ones.
