@@ -16,7 +16,7 @@ public final class PostgresCredentialSource: CredentialSource {
     public func lookUp(_ username: String) async throws -> CredentialLookup {
         let postgres = postgres
         let (record, ticket) = try await flights.join(username) {
-            try await blocking { try postgres.passwordRecord(for: username) }
+            try await postgres.passwordRecord(for: username)
         }
         return CredentialLookup(record: record, queried: ticket.isLeader, ticket: ticket)
     }

@@ -48,8 +48,7 @@ struct ServeCommand: AsyncParsableCommand {
         try await runReportingErrorsAsync(options, defaultLogLevel: .info) { settings in
             var settings = settings
             try settings.resolveMetrics(token: metricsToken, address: metricsAddress)
-            let runtime = try Runtime(settings: settings, logger: Logger(label: "doorman"))
-            defer { runtime.shutdown() }
+            try await withRuntime(settings) { runtime in
             await runtime.prepareForLogins(listen: true)
             let server = DoormanHTTPServer(
                 configuration: HTTPServerConfiguration(host: host, port: port, idleTimeout: .seconds(idleTimeout),
@@ -64,6 +63,7 @@ struct ServeCommand: AsyncParsableCommand {
                 throw error
             } catch {
                 throw DoormanError(.unavailable, "cannot serve on \(host):\(port): \(Self.describe(error))")
+            }
             }
         }
     }

@@ -28,7 +28,7 @@ struct UserCommand: ParsableCommand {
                 try Credentials.validate(username: username)
                 let hash = try BCrypt.hash(try PasswordPrompt.read(confirm: true), cost: cost)
                 try await withRuntime(settings) { runtime in
-                    try runtime.postgres.addUser(username, passwordHash: hash)
+                    try await runtime.postgres.addUser(username, passwordHash: hash)
                     _ = try? await runtime.auth.flushCache(for: username)
                     print("added user \(username)")
                 }
@@ -53,7 +53,7 @@ struct UserCommand: ParsableCommand {
                 try Credentials.validate(username: username)
                 let hash = try BCrypt.hash(try PasswordPrompt.read(prompt: "New password: ", confirm: true), cost: cost)
                 try await withRuntime(settings) { runtime in
-                    try runtime.postgres.setPasswordHash(hash, for: username)
+                    try await runtime.postgres.setPasswordHash(hash, for: username)
                     _ = try? await runtime.auth.flushCache(for: username)
                     print("changed the password of \(username)")
                 }
@@ -74,7 +74,7 @@ struct UserCommand: ParsableCommand {
             try await runReportingErrorsAsync(options) { settings in
                 try Credentials.validate(username: username)
                 try await withRuntime(settings) { runtime in
-                    try runtime.postgres.deleteUser(username)
+                    try await runtime.postgres.deleteUser(username)
                     _ = try? await runtime.auth.flushCache(for: username)
                     print("deleted user \(username)")
                 }
@@ -117,7 +117,7 @@ struct UserCommand: ParsableCommand {
         func run() async throws {
             try await runReportingErrorsAsync(options) { settings in
                 try await withRuntime(settings) { runtime in
-                    for name in try runtime.postgres.usernames() { print(name) }
+                    for name in try await runtime.postgres.usernames() { print(name) }
                 }
             }
         }
