@@ -85,7 +85,7 @@ struct FastPathTests {
     @Test("the product list is read from PostgreSQL once, and again only after it changes")
     func keptProducts() async throws {
         let settings = try Settings.resolve(
-            databaseURL: TestServers.shared.databaseURL, redisURL: TestServers.shared.redisURL + "?db=7", postgresTimeout: "15s", environment: [:])
+            databaseURL: TestServers.shared.databaseURL, redisURL: TestServers.shared.redisURL + "?db=7", postgresTimeout: "60s", environment: [:])
         let runtime = try Runtime(settings: settings, logger: TestServers.quietLogger)
         await runtime.prepareForLogins(listen: true)
         #expect(await TestServers.eventually { runtime.catalog.isListening })

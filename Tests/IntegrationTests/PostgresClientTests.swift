@@ -16,7 +16,7 @@ struct PostgresClientTests {
 
     @Test("concurrent queries share the pool, each answered, never more connections than its size")
     func concurrentQueries() async throws {
-        let postgres = try gateway(poolSize: 3)
+        let postgres = try gateway(poolSize: 3, queryTimeout: .seconds(60))
         let answers = try await withThrowingTaskGroup(of: String?.self) { group in
             for index in 0..<40 {
                 group.addTask { try await postgres.query("SELECT $1::int * 2, pg_sleep(0.01)", [String(index)]).rows[0][0] }

@@ -35,7 +35,7 @@ enum TLSServers {
     /// CA, or `rootCertificate`, as `sslrootcert`).
     static func databaseURL(_ stack: EmbeddedStack = trusted, host: String = "localhost", sslmode: String = "verify-full", rootCertificate: String? = nil) -> String {
         let port = stack.postgresTCPAddress!.port
-        return "postgresql://doorman@\(host):\(port)/doorman?sslmode=\(sslmode)&sslrootcert=\(rootCertificate ?? certificates.caFile)&connect_timeout=5"
+        return "postgresql://doorman@\(host):\(port)/doorman?sslmode=\(sslmode)&sslrootcert=\(rootCertificate ?? certificates.caFile)&connect_timeout=60"
     }
 
     /// `rediss://` for `stack`'s TLS port.
