@@ -111,7 +111,7 @@ public final class PostgresConnection: @unchecked Sendable {
     }
 
     static func timeoutError(connecting: Bool) -> DoormanError {
-        DoormanError(.unavailable, connecting ? "PostgreSQL did not accept a connection before the deadline" : "PostgreSQL did not answer before the deadline")
+        DoormanError(.unavailable, connecting ? "cannot connect to PostgreSQL: no answer within connect_timeout or the call's deadline" : "PostgreSQL did not answer before the deadline")
     }
 
     /// `false` once the server dropped the connection, a call timed out, or a transaction was left open.

@@ -88,7 +88,12 @@ struct PostgresFaultTests {
     func blackHoleLogin() async throws {
         let hole = BlackHole()
         defer { hole.close() }
-        _ = try await offThePool { DoormanBinary.path }  // built (or found) before the clock starts
+        // What starting the binary costs on this (loaded) machine, measured the same way, is not PostgreSQL's.
+        let startup = try await offThePool {
+            let started = ContinuousClock.now
+            _ = try DoormanBinary.run(["--help"])
+            return ContinuousClock.now - started
+        }
         let started = ContinuousClock.now
         let result = try await offThePool {
             try DoormanBinary.run(
@@ -98,7 +103,7 @@ struct PostgresFaultTests {
         let took = ContinuousClock.now - started
         #expect(result.status == 2, "\(result.standardError)")
         #expect(result.standardError.contains("PostgreSQL"), "\(result.standardError)")
-        #expect(took < .seconds(3), "connect_timeout + 1 s: \(took)")
+        #expect(took < .seconds(3) + startup, "connect_timeout + 1 s (+ \(startup) to start the binary): \(took)")
     }
 
     @Test("listener killed: a password changed by SQL is refused within 2 s, and the listener comes back")
