@@ -86,7 +86,7 @@ struct PostgresClientTests {
         let first = ContinuousClock.now
         await #expect(throws: DoormanError.self) { try await postgres.ping() }
         let firstTook = ContinuousClock.now - first
-        #expect(firstTook >= .milliseconds(900) && firstTook < .seconds(4), "one connect_timeout: \(firstTook)")
+        #expect(firstTook >= .milliseconds(900) && firstTook < .seconds(6), "one connect_timeout (+ slack for a loaded machine): \(firstTook)")
         // Right after, calls fail fast; one probe per back-off (250 ms doubling to 1 s) may pay connect_timeout again.
         var slow = 0
         for _ in 0..<10 {
