@@ -32,6 +32,7 @@ let package = Package(
         .target(name: "DoormanPostgres", dependencies: [
             "CPostgres", "DoormanCore",
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .target(name: "DoormanRedis", dependencies: [
             "CHiredis", "COpenSSL", "DoormanCore",

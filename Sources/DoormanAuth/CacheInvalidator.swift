@@ -69,10 +69,10 @@ public final class CacheInvalidator: Sendable {
     /// Catches up on changes made while nobody listened, then prunes old ones.
     public func catchUp() async throws {
         let postgres = postgres, window = entryLifetime + .seconds(60)
-        let changes = try await blocking { try postgres.userChanges(within: window) }
+        let changes = try await postgres.userChanges(within: window)
         for change in changes { await apply(change, onlyIfOlder: true) }
         let age = max(entryLifetime * 2, .seconds(2 * 86_400))
-        _ = try await blocking { try postgres.pruneUserChanges(olderThan: age) }
+        _ = try await postgres.pruneUserChanges(olderThan: age)
         if !changes.isEmpty {
             logger.info("caught up on user changes", metadata: ["count": "\(changes.count)"])
         }
@@ -80,7 +80,7 @@ public final class CacheInvalidator: Sendable {
 
     /// Handles the listener's events for ``channel``: catch up when it
     /// (re)connects, apply each change notified.
-    public func handle(_ event: PostgresListener.Event) async {
+    public func handle(_ event: NotificationListener.Event) async {
         switch event {
         case .connected:
             do {

@@ -23,7 +23,7 @@ public final class CacheSigningKey: Sendable {
     func load() async throws -> [UInt8] {
         if let known = key.withLock({ $0 }) { return known }
         let postgres = postgres
-        let loaded = try await blocking { try postgres.cacheSigningKey() }
+        let loaded = try await postgres.cacheSigningKey()
         key.withLock { $0 = loaded }
         return loaded
     }

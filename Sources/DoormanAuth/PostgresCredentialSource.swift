@@ -16,7 +16,7 @@ public final class PostgresCredentialSource: CredentialSource {
     public func lookUp(_ username: String) async throws -> CredentialLookup {
         let postgres = postgres
         let (record, ticket) = try await flights.join(username) {
-            try await blocking { try postgres.passwordRecord(for: username) }
+            try await postgres.passwordRecord(for: username)
         }
         return CredentialLookup(record: record, queried: ticket.isLeader, ticket: ticket)
     }
@@ -26,15 +26,13 @@ public final class PostgresCredentialSource: CredentialSource {
     }
 
     public func typicalCost() async throws -> Int? {
-        let postgres = postgres
-        return try await blocking { try postgres.mostCommonHashCost() }
+        try await postgres.mostCommonHashCost()
     }
 
     public func replaceHash(of username: String, old: String, new: String) async throws -> HashReplacement {
-        let postgres = postgres
         do {
-            return try await blocking { try postgres.replacePasswordHash(for: username, old: old, new: new) } ? .replaced : .unchanged
-        } catch let error as DoormanError where error.message.contains("42501") || error.message.contains("permission denied") {
+            return try await postgres.replacePasswordHash(for: username, old: old, new: new) ? .replaced : .unchanged
+        } catch let error as DoormanError where error.message.contains("SQLSTATE 42501") {
             return .notPermitted
         }
     }

@@ -74,21 +74,22 @@ extension PostgresGateway {
     /// Applies the migrations not yet recorded, in order, in one transaction:
     /// all of them or none. Safe to run again and from several processes at once.
     @discardableResult
-    public func migrate(_ migrations: [Migration], includeSeedData: Bool = true) throws -> MigrationReport {
-        try withConnection(retryOnLostConnection: false) { connection in
-            try connection.transaction {
-                try connection.query("SELECT pg_advisory_xact_lock($1::bigint)", [Self.migrationLockKey])
-                try connection.query(
+    public func migrate(_ migrations: [Migration], includeSeedData: Bool = true, deadline: ContinuousClock.Instant? = nil) async throws -> MigrationReport {
+        // Scripts can take longer than a login's query: a minute unless the caller says otherwise.
+        try await withConnection(deadline: deadline ?? .now + max(configuration.queryTimeout, .seconds(60)), retryOnLostConnection: false) { connection, deadline in
+            try await connection.transaction(deadline: deadline) {
+                try await connection.query("SELECT pg_advisory_xact_lock($1::bigint)", [Self.migrationLockKey], deadline: deadline)
+                try await connection.query(
                     """
                     CREATE TABLE IF NOT EXISTS doorman_schema_migrations (
                         name text PRIMARY KEY,
                         checksum text NOT NULL,
                         applied_at timestamptz NOT NULL DEFAULT now()
                     )
-                    """
+                    """, deadline: deadline
                 )
                 var recorded: [String: String] = [:]
-                for row in try connection.query("SELECT name, checksum FROM doorman_schema_migrations").rows {
+                for row in try await connection.query("SELECT name, checksum FROM doorman_schema_migrations", deadline: deadline).rows {
                     if let name = row[0], let checksum = row[1] { recorded[name] = checksum }
                 }
                 var report = MigrationReport()
@@ -103,13 +104,13 @@ extension PostgresGateway {
                         continue
                     }
                     do {
-                        try connection.executeScript(migration.sql)
+                        try await connection.executeScript(migration.sql, deadline: deadline)
                     } catch let error as DoormanError {
                         throw DoormanError(error.kind, "\(migration.name): \(error.message)")
                     }
-                    try connection.query(
+                    try await connection.query(
                         "INSERT INTO doorman_schema_migrations (name, checksum) VALUES ($1, $2)",
-                        [migration.name, migration.checksum]
+                        [migration.name, migration.checksum], deadline: deadline
                     )
                     report.applied.append(migration.name)
                 }

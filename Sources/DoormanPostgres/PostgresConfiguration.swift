@@ -1,34 +1,37 @@
 import DoormanCore
 
 /// How to reach PostgreSQL.
-public struct PostgresConfiguration: Sendable {
+public struct PostgresConfiguration: Sendable, CustomStringConvertible {
     /// A libpq connection string, as a URI (`postgresql://user@host:5432/db?sslmode=verify-full`)
     /// or as `key=value` pairs. `nil` leaves everything to libpq's own
     /// defaults: the `PG*` environment variables, `~/.pgpass` and service files.
     public var connectionString: String?
     /// Connections kept in the pool.
     public var poolSize: Int
-    /// Seconds libpq waits for a connection (`connect_timeout`), unless the
+    /// Seconds a connection attempt may take (`connect_timeout`), unless the
     /// connection string sets its own.
     public var connectTimeout: Int
-    /// Milliseconds a statement may run (`statement_timeout`).
-    public var statementTimeoutMilliseconds: Int
-    /// How long a caller waits for a free pooled connection.
-    public var acquireTimeout: Duration
+    /// How long a call may take by default: waiting for a pooled connection,
+    /// connecting and the query together (`--postgres-timeout`, 2 s).
+    public var queryTimeout: Duration
 
     /// Creates a configuration; the defaults suit a login service.
     public init(
         connectionString: String? = nil,
         poolSize: Int = 4,
-        connectTimeout: Int = 5,
-        statementTimeoutMilliseconds: Int = 5_000,
-        acquireTimeout: Duration = .seconds(5)
+        connectTimeout: Int = 2,
+        queryTimeout: Duration = .seconds(2)
     ) {
         self.connectionString = connectionString
         self.poolSize = poolSize
         self.connectTimeout = connectTimeout
-        self.statementTimeoutMilliseconds = statementTimeoutMilliseconds
-        self.acquireTimeout = acquireTimeout
+        self.queryTimeout = queryTimeout
+    }
+
+    /// The configuration for people: the connection string with its password masked.
+    public var description: String {
+        let target = connectionString.map { ConnectionStringRedaction.redact($0, connectionString: $0) } ?? "(libpq defaults)"
+        return "PostgresConfiguration(\(target), poolSize: \(poolSize), connectTimeout: \(connectTimeout) s, queryTimeout: \(queryTimeout))"
     }
 
     /// Checks the connection string's syntax without connecting.
@@ -40,13 +43,19 @@ public struct PostgresConfiguration: Sendable {
         try PostgresConnection.parseConnectionString(connectionString)
     }
 
-    /// Keywords and values for `PQconnectdbParams`. Doorman's defaults come
+    /// Keywords and values for `PQconnectStartParams`. Doorman's defaults come
     /// first, so that anything the connection string sets wins over them.
+    /// No `options` startup parameter: PgBouncer refuses it.
     var connectParameters: [(String, String)] {
         var parameters: [(String, String)] = [
             ("connect_timeout", String(connectTimeout)),
             ("application_name", "doorman"),
-            ("options", "-c statement_timeout=\(statementTimeoutMilliseconds) -c client_min_messages=warning"),
+            // A half-open TCP connection is found within seconds (ignored on unix sockets).
+            ("keepalives", "1"),
+            ("keepalives_idle", "5"),
+            ("keepalives_interval", "2"),
+            ("keepalives_count", "2"),
+            ("tcp_user_timeout", "5000"),
         ]
         if let connectionString {
             parameters.append(("dbname", connectionString))

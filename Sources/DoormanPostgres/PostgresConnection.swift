@@ -13,43 +13,115 @@ public struct PostgresRows: Sendable {
     public var affectedRows: Int
 }
 
-/// One libpq connection. Owns its `PGconn` and closes it in `deinit`.
+/// One libpq connection in non-blocking mode. Owns its `PGconn` and closes
+/// it in `deinit`.
 ///
-/// Not thread-safe (libpq connections are not): one thread at a time, which
-/// ``ConnectionPool`` guarantees.
-public final class PostgresConnection: PooledConnection {
+/// Every call takes a deadline. When libpq needs the socket, the calling task
+/// suspends on ``PostgresReactor`` (no thread waits). Past the deadline a
+/// running query is cancelled (`PQcancel`, on ``PostgresCanceller``'s threads),
+/// the connection is marked unusable and the call throws `.unavailable`.
+///
+/// `@unchecked Sendable`: libpq connections are not thread-safe, and this one
+/// is used by one task at a time, which the gateway's pool guarantees (a
+/// connection is only reachable by the task that checked it out).
+public final class PostgresConnection: @unchecked Sendable {
     private let handle: OpaquePointer
     private var broken = false
+    private let connectionString: String?
 
-    /// Connects. Wraps `PQconnectdbParams` with `expand_dbname`, so the
-    /// connection string may be a URI or `key=value` pairs.
-    public init(configuration: PostgresConfiguration) throws {
+    private init(handle: OpaquePointer, connectionString: String?) {
+        self.handle = handle
+        self.connectionString = connectionString
+    }
+
+    /// Connects without blocking. Wraps `PQconnectStartParams` (with
+    /// `expand_dbname`, so the connection string may be a URI or `key=value`
+    /// pairs) and `PQconnectPoll`, waiting for whatever libpq asks for; the
+    /// socket may change while libpq tries hosts and TLS. The wait ends at
+    /// `deadline` or after `connect_timeout`, whichever comes first.
+    public static func connect(configuration: PostgresConfiguration, deadline: ContinuousClock.Instant) async throws -> PostgresConnection {
         let parameters = configuration.connectParameters
-        let connection: OpaquePointer? = withConstCStringArray(parameters.map(\.0)) { keywords in
+        let started: OpaquePointer? = withConstCStringArray(parameters.map(\.0)) { keywords in
             withConstCStringArray(parameters.map(\.1)) { values in
-                PQconnectdbParams(keywords, values, 1)
+                PQconnectStartParams(keywords, values, 1)
             }
         }
-        guard let connection else {
+        guard let started else {
             throw DoormanError(.unavailable, "PostgreSQL: libpq could not allocate a connection")
         }
-        if PQstatus(connection) != CONNECTION_OK {
-            // libpq does not repeat a password on connection failures, but redact anyway.
-            let message = ConnectionStringRedaction.redact(Self.cleanMessage(PQerrorMessage(connection)),
-                                                           connectionString: configuration.connectionString)
-            PQfinish(connection)
-            throw DoormanError(.unavailable, "cannot connect to PostgreSQL: \(message)")
+        // From here on, the connection object owns the handle (deinit frees it).
+        let connection = PostgresConnection(handle: started, connectionString: configuration.connectionString)
+        // No notice (NOTICE, WARNING, or a FATAL sent as the server goes away)
+        // ever reaches stderr, where it would be drawn over the terminal UI.
+        PQsetNoticeReceiver(started, { _, _ in }, nil)
+        if PQstatus(started) == CONNECTION_BAD {
+            throw connection.connectFailure()
         }
-        handle = connection
+        _ = PQsetnonblocking(started, 1)
+        let connectDeadline = min(deadline, .now + .seconds(max(1, connection.effectiveConnectTimeout ?? configuration.connectTimeout)))
+        var polling = PGRES_POLLING_WRITING
+        while true {
+            switch polling {
+            case PGRES_POLLING_OK:
+                return connection
+            case PGRES_POLLING_FAILED:
+                throw connection.connectFailure()
+            default:
+                let fd = PQsocket(started)
+                guard fd >= 0 else { throw connection.connectFailure() }
+                let readiness = await PostgresReactor.shared.wait(
+                    for: fd, polling == PGRES_POLLING_READING ? .read : .write, until: connectDeadline)
+                switch readiness {
+                case .ready: break
+                case .timedOut:
+                    connection.broken = true
+                    throw PostgresConnection.timeoutError(connecting: true)
+                case .cancelled:
+                    connection.broken = true
+                    throw CancellationError()
+                }
+            }
+            polling = PQconnectPoll(started)
+        }
     }
 
     deinit {
         PQfinish(handle)
     }
 
-    /// `false` once the server dropped the connection or a transaction was left open.
+    /// `connect_timeout` as libpq will use it (the connection string's, else Doorman's default).
+    private var effectiveConnectTimeout: Int? {
+        guard let options = PQconninfo(handle) else { return nil }
+        defer { PQconninfoFree(options) }
+        var option = options
+        while let keyword = option.pointee.keyword {
+            if String(cString: keyword) == "connect_timeout", let value = option.pointee.val {
+                return Int(String(cString: value).trimmingCharacters(in: .whitespaces))
+            }
+            option += 1
+        }
+        return nil
+    }
+
+    private func connectFailure() -> DoormanError {
+        broken = true
+        // libpq does not repeat a password on connection failures, but redact anyway.
+        let message = ConnectionStringRedaction.redact(Self.cleanMessage(PQerrorMessage(handle)), connectionString: connectionString)
+        return DoormanError(.unavailable, "cannot connect to PostgreSQL: \(message)")
+    }
+
+    static func timeoutError(connecting: Bool) -> DoormanError {
+        DoormanError(.unavailable, connecting ? "cannot connect to PostgreSQL: no answer within connect_timeout or the call's deadline" : "PostgreSQL did not answer before the deadline")
+    }
+
+    /// `false` once the server dropped the connection, a call timed out, or a transaction was left open.
     public var isReusable: Bool {
         !broken && PQstatus(handle) == CONNECTION_OK && PQtransactionStatus(handle) == PQTRANS_IDLE
+    }
+
+    /// The server process serving this connection (`PQbackendPID`).
+    public var backendPID: Int32 {
+        PQbackendPID(handle)
     }
 
     /// Where the connection went, for messages: `host:port/db` (or the socket
@@ -63,34 +135,37 @@ public final class PostgresConnection: PooledConnection {
 
     /// Runs one parameterised statement and copies out its rows.
     ///
-    /// Wraps `PQexecParams` (text parameters, text results): values never
-    /// become part of the SQL text.
+    /// Wraps `PQsendQueryParams` (text parameters, text results: values never
+    /// become part of the SQL text), `PQflush`, `PQconsumeInput`, `PQisBusy`
+    /// and `PQgetResult`.
     @discardableResult
-    public func query(_ sql: String, _ parameters: [String?] = []) throws -> PostgresRows {
-        let result: OpaquePointer? = withConstCStringArray(parameters) { values in
-            PQexecParams(handle, sql, Int32(parameters.count), nil, values, nil, nil, 0)
+    public func query(_ sql: String, _ parameters: [String?] = [], deadline: ContinuousClock.Instant) async throws -> PostgresRows {
+        let sent: Int32 = withConstCStringArray(parameters) { values in
+            PQsendQueryParams(handle, sql, Int32(parameters.count), nil, values, nil, nil, 0)
         }
-        return try consume(result)
+        guard sent == 1 else { throw lost() }
+        return try await collect(deadline: deadline)
     }
 
     /// Runs a script of several statements with the simple query protocol.
     ///
-    /// Wraps `PQexec`. Only for SQL files shipped with Doorman (`sql/`), which
-    /// contain no user input; everything else goes through ``query(_:_:)``.
-    public func executeScript(_ sql: String) throws {
-        try consume(PQexec(handle, sql))
+    /// Wraps `PQsendQuery`. Only for SQL files shipped with Doorman (`sql/`),
+    /// which contain no user input; everything else goes through ``query(_:_:deadline:)``.
+    public func executeScript(_ sql: String, deadline: ContinuousClock.Instant) async throws {
+        guard PQsendQuery(handle, sql) == 1 else { throw lost() }
+        try await collect(deadline: deadline)
     }
 
     /// Runs `body` inside `BEGIN` … `COMMIT`, rolling back if it throws.
-    public func transaction<T>(_ body: () throws -> T) throws -> T {
-        try query("BEGIN")
+    public func transaction<T>(deadline: ContinuousClock.Instant, _ body: () async throws -> T) async throws -> T {
+        try await query("BEGIN", deadline: deadline)
         do {
-            let value = try body()
-            try query("COMMIT")
+            let value = try await body()
+            try await query("COMMIT", deadline: deadline)
             return value
         } catch {
-            if PQstatus(handle) == CONNECTION_OK {
-                _ = try? query("ROLLBACK")
+            if !broken && PQstatus(handle) == CONNECTION_OK {
+                _ = try? await query("ROLLBACK", deadline: max(deadline, .now + .milliseconds(500)))
             }
             throw error
         }
@@ -98,43 +173,35 @@ public final class PostgresConnection: PooledConnection {
 
     /// Subscribes this connection to `channel`. Wraps `LISTEN` with the
     /// channel quoted by `PQescapeIdentifier`.
-    public func listen(_ channel: String) throws {
+    public func listen(_ channel: String, deadline: ContinuousClock.Instant) async throws {
         guard let quoted = PQescapeIdentifier(handle, channel, channel.utf8.count) else {
             throw DoormanError(.database, "PostgreSQL: cannot quote the channel name")
         }
-        defer { PQfreemem(quoted) }
-        try query("LISTEN \(String(cString: quoted))")
+        let text = String(cString: quoted)
+        PQfreemem(quoted)
+        try await query("LISTEN \(text)", deadline: deadline)
     }
 
-    /// Waits up to `timeout` for notifications on channels this connection
-    /// listens to and returns them as (channel, payload) (empty after a quiet wait).
+    /// Waits until `deadline` for notifications on channels this connection
+    /// listens to and returns them as (channel, payload): empty after a quiet wait.
     ///
-    /// Wraps `poll` on `PQsocket`, `PQconsumeInput` and `PQnotifies`. Throws
-    /// `.unavailable` once the connection is lost.
-    public func waitForNotifications(timeout: Duration) throws -> [(String, String)] {
+    /// Wraps `PQconsumeInput` and `PQnotifies`, waiting on the reactor.
+    /// Throws `.unavailable` once the connection is lost, `CancellationError`
+    /// when the task is cancelled.
+    public func waitForNotifications(until deadline: ContinuousClock.Instant) async throws -> [(String, String)] {
         var payloads = drainNotifications()
         guard payloads.isEmpty else { return payloads }
-        var descriptor = pollfd(fd: PQsocket(handle), events: Int16(POLLIN), revents: 0)
-        guard descriptor.fd >= 0 else {
-            broken = true
-            throw DoormanError(.unavailable, "PostgreSQL connection lost")
+        let fd = PQsocket(handle)
+        guard fd >= 0 else { throw lost() }
+        switch await PostgresReactor.shared.wait(for: fd, .read, until: deadline) {
+        case .ready:
+            guard PQconsumeInput(handle) == 1 else { throw lost() }
+        case .timedOut:
+            break
+        case .cancelled:
+            throw CancellationError()
         }
-        let milliseconds = Int32(timeout.components.seconds * 1_000 + timeout.components.attoseconds / 1_000_000_000_000_000)
-        let ready = poll(&descriptor, 1, milliseconds)
-        if ready < 0 && errno != EINTR {
-            broken = true
-            throw DoormanError(.unavailable, "PostgreSQL: poll failed")
-        }
-        if ready > 0 {
-            guard PQconsumeInput(handle) == 1 else {
-                broken = true
-                throw DoormanError(.unavailable, "PostgreSQL connection lost: \(Self.cleanMessage(PQerrorMessage(handle)))")
-            }
-        }
-        if PQstatus(handle) != CONNECTION_OK {
-            broken = true
-            throw DoormanError(.unavailable, "PostgreSQL connection lost")
-        }
+        if PQstatus(handle) != CONNECTION_OK { throw lost() }
         payloads = drainNotifications()
         return payloads
     }
@@ -148,25 +215,80 @@ public final class PostgresConnection: PooledConnection {
         return notifications
     }
 
+    private func lost() -> DoormanError {
+        broken = true
+        return DoormanError(.unavailable, "PostgreSQL connection lost: \(Self.cleanMessage(PQerrorMessage(handle)))")
+    }
+
+    /// Sends what libpq buffered, then reads results until `PQgetResult` returns NULL.
+    /// Returns the first result's rows; throws the first error.
     @discardableResult
-    private func consume(_ result: OpaquePointer?) throws -> PostgresRows {
-        guard let result else {
-            broken = true
-            throw DoormanError(.unavailable, "PostgreSQL: \(Self.cleanMessage(PQerrorMessage(handle)))")
+    private func collect(deadline: ContinuousClock.Instant) async throws -> PostgresRows {
+        // Flush: PQflush returns 1 while data remains; read too, so the server never stalls on a full pipe.
+        while true {
+            let flushed = PQflush(handle)
+            if flushed == 0 { break }
+            if flushed < 0 { throw lost() }
+            try await waitForSocket(.readOrWrite, deadline: deadline)
+            guard PQconsumeInput(handle) == 1 else { throw lost() }
         }
-        defer { PQclear(result) }
+        var first: Result<PostgresRows, DoormanError>?
+        while true {
+            guard PQconsumeInput(handle) == 1 else { throw lost() }
+            while PQisBusy(handle) == 0 {
+                guard let result = PQgetResult(handle) else {
+                    guard let first else { throw lost() }
+                    return try first.get()
+                }
+                let converted = convert(result)
+                PQclear(result)
+                if first == nil { first = converted } else if case .failure = converted, case .success = first { first = converted }
+            }
+            try await waitForSocket(.read, deadline: deadline)
+        }
+    }
+
+    private func waitForSocket(_ interest: PostgresReactor.Interest, deadline: ContinuousClock.Instant) async throws {
+        let fd = PQsocket(handle)
+        guard fd >= 0 else { throw lost() }
+        switch await PostgresReactor.shared.wait(for: fd, interest, until: deadline) {
+        case .ready:
+            return
+        case .timedOut:
+            cancelRunningQuery()
+            throw Self.timeoutError(connecting: false)
+        case .cancelled:
+            cancelRunningQuery()
+            throw CancellationError()
+        }
+    }
+
+    /// Asks the server to stop the running query (`PQgetCancel` now, `PQcancel`
+    /// on a canceller thread) and marks this connection unusable.
+    private func cancelRunningQuery() {
+        broken = true
+        guard let cancel = PQgetCancel(handle) else { return }
+        let request = CancelRequest(handle: cancel)
+        if !PostgresCanceller.shared.submit({ request.send() }) {
+            request.free()
+        }
+    }
+
+    private func convert(_ result: OpaquePointer) -> Result<PostgresRows, DoormanError> {
         let status = PQresultStatus(result)
-        guard status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK else {
+        guard status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK || status == PGRES_EMPTY_QUERY else {
             let sqlState = PQresultErrorField(result, doorman_pg_diag_sqlstate()).map { String(cString: $0) } ?? ""
-            let message = Self.cleanMessage(PQresultErrorMessage(result))
+            // The primary message only: DETAIL can quote a row (a hash) and HINT or CONTEXT a statement.
+            let primary = PQresultErrorField(result, doorman_pg_diag_message_primary())
+            let message = primary.map { Self.cleanMessage($0) } ?? Self.cleanMessage(PQresultErrorMessage(result))
             if PQstatus(handle) != CONNECTION_OK || Self.isConnectionFailure(sqlState: sqlState) {
                 broken = true
-                throw DoormanError(.unavailable, "PostgreSQL connection lost: \(message)")
+                return .failure(DoormanError(.unavailable, "PostgreSQL connection lost: \(message)"))
             }
             if sqlState == "57014" {
-                throw DoormanError(.timeout, "PostgreSQL statement timed out")
+                return .failure(DoormanError(.timeout, "PostgreSQL statement timed out"))
             }
-            throw DoormanError(.database, "PostgreSQL: \(message)\(sqlState.isEmpty ? "" : " (SQLSTATE \(sqlState))")")
+            return .failure(DoormanError(.database, "PostgreSQL: \(message)\(sqlState.isEmpty ? "" : " (SQLSTATE \(sqlState))")"))
         }
         let columnCount = Int(PQnfields(result))
         let rowCount = Int(PQntuples(result))
@@ -190,7 +312,7 @@ public final class PostgresConnection: PooledConnection {
             rows.append(values)
         }
         let affected = Int(String(cString: PQcmdTuples(result))) ?? 0
-        return PostgresRows(columns: columns, rows: rows, affectedRows: affected)
+        return .success(PostgresRows(columns: columns, rows: rows, affectedRows: affected))
     }
 
     /// SQLSTATE classes that mean the connection, not the statement, failed:
@@ -206,6 +328,8 @@ public final class PostgresConnection: PooledConnection {
             .split(whereSeparator: \.isNewline)
             .map { $0.trimmingCharacters(in: .whitespaces) }
             .filter { !$0.isEmpty }
+            // DETAIL can quote a row (a hash); HINT and CONTEXT can quote statements.
+            .filter { line in !["DETAIL:", "HINT:", "CONTEXT:", "QUERY:"].contains { line.hasPrefix($0) } }
             .joined(separator: " ")
         return text.isEmpty ? "unknown error" : text
     }
@@ -231,5 +355,26 @@ public final class PostgresConnection: PooledConnection {
 func withConstCStringArray<T>(_ strings: [String?], _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> T) -> T {
     withCStringArray(strings) { copies in
         copies.map { UnsafePointer($0) }.withUnsafeBufferPointer { body($0.baseAddress!) }
+    }
+}
+
+/// A `PGcancel` handed to a canceller thread. `@unchecked Sendable`: it is
+/// created on the connection's task and then used only by that one thread.
+private final class CancelRequest: @unchecked Sendable {
+    private let handle: OpaquePointer
+
+    init(handle: OpaquePointer) {
+        self.handle = handle
+    }
+
+    /// Wraps `PQcancel` (blocking: a new connection to the server) and `PQfreeCancel`.
+    func send() {
+        var buffer = [CChar](repeating: 0, count: 256)
+        _ = PQcancel(handle, &buffer, Int32(buffer.count))
+        free()
+    }
+
+    func free() {
+        PQfreeCancel(handle)
     }
 }

@@ -35,16 +35,16 @@ public struct UserChange: Sendable, Equatable {
 
 extension PostgresGateway {
     /// The bcrypt hash stored for `username`, or `nil` when there is no such user.
-    public func passwordHash(for username: String) throws -> String? {
-        try passwordRecord(for: username)?.hash
+    public func passwordHash(for username: String, deadline: ContinuousClock.Instant? = nil) async throws -> String? {
+        try await passwordRecord(for: username, deadline: deadline)?.hash
     }
 
     /// The hash and its version for `username`, or `nil` when there is no such user.
-    public func passwordRecord(for username: String) throws -> PasswordRecord? {
-        try withConnection { connection in
+    public func passwordRecord(for username: String, deadline: ContinuousClock.Instant? = nil) async throws -> PasswordRecord? {
+        try await withConnection(deadline: deadline) { connection, deadline in
             let result: PostgresRows
             do {
-                result = try connection.query("SELECT pwd, pwd_version FROM users WHERE username = $1 LIMIT 1", [username])
+                result = try await connection.query("SELECT pwd, pwd_version FROM users WHERE username = $1 LIMIT 1", [username], deadline: deadline)
             } catch let error as DoormanError where error.message.contains("SQLSTATE 42703") {
                 throw DoormanError(.database, "the database lacks Doorman's schema (users.pwd_version); run 'doorman db init'")
             }
@@ -54,30 +54,49 @@ extension PostgresGateway {
     }
 
     /// Changes recorded in the last `window` (oldest first).
-    public func userChanges(within window: Duration) throws -> [UserChange] {
-        try withConnection { connection in
-            try connection.query(
+    public func userChanges(within window: Duration, deadline: ContinuousClock.Instant? = nil) async throws -> [UserChange] {
+        try await withConnection(deadline: deadline) { connection, deadline in
+            try await connection.query(
                 "SELECT change_id, username, version FROM doorman_user_changes WHERE changed_at > now() - make_interval(secs => $1::double precision) ORDER BY change_id",
-                [String(window.components.seconds + 1)]
+                [String(window.components.seconds + 1)], deadline: deadline
             ).rows.compactMap(UserChange.init(row:))
+        }
+    }
+
+    /// Changes recorded after the change `id` (oldest first, at most `limit`), for polling
+    /// while no listener hears notifications.
+    public func userChanges(after id: Int64, limit: Int = 1_000, deadline: ContinuousClock.Instant? = nil) async throws -> [UserChange] {
+        try await withConnection(deadline: deadline) { connection, deadline in
+            try await connection.query(
+                "SELECT change_id, username, version FROM doorman_user_changes WHERE change_id > $1::bigint ORDER BY change_id LIMIT $2::bigint",
+                [String(id), String(limit)], deadline: deadline
+            ).rows.compactMap(UserChange.init(row:))
+        }
+    }
+
+    /// The id of the latest recorded change (0 when there is none): where polling starts.
+    public func latestChangeID(deadline: ContinuousClock.Instant? = nil) async throws -> Int64 {
+        try await withConnection(deadline: deadline) { connection, deadline in
+            let rows = try await connection.query("SELECT coalesce(max(change_id), 0) FROM doorman_user_changes", deadline: deadline).rows
+            return rows.first?.first.flatMap { $0 }.flatMap { Int64($0) } ?? 0
         }
     }
 
     /// Removes changes older than `age` (they concern entries that have expired).
     @discardableResult
-    public func pruneUserChanges(olderThan age: Duration) throws -> Int {
-        try withConnection { connection in
-            try connection.query(
+    public func pruneUserChanges(olderThan age: Duration, deadline: ContinuousClock.Instant? = nil) async throws -> Int {
+        try await withConnection(deadline: deadline) { connection, deadline in
+            try await connection.query(
                 "DELETE FROM doorman_user_changes WHERE changed_at < now() - make_interval(secs => $1::double precision)",
-                [String(age.components.seconds)]
+                [String(age.components.seconds)], deadline: deadline
             ).affectedRows
         }
     }
 
     /// The key that signs cached entries, from `doorman_secrets`.
-    public func cacheSigningKey() throws -> [UInt8] {
-        try withConnection { connection in
-            let rows = try connection.query("SELECT encode(value, 'hex') FROM doorman_secrets WHERE name = 'cache_hmac_key'").rows
+    public func cacheSigningKey(deadline: ContinuousClock.Instant? = nil) async throws -> [UInt8] {
+        try await withConnection(deadline: deadline) { connection, deadline in
+            let rows = try await connection.query("SELECT encode(value, 'hex') FROM doorman_secrets WHERE name = 'cache_hmac_key'", deadline: deadline).rows
             guard let hex = rows.first?.first ?? nil, let key = Self.bytes(fromHex: hex), key.count >= 32 else {
                 throw DoormanError(.database, "the database has no cache signing key (doorman_secrets); run 'doorman db init'")
             }
@@ -101,59 +120,59 @@ extension PostgresGateway {
 
     /// Adds a user with an already computed bcrypt hash.
     /// Throws `.invalidInput` if the username is taken.
-    public func addUser(_ username: String, passwordHash: String) throws {
-        try withConnection(retryOnLostConnection: false) { connection in
-            try connection.transaction {
-                let existing = try connection.query("SELECT 1 FROM users WHERE username = $1", [username])
+    public func addUser(_ username: String, passwordHash: String, deadline: ContinuousClock.Instant? = nil) async throws {
+        try await withConnection(deadline: deadline, retryOnLostConnection: false) { connection, deadline in
+            try await connection.transaction(deadline: deadline) {
+                let existing = try await connection.query("SELECT 1 FROM users WHERE username = $1", [username], deadline: deadline)
                 guard existing.rows.isEmpty else {
                     throw DoormanError(.invalidInput, "user '\(username)' already exists")
                 }
-                try connection.query("INSERT INTO users (username, pwd) VALUES ($1, $2)", [username, passwordHash])
+                try await connection.query("INSERT INTO users (username, pwd) VALUES ($1, $2)", [username, passwordHash], deadline: deadline)
             }
         }
     }
 
     /// Replaces a user's hash. Throws `.notFound` for an unknown user.
-    public func setPasswordHash(_ passwordHash: String, for username: String) throws {
-        let updated = try withConnection(retryOnLostConnection: false) { connection in
-            try connection.query("UPDATE users SET pwd = $2 WHERE username = $1", [username, passwordHash]).affectedRows
+    public func setPasswordHash(_ passwordHash: String, for username: String, deadline: ContinuousClock.Instant? = nil) async throws {
+        let updated = try await withConnection(deadline: deadline, retryOnLostConnection: false) { connection, deadline in
+            try await connection.query("UPDATE users SET pwd = $2 WHERE username = $1", [username, passwordHash], deadline: deadline).affectedRows
         }
         guard updated > 0 else { throw DoormanError(.notFound, "no user named '\(username)'") }
     }
 
     /// The bcrypt cost most users' hashes have, or `nil` when there are none.
-    public func mostCommonHashCost() throws -> Int? {
-        try withConnection { connection in
-            let rows = try connection.query("""
+    public func mostCommonHashCost(deadline: ContinuousClock.Instant? = nil) async throws -> Int? {
+        let rows = try await withConnection(deadline: deadline) { connection, deadline in
+            try await connection.query("""
                 SELECT cost FROM (SELECT substring(pwd FROM '^\\$2[abxy]?\\$([0-9][0-9])\\$')::int AS cost FROM users) AS hashes
                 WHERE cost IS NOT NULL GROUP BY cost ORDER BY count(*) DESC, cost DESC LIMIT 1
-                """).rows
-            guard let first = rows.first, let text = first.first ?? nil else { return nil }
-            return Int(text)
+                """, deadline: deadline).rows
         }
+        guard let first = rows.first, let text = first.first ?? nil else { return nil }
+        return Int(text)
     }
 
     /// Replaces `username`'s hash by `new` only if it is still `old`; `true`
     /// when it was replaced. A role without UPDATE permission throws a
     /// `.database` error naming SQLSTATE 42501.
-    public func replacePasswordHash(for username: String, old: String, new: String) throws -> Bool {
-        try withConnection(retryOnLostConnection: false) { connection in
-            try connection.query("UPDATE users SET pwd = $3 WHERE username = $1 AND pwd = $2", [username, old, new]).affectedRows > 0
+    public func replacePasswordHash(for username: String, old: String, new: String, deadline: ContinuousClock.Instant? = nil) async throws -> Bool {
+        try await withConnection(deadline: deadline, retryOnLostConnection: false) { connection, deadline in
+            try await connection.query("UPDATE users SET pwd = $3 WHERE username = $1 AND pwd = $2", [username, old, new], deadline: deadline).affectedRows > 0
         }
     }
 
     /// Deletes a user. Throws `.notFound` for an unknown user.
-    public func deleteUser(_ username: String) throws {
-        let deleted = try withConnection(retryOnLostConnection: false) { connection in
-            try connection.query("DELETE FROM users WHERE username = $1", [username]).affectedRows
+    public func deleteUser(_ username: String, deadline: ContinuousClock.Instant? = nil) async throws {
+        let deleted = try await withConnection(deadline: deadline, retryOnLostConnection: false) { connection, deadline in
+            try await connection.query("DELETE FROM users WHERE username = $1", [username], deadline: deadline).affectedRows
         }
         guard deleted > 0 else { throw DoormanError(.notFound, "no user named '\(username)'") }
     }
 
     /// All usernames, sorted.
-    public func usernames() throws -> [String] {
-        try withConnection { connection in
-            try connection.query("SELECT username FROM users ORDER BY username").rows.compactMap { $0.first ?? nil }
+    public func usernames(deadline: ContinuousClock.Instant? = nil) async throws -> [String] {
+        try await withConnection(deadline: deadline) { connection, deadline in
+            try await connection.query("SELECT username FROM users ORDER BY username", deadline: deadline).rows.compactMap { $0.first ?? nil }
         }
     }
 }

@@ -5,6 +5,7 @@ import DoormanRedis
 import DoormanStack
 import Foundation
 import Logging
+import Synchronization
 
 /// Doorman's parts, wired together from ``Settings``: the embedded stack when
 /// it is needed, the two gateways and the login service. Every command, the
@@ -24,7 +25,9 @@ public final class Runtime: Sendable {
     public let invalidator: CacheInvalidator
     /// The products, kept while nothing changes (once ``prepareForLogins(listen:)`` listens).
     public let catalog: ProductCatalog
-    private let listener: PostgresListener
+    /// Listens for user and product changes (once ``prepareForLogins(listen:)`` listens).
+    public let listener: NotificationListener
+    private let poller = Mutex<Task<Void, Never>?>(nil)
     /// A logger for the host program.
     public let logger: Logger
 
@@ -49,7 +52,8 @@ public final class Runtime: Sendable {
             case .embedded: try RedisEndpoint(url: stack!.redisURL)
             case .disabled: nil
             }
-            let postgres = try PostgresGateway(configuration: PostgresConfiguration(connectionString: databaseURL), logger: logger)
+            let postgres = try PostgresGateway(configuration: PostgresConfiguration(
+                connectionString: databaseURL, queryTimeout: settings.postgresTimeout), logger: logger)
             let redis = try endpoint.map { try RedisGateway(configuration: RedisConfiguration(
                 endpoint: $0, commandTimeout: settings.redisTimeout, cacheTTL: settings.cacheTTL,
                 caCertificateFile: settings.redisCACertificateFile), logger: logger) }
@@ -58,22 +62,16 @@ public final class Runtime: Sendable {
             self.redis = redis
             let auth = AuthService(postgres: postgres, redis: redis, configuration: settings.authConfiguration, logger: logger)
             let invalidator = CacheInvalidator(auth: auth, postgres: postgres, logger: logger)
-            let catalog = ProductCatalog { try await onThreadOfItsOwn { try postgres.products() } }
+            let catalog = ProductCatalog { try await postgres.products() }
             self.auth = auth
             self.invalidator = invalidator
             self.catalog = catalog
             // One connection listens for both kinds of change.
-            self.listener = PostgresListener(
+            self.listener = NotificationListener(
                 configuration: postgres.configuration, channels: [CacheInvalidator.channel, ProductCatalog.channel], logger: logger
             ) { event in
-                // The listener's own thread waits for each event to be
-                // handled, so that changes are applied in order.
-                let handled = DispatchSemaphore(value: 0)
-                Task {
-                    await invalidator.handle(event)
-                    handled.signal()
-                }
-                handled.wait()
+                // The listener waits for each event to be handled, so that changes are applied in order.
+                await invalidator.handle(event)
                 switch event {
                 case .connected: catalog.isListening = true  // starts afresh: changes may have been missed
                 case .disconnected: catalog.isListening = false
@@ -104,7 +102,44 @@ public final class Runtime: Sendable {
         } catch {
             logger.warning("not ready to use the cache yet", metadata: ["reason": "\(type(of: error))"])
         }
-        if listen { listener.start() }
+        if listen {
+            listener.start()
+            startPolling()
+        }
+    }
+
+    /// While the listener is not listening, reads `doorman_user_changes` every
+    /// second and applies what it finds as if it had been notified: a password
+    /// changed by SQL is refused within about two seconds even with no listener.
+    private func startPolling(every interval: Duration = .seconds(1)) {
+        let postgres = postgres, invalidator = invalidator, listener = listener, logger = logger
+        poller.withLock { poller in
+            guard poller == nil else { return }
+            poller = Task {
+                var lastSeen: Int64?
+                while !Task.isCancelled {
+                    do {
+                        if listener.isListening {
+                            lastSeen = nil  // heard by the listener
+                        } else if let after = lastSeen {
+                            for change in try await postgres.userChanges(after: after) {
+                                await invalidator.apply(change, onlyIfOlder: true)
+                                lastSeen = max(after, change.id)
+                            }
+                        } else {
+                            // Just went deaf: what the listener may have missed
+                            // (since its last check, 5 s ago at most), then onwards.
+                            let recent = try await postgres.userChanges(within: .seconds(15))
+                            for change in recent { await invalidator.apply(change, onlyIfOlder: true) }
+                            if let newest = recent.last?.id { lastSeen = newest } else { lastSeen = try await postgres.latestChangeID() }
+                        }
+                    } catch {
+                        logger.debug("could not poll for user changes", metadata: ["reason": "\((error as? DoormanError)?.message ?? "\(type(of: error))")"])
+                    }
+                    try? await Task.sleep(for: interval)
+                }
+            }
+        }
     }
 
     /// Where the database is, for people: the embedded stack's socket, the
@@ -127,9 +162,12 @@ public final class Runtime: Sendable {
     }
 
     /// Releases the embedded stack (the last process using it stops it).
-    public func shutdown() {
-        listener.stop()
-        postgres.closeIdleConnections()
+    public func shutdown() async {
+        let polling = poller.withLock { $0 }
+        polling?.cancel()
+        await polling?.value
+        await listener.stop()
+        await postgres.shutdown()
         redis?.reset()
         stack?.detach()
     }

@@ -216,7 +216,8 @@ public final class EmbeddedStack: Sendable {
         let stack = EmbeddedStack(configuration: configuration, layout: layout, endpoints: endpoints, logger: logger)
         if !migrations.isEmpty {
             let gateway = try PostgresGateway(configuration: PostgresConfiguration(connectionString: stack.databaseURL, poolSize: 1), logger: logger)
-            let report = try gateway.migrate(migrations)
+            let report = try runToCompletionOnThreadOfItsOwn { try await gateway.migrate(migrations) }
+            gateway.closeIdleConnections()
             if !report.applied.isEmpty {
                 logger.info("applied SQL migrations", metadata: ["files": "\(report.applied.joined(separator: ", "))"])
             }

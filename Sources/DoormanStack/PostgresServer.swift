@@ -76,11 +76,14 @@ struct PostgresServer {
 
     /// Creates the `doorman` database the first time.
     func createDatabaseIfNeeded(_ endpoints: EmbeddedStack.Endpoints) throws {
-        let connection = try PostgresConnection(configuration: PostgresConfiguration(
-            connectionString: layout.databaseURL(endpoints, database: "postgres")))
-        let exists = try connection.query("SELECT 1 FROM pg_database WHERE datname = $1", [Layout.databaseName])
-        if exists.rows.isEmpty {
-            try connection.query("CREATE DATABASE \(Layout.databaseName)")
+        let configuration = PostgresConfiguration(
+            connectionString: layout.databaseURL(endpoints, database: "postgres"), poolSize: 1, queryTimeout: .seconds(30))
+        try runToCompletionOnThreadOfItsOwn {
+            let connection = try await PostgresConnection.connect(configuration: configuration, deadline: .now + .seconds(30))
+            let exists = try await connection.query("SELECT 1 FROM pg_database WHERE datname = $1", [Layout.databaseName], deadline: .now + .seconds(30))
+            if exists.rows.isEmpty {
+                try await connection.query("CREATE DATABASE \(Layout.databaseName)", deadline: .now + .seconds(30))
+            }
         }
     }
 

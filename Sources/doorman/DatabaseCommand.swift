@@ -29,7 +29,7 @@ struct DatabaseCommand: ParsableCommand {
             try await runReportingErrorsAsync(options) { settings in
                 let migrations = try settings.migrations()
                 try await withRuntime(settings) { runtime in
-                    let report = try runtime.postgres.migrate(migrations, includeSeedData: !schemaOnly)
+                    let report = try await runtime.postgres.migrate(migrations, includeSeedData: !schemaOnly)
                     for name in report.applied { print("applied \(name)") }
                     for name in report.skipped { print("skipped \(name) (seed data)") }
                     for name in report.changedSinceApplied {

@@ -65,6 +65,11 @@ func bootstrapLogging(level: Logger.Level) {
 /// Starts the runtime, runs `body`, and always releases the embedded stack.
 func withRuntime(_ settings: Settings, _ body: (Runtime) async throws -> Void) async throws {
     let runtime = try Runtime(settings: settings, logger: Logger(label: "doorman"))
-    defer { runtime.shutdown() }
-    try await body(runtime)
+    do {
+        try await body(runtime)
+    } catch {
+        await runtime.shutdown()
+        throw error
+    }
+    await runtime.shutdown()
 }

@@ -7,7 +7,7 @@ extension Runtime {
     /// The stores `/healthz` reports: PostgreSQL, then Redis unless the cache is off.
     var healthChecks: [HealthCheck] {
         let postgres = postgres
-        var checks = [HealthCheck(name: "postgres", health: nil) { _ in try await onThreadOfItsOwn { try postgres.ping() } }]
+        var checks = [HealthCheck(name: "postgres", health: postgres.health) { deadline in try await postgres.ping(deadline: deadline) }]
         if let redis {
             checks.append(HealthCheck(name: "redis", health: nil) { _ in try await onThreadOfItsOwn { try redis.ping() } })
         }

@@ -69,8 +69,7 @@ struct ServeCommand: AsyncParsableCommand {
             try settings.resolveTrustedProxies(trustedProxies)
             let tls = try Self.tls(certificate: tlsCertificate, key: tlsKey)
             let instanceName = try Self.instanceName(instanceName ?? ProcessInfo.processInfo.environment["DOORMAN_INSTANCE_NAME"])
-            let runtime = try Runtime(settings: settings, logger: Logger(label: "doorman"))
-            defer { runtime.shutdown() }
+            try await withRuntime(settings) { runtime in
             await runtime.prepareForLogins(listen: true)
             let server = DoormanHTTPServer(
                 configuration: HTTPServerConfiguration(host: host, port: port, idleTimeout: .seconds(idleTimeout),
@@ -86,6 +85,7 @@ struct ServeCommand: AsyncParsableCommand {
                 throw error
             } catch {
                 throw DoormanError(.unavailable, "cannot serve on \(host):\(port): \(Self.describe(error))")
+            }
             }
         }
     }

@@ -56,8 +56,7 @@ struct TerminalCommand: AsyncParsableCommand {
                 exit = try await TerminalUI.run(configuration(backend))
                 return
             }
-            let runtime = try Runtime(settings: settings, logger: Logger(label: "doorman"))
-            defer { runtime.shutdown() }
+            try await withRuntime(settings) { runtime in
             await runtime.prepareForLogins(listen: true)
             var hosted: LocalBackend.HostedServer?
             var running: RunningHTTPServer?
@@ -85,6 +84,7 @@ struct TerminalCommand: AsyncParsableCommand {
                 throw error
             }
             await running?.stop()
+            }
         }
         if case .signal(let number) = exit {
             // Everything is cleaned up (the terminal, the stack): now end the way the signal meant.

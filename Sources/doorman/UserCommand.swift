@@ -31,10 +31,10 @@ struct UserCommand: ParsableCommand {
                 try await withRuntime(settings) { runtime in
                     // Names are one account when RFC 8265 prepares them alike
                     // (an NFD twin, a fullwidth spelling of an existing row).
-                    if try runtime.postgres.usernames().contains(where: { PRECIS.prepareUsername($0) == username }) {
+                    if try await runtime.postgres.usernames().contains(where: { PRECIS.prepareUsername($0) == username }) {
                         throw DoormanError(.invalidInput, "user '\(username)' already exists (names are compared as RFC 8265 prepares them)")
                     }
-                    try runtime.postgres.addUser(username, passwordHash: hash)
+                    try await runtime.postgres.addUser(username, passwordHash: hash)
                     _ = try? await runtime.auth.flushCache(for: username)
                     print("added user \(username)")
                 }
@@ -60,7 +60,7 @@ struct UserCommand: ParsableCommand {
                 try Credentials.validate(username: username)
                 let hash = try BCrypt.hash(try PasswordPrompt.read(prompt: "New password: ", confirm: true), cost: cost)
                 try await withRuntime(settings) { runtime in
-                    try runtime.postgres.setPasswordHash(hash, for: username)
+                    try await runtime.postgres.setPasswordHash(hash, for: username)
                     _ = try? await runtime.auth.flushCache(for: username)
                     print("changed the password of \(username)")
                 }
@@ -82,7 +82,7 @@ struct UserCommand: ParsableCommand {
                 let username = PRECIS.prepareUsername(self.username)
                 try Credentials.validate(username: username)
                 try await withRuntime(settings) { runtime in
-                    try runtime.postgres.deleteUser(username)
+                    try await runtime.postgres.deleteUser(username)
                     _ = try? await runtime.auth.flushCache(for: username)
                     print("deleted user \(username)")
                 }
@@ -126,7 +126,7 @@ struct UserCommand: ParsableCommand {
         func run() async throws {
             try await runReportingErrorsAsync(options) { settings in
                 try await withRuntime(settings) { runtime in
-                    for name in try runtime.postgres.usernames() { print(name) }
+                    for name in try await runtime.postgres.usernames() { print(name) }
                 }
             }
         }

@@ -27,7 +27,7 @@ struct AuthServiceTests {
     @Test("a wrong password fails on the PostgreSQL path and on the Redis path")
     func wrongPassword() async throws {
         let service = try TestServers.service()
-        let user = try TestServers.makeUser(password: "right horse battery")
+        let user = try await TestServers.makeUser(password: "right horse battery")
         let uncached = await service.authenticate(username: user, password: "wrong", origin: .cli)
         #expect(uncached.result == .rejected)
         #expect(try service.redis!.cachedValue(for: user) == nil, "a failed login caches nothing")
@@ -64,7 +64,7 @@ struct AuthServiceTests {
     func keyAndTTL() async throws {
         let service = try TestServers.service(ttl: .seconds(120))
         let redis = try #require(service.redis)
-        let user = try TestServers.makeUser(password: "pw-for-ttl")
+        let user = try await TestServers.makeUser(password: "pw-for-ttl")
         #expect(await service.authenticate(username: user, password: "pw-for-ttl", origin: .cli).source == .postgres)
         let key = String(decoding: redis.key(for: user), as: UTF8.self)
         #expect(key == redis.configuration.namespace + ":auth:" + user)
@@ -74,16 +74,16 @@ struct AuthServiceTests {
         #expect(try redis.run([Array("EXISTS".utf8), Array(user.utf8)]) == .integer(0))
         // The cached value is a signed entry holding the hash from PostgreSQL.
         let value = try #require(try redis.cachedValue(for: user))
-        let hash = try #require(try service.postgres.passwordHash(for: user))
+        let hash = try #require(try await service.postgres.passwordHash(for: user))
         #expect(value.hasPrefix("v1|") && value.contains("|\(hash)|"))
     }
 
     @Test("a password changed in PostgreSQL wins over a stale cached hash")
     func staleCachedHash() async throws {
         let service = try TestServers.service()
-        let user = try TestServers.makeUser(password: "old password")
+        let user = try await TestServers.makeUser(password: "old password")
         #expect(await service.authenticate(username: user, password: "old password", origin: .cli).source == .postgres)
-        try service.postgres.setPasswordHash(try BCrypt.hash("new password", cost: 4), for: user)
+        try await service.postgres.setPasswordHash(try BCrypt.hash("new password", cost: 4), for: user)
         // Redis still holds the old hash: the new password misses it and goes to PostgreSQL.
         let outcome = await service.authenticate(username: user, password: "new password", origin: .cli)
         #expect(outcome.source == .postgres)
@@ -94,9 +94,9 @@ struct AuthServiceTests {
     @Test("a deleted user's cached hash is dropped on the next failed login")
     func deletedUser() async throws {
         let service = try TestServers.service()
-        let user = try TestServers.makeUser(password: "to be deleted")
+        let user = try await TestServers.makeUser(password: "to be deleted")
         #expect(await service.authenticate(username: user, password: "to be deleted", origin: .cli).source == .postgres)
-        try service.postgres.deleteUser(user)
+        try await service.postgres.deleteUser(user)
         #expect(await service.authenticate(username: user, password: "not it", origin: .cli).result == .rejected)
         #expect(try service.redis!.cachedValue(for: user) == nil)
     }
@@ -104,7 +104,7 @@ struct AuthServiceTests {
     @Test("flushing one user sends the next login to PostgreSQL")
     func flushOne() async throws {
         let service = try TestServers.service()
-        let user = try TestServers.makeUser(password: "flush me")
+        let user = try await TestServers.makeUser(password: "flush me")
         #expect(await service.authenticate(username: user, password: "flush me", origin: .cli).source == .postgres)
         #expect(await service.authenticate(username: user, password: "flush me", origin: .cli).source == .redis)
         #expect(try await service.flushCache(for: user) == true)
@@ -130,7 +130,7 @@ struct AuthServiceTests {
     @Test("statistics count logins by store")
     func statistics() async throws {
         let service = try TestServers.service()
-        let user = try TestServers.makeUser(password: "count me")
+        let user = try await TestServers.makeUser(password: "count me")
         _ = await service.authenticate(username: user, password: "count me", origin: .cli)
         _ = await service.authenticate(username: user, password: "count me", origin: .http)
         _ = await service.authenticate(username: user, password: "nope", origin: .terminal)

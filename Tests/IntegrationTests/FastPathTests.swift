@@ -17,7 +17,7 @@ struct FastPathTests {
     @Test("with --memory-cache: PostgreSQL, then Memory without bcrypt; a wrong password is not remembered")
     func memoryTier() async throws {
         let service = try memoryService()
-        let user = try TestServers.makeUser(password: "fast lane")
+        let user = try await TestServers.makeUser(password: "fast lane")
         #expect(await service.authenticate(username: user, password: "fast lane", origin: .cli).source == .postgres)
         let second = await service.authenticate(username: user, password: "fast lane", origin: .cli)
         #expect(second.source == .memory)
@@ -33,7 +33,7 @@ struct FastPathTests {
     @Test("memory entries expire, and then Redis answers")
     func memoryExpiry() async throws {
         let service = try memoryService(ttl: .seconds(1))
-        let user = try TestServers.makeUser(password: "short memory")
+        let user = try await TestServers.makeUser(password: "short memory")
         #expect(await service.authenticate(username: user, password: "short memory", origin: .cli).source == .postgres)
         #expect(await service.authenticate(username: user, password: "short memory", origin: .cli).source == .memory)
         let redisAgain = await TestServers.eventually(timeout: .seconds(10)) {
@@ -47,11 +47,11 @@ struct FastPathTests {
         let service = try memoryService()
         let listening = try await TestServers.listen(service)
         defer { listening.stop() }
-        let user = try TestServers.makeUser(password: "remember me")
+        let user = try await TestServers.makeUser(password: "remember me")
         #expect(await service.authenticate(username: user, password: "remember me", origin: .cli).source == .postgres)
         #expect(await service.authenticate(username: user, password: "remember me", origin: .cli).source == .memory)
         // Whether the listener hears the change or catches up on it when it connects, the entry goes.
-        try service.postgres.setPasswordHash(try BCrypt.hash("forget me", cost: 4), for: user)
+        try await service.postgres.setPasswordHash(try BCrypt.hash("forget me", cost: 4), for: user)
         #expect(await TestServers.eventually { service.memoryCache?.count == 0 })
         #expect(await service.authenticate(username: user, password: "remember me", origin: .cli).result == .rejected)
     }
@@ -59,7 +59,7 @@ struct FastPathTests {
     @Test("a throttled client is refused even with remembered credentials")
     func memoryRespectsThrottling() async throws {
         let service = try TestServers.service(throttle: ThrottlePolicy(pairLimit: 3), memoryCache: .init())
-        let user = try TestServers.makeUser(password: "known")
+        let user = try await TestServers.makeUser(password: "known")
         let attacker = ClientIdentity.address("203.0.113.77")
         #expect(await service.authenticate(username: user, password: "known", origin: .http, client: attacker).source == .postgres)
         for _ in 0..<3 { _ = await service.authenticate(username: user, password: "guess", origin: .http, client: attacker) }
@@ -85,9 +85,8 @@ struct FastPathTests {
     @Test("the product list is read from PostgreSQL once, and again only after it changes")
     func keptProducts() async throws {
         let settings = try Settings.resolve(
-            databaseURL: TestServers.shared.databaseURL, redisURL: TestServers.shared.redisURL + "?db=7", environment: [:])
+            databaseURL: TestServers.shared.databaseURL, redisURL: TestServers.shared.redisURL + "?db=7", postgresTimeout: "60s", environment: [:])
         let runtime = try Runtime(settings: settings, logger: TestServers.quietLogger)
-        defer { runtime.shutdown() }
         await runtime.prepareForLogins(listen: true)
         #expect(await TestServers.eventually { runtime.catalog.isListening })
         let service = TestService(auth: runtime.auth, postgres: runtime.postgres, redis: runtime.redis)
@@ -100,16 +99,17 @@ struct FastPathTests {
         #expect(runtime.catalog.reads == before + 1)
 
         let name = "KEPT LIST TEST \(UUID().uuidString.prefix(6))"
-        try runtime.postgres.withConnection { try $0.query("INSERT INTO products (product_name, retail_price) VALUES ($1, 1.00)", [name]) }
+        try await runtime.postgres.query("INSERT INTO products (product_name, retail_price) VALUES ($1, 1.00)", [name])
         var sawIt = false
         let deadline = ContinuousClock.now + .seconds(20)
         while !sawIt && ContinuousClock.now < deadline {
             sawIt = try await client.fetch("/", authorization: header).text.contains(name)
         }
         await server.stop()
-        try runtime.postgres.withConnection { try $0.query("DELETE FROM products WHERE product_name = $1", [name]) }
+        try await runtime.postgres.query("DELETE FROM products WHERE product_name = $1", [name])
         #expect(sawIt, "a product added with plain SQL shows up")
         #expect(first?.text.contains(name) == false)
+        await runtime.shutdown()
     }
 
     @Test("--no-cache: every login reads PostgreSQL")

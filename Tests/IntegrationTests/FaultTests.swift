@@ -11,14 +11,14 @@ import Testing
 struct FaultTests {
     @Test("with Redis stopped, logins go through PostgreSQL; hits return when Redis does")
     func redisStopped() async throws {
-        let stack = TestServers.start(name: "redis-down")
+        let stack = await TestServers.start(name: "redis-down")
         defer { TestServers.stop(stack) }
         let service = try TestServers.service(on: stack)
 
         #expect(await service.authenticate(username: "john_doe", password: "EXAMPLE_PASSWORD", origin: .cli).source == .postgres)
         #expect(await service.authenticate(username: "john_doe", password: "EXAMPLE_PASSWORD", origin: .cli).source == .redis)
 
-        try stack.stopRedis()
+        try await stack.stopRedis()
         for _ in 0..<3 {
             let outcome = await service.authenticate(username: "john_doe", password: "EXAMPLE_PASSWORD", origin: .cli)
             #expect(outcome.source == .postgres)
@@ -27,7 +27,7 @@ struct FaultTests {
         }
         #expect(await service.authenticate(username: "john_doe", password: "wrong", origin: .cli).result == .rejected)
 
-        try stack.startRedis()
+        try await stack.startRedis()
         // The gateway retries after a short back-off; within a second a login fills the cache again.
         var sources: [AuthSource?] = []
         let deadline = ContinuousClock.now + .seconds(10)
@@ -40,12 +40,12 @@ struct FaultTests {
 
     @Test("with PostgreSQL stopped, a cache miss is 'unavailable', never a wrong password")
     func postgresStopped() async throws {
-        let stack = TestServers.start(name: "pg-down")
+        let stack = await TestServers.start(name: "pg-down")
         defer { TestServers.stop(stack) }
         let service = try TestServers.service(on: stack)
 
         #expect(await service.authenticate(username: "john_doe", password: "EXAMPLE_PASSWORD", origin: .cli).source == .postgres)
-        try stack.stopPostgres()
+        try await stack.stopPostgres()
 
         let miss = await service.authenticate(username: "mary_smith", password: "EXAMPLE_PASSWORD_2", origin: .cli)
         #expect(miss.result == .unavailable)
@@ -55,7 +55,7 @@ struct FaultTests {
         // A cache hit still authenticates (the hash is at most one TTL old).
         #expect(await service.authenticate(username: "john_doe", password: "EXAMPLE_PASSWORD", origin: .cli).source == .redis)
 
-        try stack.startPostgres()
+        try await stack.startPostgres()
         #expect(await service.authenticate(username: "mary_smith", password: "EXAMPLE_PASSWORD_2", origin: .cli).source == .postgres)
     }
 
@@ -63,26 +63,24 @@ struct FaultTests {
     func terminatedBackend() async throws {
         // Its own application_name, so that only its connections are killed.
         let applicationName = "doorman-test-\(UUID().uuidString.prefix(8))"
-        let postgres = try PostgresGateway(configuration: PostgresConfiguration(
+        let postgres = try PostgresGateway(configuration: PostgresConfiguration.test(
             connectionString: TestServers.shared.databaseURL + "&application_name=\(applicationName)", poolSize: 2))
         let service = AuthService(postgres: postgres, redis: try TestServers.service().redis, logger: TestServers.quietLogger)
-        let user = try TestServers.makeUser(password: "reconnect")
+        let user = try await TestServers.makeUser(password: "reconnect")
         #expect(await service.authenticate(username: user, password: "reconnect", origin: .cli).source == .postgres)
         _ = try await service.flushCache(for: user)
 
-        let admin = try PostgresGateway(configuration: PostgresConfiguration(connectionString: TestServers.shared.databaseURL, poolSize: 1))
-        let killed = try admin.withConnection { connection in
-            try connection.query(
-                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = $1",
-                [applicationName])
-        }
+        let admin = try PostgresGateway(configuration: PostgresConfiguration.test(connectionString: TestServers.shared.databaseURL, poolSize: 1))
+        let killed = try await admin.query(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = $1",
+            [applicationName])
         #expect((Int(killed.rows.first?.first.flatMap { $0 } ?? "0") ?? 0) >= 1)
         #expect(await service.authenticate(username: user, password: "reconnect", origin: .cli).source == .postgres)
     }
 
     @Test("an unreachable Redis URL only marks the cache unavailable")
     func unreachableRedis() async throws {
-        let postgres = try PostgresGateway(configuration: PostgresConfiguration(connectionString: TestServers.shared.databaseURL))
+        let postgres = try PostgresGateway(configuration: PostgresConfiguration.test(connectionString: TestServers.shared.databaseURL))
         let redis = try RedisGateway(configuration: RedisConfiguration(endpoint: try RedisEndpoint(url: "redis://127.0.0.1:1"), connectTimeout: .milliseconds(200)))
         let service = AuthService(postgres: postgres, redis: redis)
         let outcome = await service.authenticate(username: "john_doe", password: "EXAMPLE_PASSWORD", origin: .cli)
@@ -92,10 +90,10 @@ struct FaultTests {
 
     @Test("an unreachable database is reported as unavailable")
     func unreachablePostgres() async throws {
-        let postgres = try PostgresGateway(configuration: PostgresConfiguration(connectionString: "postgresql://doorman@127.0.0.1:1/doorman?connect_timeout=2"))
-        #expect(throws: DoormanError.self) { try postgres.ping() }
+        let postgres = try PostgresGateway(configuration: PostgresConfiguration.test(connectionString: "postgresql://doorman@127.0.0.1:1/doorman?connect_timeout=2"))
+        await #expect(throws: DoormanError.self) { try await postgres.ping() }
         do {
-            try postgres.ping()
+            try await postgres.ping()
         } catch let error as DoormanError {
             #expect(error.kind == .unavailable)
             #expect(error.message.contains("cannot connect to PostgreSQL"))
@@ -109,7 +107,7 @@ struct FaultsUnderLoadTests {
     @Test("1,000 concurrent logins of one uncached user: all answered, one PostgreSQL lookup (from /metrics)")
     func singleFlight() async throws {
         let service = try TestServers.service()
-        let user = try TestServers.makeUser(password: "stampede")
+        let user = try await TestServers.makeUser(password: "stampede")
         let server = try await service.httpServer().start()
         let port = server.port
         let header = BasicAuthorization.header(username: user, password: "stampede")
@@ -140,13 +138,13 @@ struct FaultsUnderLoadTests {
 
     @Test("Redis killed during a stream of logins: every login succeeds; hits return after Redis does")
     func redisKilledMidStream() async throws {
-        let stack = TestServers.start(name: "redis-killed")
+        let stack = await TestServers.start(name: "redis-killed")
         defer { TestServers.stop(stack) }
         let service = try TestServers.service(on: stack)
         var outcomes: [AuthOutcome] = []
         for index in 0..<60 {
             if index == 20 { try stack.killRedis() }
-            if index == 40 { try stack.startRedis() }
+            if index == 40 { try await stack.startRedis() }
             outcomes.append(await service.authenticate(username: "john_doe", password: "EXAMPLE_PASSWORD", origin: .http))
             try? await Task.sleep(for: .milliseconds(10))
         }
@@ -161,7 +159,7 @@ struct FaultsUnderLoadTests {
 
     @Test("Redis paused (CLIENT PAUSE): a short timeout, then PostgreSQL; the HTTP server keeps answering")
     func redisPaused() async throws {
-        let stack = TestServers.start(name: "redis-paused")
+        let stack = await TestServers.start(name: "redis-paused")
         defer { TestServers.stop(stack) }
         let service = try TestServers.service(on: stack, redisTimeout: .milliseconds(200))
         #expect(await service.authenticate(username: "john_doe", password: "EXAMPLE_PASSWORD", origin: .cli).source == .postgres)
@@ -183,13 +181,13 @@ struct FaultsUnderLoadTests {
 
     @Test("both stores down: 503, never 200")
     func bothDown() async throws {
-        let stack = TestServers.start(name: "both-down")
+        let stack = await TestServers.start(name: "both-down")
         defer { TestServers.stop(stack) }
         let service = try TestServers.service(on: stack)
         #expect(await service.authenticate(username: "john_doe", password: "EXAMPLE_PASSWORD", origin: .cli).source == .postgres)
         let server = try await service.httpServer().start()
-        try stack.stopRedis()
-        try stack.stopPostgres()
+        try await stack.stopRedis()
+        try await stack.stopPostgres()
         let client = try await RawHTTPClient.open(port: server.port)
         for header in [BasicAuthorization.header(username: "john_doe", password: "EXAMPLE_PASSWORD"),
                        BasicAuthorization.header(username: "john_doe", password: "wrong"),

@@ -41,7 +41,7 @@ struct HTTPServerTests {
             #expect(json["authenticated_by"] as? String == "PostgreSQL Server")
             let data = try #require(json["data"] as? [[String: String]])
             #expect(data.first == ["product_id": "1", "product_name": "1L FOUNTAIN DRINKING WATER", "retail_price": "2.55"])
-            #expect(data.count == (try service.postgres.products()).count)
+            #expect(data.count == (try await service.postgres.products()).count)
             #expect(data.map { Int($0["product_id"]!)! } == data.map { Int($0["product_id"]!)! }.sorted())
             #expect(first.text.hasPrefix("{\n    \"authenticated_by\": \"PostgreSQL Server\",\n    \"data\": [\n        {\n            \"product_id\": \"1\",\n"))
             #expect(first.text.hasSuffix("\n    ]\n}\r\n"))
@@ -85,7 +85,7 @@ struct HTTPServerTests {
     @Test("the scheme name is case-insensitive, and a password may contain ':'")
     func schemeAndColon() async throws {
         try await Self.withServer { server, _ in
-            let user = try TestServers.makeUser(password: "pa:ss:word")
+            let user = try await TestServers.makeUser(password: "pa:ss:word")
             let client = try await RawHTTPClient.open(port: server.port)
             let encoded = Base64.encode(Array("\(user):pa:ss:word".utf8))
             for scheme in ["Basic", "basic", "BASIC", "bAsIc"] {
@@ -130,7 +130,7 @@ struct HTTPServerTests {
     @Test("paging by key with limit and after; bad values are 400")
     func paging() async throws {
         try await Self.withServer { server, service in
-            let all = try service.postgres.products()
+            let all = try await service.postgres.products()
             let client = try await RawHTTPClient.open(port: server.port)
             let page = try await client.fetch("/products?limit=5&after=10", authorization: Self.john)
             #expect(page.status == 200)
@@ -183,12 +183,12 @@ struct HTTPServerTests {
 
     @Test("PostgreSQL down: a cache miss is 503 with Retry-After, never 401; /healthz is 503")
     func postgresDown() async throws {
-        let stack = TestServers.start(name: "http-pg-down")
+        let stack = await TestServers.start(name: "http-pg-down")
         defer { TestServers.stop(stack) }
         try await Self.withServer(on: stack) { server, _ in
             let client = try await RawHTTPClient.open(port: server.port)
             #expect(try await client.fetch("/", authorization: Self.john).status == 200)
-            try stack.stopPostgres()
+            try await stack.stopPostgres()
 
             let mary = BasicAuthorization.header(username: "mary_smith", password: "EXAMPLE_PASSWORD_2")
             let miss = try await client.fetch("/", authorization: mary)
@@ -200,7 +200,7 @@ struct HTTPServerTests {
             let health = try await client.fetch("/healthz")
             #expect(health.status == 503)
             #expect(health.json?["postgres"] as? String == "down")
-            try stack.startPostgres()
+            try await stack.startPostgres()
             #expect(try await client.fetch("/", authorization: mary).status == 200)
         }
     }

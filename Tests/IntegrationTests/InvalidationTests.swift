@@ -13,8 +13,8 @@ struct InvalidationTests {
     let namespace = "doorman-test-\(UUID().uuidString.prefix(8))"
 
     func sql(_ statement: String, _ parameters: [String?]) async throws {
-        let admin = try PostgresGateway(configuration: PostgresConfiguration(connectionString: TestServers.shared.databaseURL, poolSize: 1))
-        try admin.withConnection { try $0.query(statement, parameters) }
+        let admin = try PostgresGateway(configuration: PostgresConfiguration.test(connectionString: TestServers.shared.databaseURL, poolSize: 1))
+        try await admin.query(statement, parameters)
     }
 
     @Test("a password changed with plain SQL reaches another running process at once")
@@ -22,11 +22,11 @@ struct InvalidationTests {
         let (a, listenerA) = try await TestServers.listeningService(namespace: namespace)
         let (b, listenerB) = try await TestServers.listeningService(namespace: namespace)
         defer { listenerA.stop(); listenerB.stop() }
-        let user = try TestServers.makeUser(password: "before")
+        let user = try await TestServers.makeUser(password: "before")
         #expect(await a.authenticate(username: user, password: "before", origin: .cli).source == .postgres)
         #expect(await b.authenticate(username: user, password: "before", origin: .cli).source == .redis, "B reads A's entry")
 
-        let old = try #require(try a.postgres.passwordRecord(for: user)).version
+        let old = try #require(try await a.postgres.passwordRecord(for: user)).version
         try await sql("UPDATE users SET pwd = crypt($2, gen_salt('bf', 4)) WHERE username = $1", [user, "after"])
         #expect(await TestServers.eventually { !b.freshness.accepts(old, for: user) }, "B heard of the change")
         #expect(await TestServers.eventually { !a.freshness.accepts(old, for: user) }, "A heard of the change")
@@ -42,7 +42,7 @@ struct InvalidationTests {
     func plainSQLDelete() async throws {
         let (a, listener) = try await TestServers.listeningService(namespace: namespace)
         defer { listener.stop() }
-        let user = try TestServers.makeUser(password: "doomed")
+        let user = try await TestServers.makeUser(password: "doomed")
         #expect(await a.authenticate(username: user, password: "doomed", origin: .cli).source == .postgres)
         try await sql("DELETE FROM users WHERE username = $1", [user])
         #expect(try await TestServers.eventually { try a.redis!.cachedValue(for: user) == nil })
@@ -54,12 +54,12 @@ struct InvalidationTests {
         let (a, listener) = try await TestServers.listeningService(namespace: namespace)
         defer { listener.stop() }
         let redis = try #require(a.redis)
-        let user = try TestServers.makeUser(password: "old secret")
+        let user = try await TestServers.makeUser(password: "old secret")
         #expect(await a.authenticate(username: user, password: "old secret", origin: .cli).source == .postgres)
         let oldEntry = try #require(try redis.cachedValue(for: user))
 
-        let old = try #require(try a.postgres.passwordRecord(for: user)).version
-        try a.postgres.setPasswordHash(try BCrypt.hash("new secret", cost: 4), for: user)
+        let old = try #require(try await a.postgres.passwordRecord(for: user)).version
+        try await a.postgres.setPasswordHash(try BCrypt.hash("new secret", cost: 4), for: user)
         #expect(await TestServers.eventually { !a.freshness.accepts(old, for: user) })
         try redis.cacheValue(oldEntry, for: user)  // what a late fill, or an attacker with a copy, would write
 
@@ -77,20 +77,20 @@ struct InvalidationTests {
         let (a, listener) = try await TestServers.listeningService(namespace: namespace)
         defer { listener.stop() }
         let redis = try #require(a.redis)
-        let user = try TestServers.makeUser(password: "v1 password")
-        let stale = try #require(try a.postgres.passwordRecord(for: user))  // read before the change...
+        let user = try await TestServers.makeUser(password: "v1 password")
+        let stale = try #require(try await a.postgres.passwordRecord(for: user))  // read before the change...
 
-        try a.postgres.setPasswordHash(try BCrypt.hash("v2 password", cost: 4), for: user)
+        try await a.postgres.setPasswordHash(try BCrypt.hash("v2 password", cost: 4), for: user)
         #expect(await TestServers.eventually { !a.freshness.accepts(stale.version, for: user) })
         await a.auth.stages.cache!.fill(stale, for: user)                      // ...written after it
         #expect(try redis.cachedValue(for: user) == nil)
 
         // The other order: the stale write lands first, the change's eviction after it.
-        let user2 = try TestServers.makeUser(password: "first")
-        let stale2 = try #require(try a.postgres.passwordRecord(for: user2))
+        let user2 = try await TestServers.makeUser(password: "first")
+        let stale2 = try #require(try await a.postgres.passwordRecord(for: user2))
         await a.auth.stages.cache!.fill(stale2, for: user2)
         #expect(try redis.cachedValue(for: user2) != nil)
-        try a.postgres.setPasswordHash(try BCrypt.hash("second", cost: 4), for: user2)
+        try await a.postgres.setPasswordHash(try BCrypt.hash("second", cost: 4), for: user2)
         #expect(try await TestServers.eventually { try redis.cachedValue(for: user2) == nil })
     }
 
@@ -98,10 +98,10 @@ struct InvalidationTests {
     func forgedEntries(kind: String) async throws {
         let service = try TestServers.service(namespace: namespace)
         let redis = try #require(service.redis)
-        let user = try TestServers.makeUser(password: "the real one")
-        let other = try TestServers.makeUser(password: "attacker's own")
+        let user = try await TestServers.makeUser(password: "the real one")
+        let other = try await TestServers.makeUser(password: "attacker's own")
         let attackerHash = try BCrypt.hash("attacker's pick", cost: 4)
-        let key = try service.postgres.cacheSigningKey()
+        let key = try await service.postgres.cacheSigningKey()
         let now = Int64(Date().timeIntervalSince1970)
         let forged: String
         switch kind {
@@ -111,7 +111,7 @@ struct InvalidationTests {
             #expect(await service.authenticate(username: other, password: "attacker's own", origin: .cli).source == .postgres)
             forged = try #require(try redis.cachedValue(for: other))
         case "expired":
-            let record = try #require(try service.postgres.passwordRecord(for: user))
+            let record = try #require(try await service.postgres.passwordRecord(for: user))
             forged = CacheEntry(hash: attackerHash, version: record.version, expiresAt: now - 1).encoded(for: user, key: key)
         default: forged = "\(attackerHash)"
         }
@@ -126,7 +126,7 @@ struct InvalidationTests {
     @Test("the signing key is in PostgreSQL, 32 random bytes, never in Redis")
     func signingKey() async throws {
         let service = try TestServers.service(namespace: namespace)
-        let key = try service.postgres.cacheSigningKey()
+        let key = try await service.postgres.cacheSigningKey()
         #expect(key.count == 32)
         #expect(await service.authenticate(username: "john_doe", password: "EXAMPLE_PASSWORD", origin: .cli).isAuthenticated)
         let value = try #require(try service.redis!.cachedValue(for: "john_doe"))

@@ -24,9 +24,9 @@ struct LeastPrivilegeTests {
         let socket = TestServers.shared.redisURL.dropFirst("unix://".count)
         let endpoint = try RedisEndpoint(url: "unix://\(user):\(password)@\(socket)?db=6")
         let redis = try RedisGateway(configuration: RedisConfiguration(endpoint: endpoint))
-        let postgres = try PostgresGateway(configuration: PostgresConfiguration(connectionString: TestServers.shared.databaseURL))
+        let postgres = try PostgresGateway(configuration: PostgresConfiguration.test(connectionString: TestServers.shared.databaseURL))
         let service = AuthService(postgres: postgres, redis: redis, logger: TestServers.quietLogger)
-        let victim = try TestServers.makeUser(password: "acl pw")
+        let victim = try await TestServers.makeUser(password: "acl pw")
         #expect(await service.authenticate(username: victim, password: "acl pw", origin: .cli).source == .postgres)
         let cached = await service.authenticate(username: victim, password: "acl pw", origin: .cli)
         #expect(cached.source == .redis && !cached.cacheUnavailable)
@@ -47,22 +47,22 @@ struct LeastPrivilegeTests {
         let script = try String(contentsOf: file, encoding: .utf8)
             .replacingOccurrences(of: ":password", with: "'\(password)'")
             .replacingOccurrences(of: "doorman_login", with: role)
-        let admin = try PostgresGateway(configuration: PostgresConfiguration(connectionString: TestServers.shared.databaseURL, poolSize: 1))
-        try admin.withConnection { try $0.executeScript(script) }
+        let admin = try PostgresGateway(configuration: PostgresConfiguration.test(connectionString: TestServers.shared.databaseURL, poolSize: 1))
+        try await admin.executeScript(script)
 
         let url = TestServers.shared.databaseURL.replacingOccurrences(of: "user=doorman", with: "user=\(role)&password=\(password)")
-        let postgres = try PostgresGateway(configuration: PostgresConfiguration(connectionString: url))
+        let postgres = try PostgresGateway(configuration: PostgresConfiguration.test(connectionString: url))
         let service = try TestServers.service()
         let limited = AuthService(postgres: postgres, redis: service.redis, logger: TestServers.quietLogger)
         try await limited.prepare()
         let invalidator = CacheInvalidator(auth: limited, postgres: postgres, logger: TestServers.quietLogger)
         try await invalidator.catchUp()
         #expect(await limited.authenticate(username: "john_doe", password: "EXAMPLE_PASSWORD", origin: .cli).isAuthenticated)
-        #expect(try postgres.products(limit: 3).count == 3)
-        #expect(throws: DoormanError.self) { try postgres.setPasswordHash("$2a$04$abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzab", for: "john_doe") }
-        #expect(throws: DoormanError.self) { try postgres.withConnection { try $0.query("SELECT user_id FROM users") } }
+        #expect(try await postgres.products(limit: 3).count == 3)
+        await #expect(throws: DoormanError.self) { try await postgres.setPasswordHash("$2a$04$abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzab", for: "john_doe") }
+        await #expect(throws: DoormanError.self) { try await postgres.query("SELECT user_id FROM users") }
         // Rehashing a weak hash is refused to this role: reported, not thrown.
-        let current = try #require(try postgres.passwordRecord(for: "john_doe")).hash
+        let current = try #require(try await postgres.passwordRecord(for: "john_doe")).hash
         #expect(try await PostgresCredentialSource(postgres: postgres).replaceHash(of: "john_doe", old: current, new: current) == .notPermitted)
     }
 }

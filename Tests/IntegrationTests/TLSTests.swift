@@ -35,7 +35,7 @@ enum TLSServers {
     /// CA, or `rootCertificate`, as `sslrootcert`).
     static func databaseURL(_ stack: EmbeddedStack = trusted, host: String = "localhost", sslmode: String = "verify-full", rootCertificate: String? = nil) -> String {
         let port = stack.postgresTCPAddress!.port
-        return "postgresql://doorman@\(host):\(port)/doorman?sslmode=\(sslmode)&sslrootcert=\(rootCertificate ?? certificates.caFile)&connect_timeout=5"
+        return "postgresql://doorman@\(host):\(port)/doorman?sslmode=\(sslmode)&sslrootcert=\(rootCertificate ?? certificates.caFile)&connect_timeout=60"
     }
 
     /// `rediss://` for `stack`'s TLS port.
@@ -67,7 +67,7 @@ enum TLSServers {
     }
 
     static func postgres(_ url: String) throws -> PostgresGateway {
-        try PostgresGateway(configuration: PostgresConfiguration(connectionString: url, poolSize: 1), logger: TestServers.quietLogger)
+        try PostgresGateway(configuration: PostgresConfiguration.test(connectionString: url, poolSize: 1), logger: TestServers.quietLogger)
     }
 }
 
@@ -75,6 +75,18 @@ private let stacksForExit = Mutex<[EmbeddedStack]>([])
 
 /// The message of the `DoormanError` that `body` throws (failing the test when
 /// it throws nothing, or something else).
+private func errorMessage(_ body: () async throws -> Void, sourceLocation: SourceLocation = #_sourceLocation) async -> DoormanError? {
+    do {
+        try await body()
+        Issue.record("no error was thrown", sourceLocation: sourceLocation)
+    } catch let error as DoormanError {
+        return error
+    } catch {
+        Issue.record("unexpected error \(error)", sourceLocation: sourceLocation)
+    }
+    return nil
+}
+
 private func errorMessage(_ body: () throws -> Void, sourceLocation: SourceLocation = #_sourceLocation) -> DoormanError? {
     do {
         try body()
@@ -92,7 +104,7 @@ struct PostgresTLSTests {
     @Test("verify-full with the test CA and host=localhost: logins work over an encrypted session")
     func verifyFull() async throws {
         let postgres = try TLSServers.postgres(TLSServers.databaseURL())
-        let session = try postgres.withConnection { try $0.query("SELECT ssl, version FROM pg_stat_ssl WHERE pid = pg_backend_pid()") }
+        let session = try await postgres.query("SELECT ssl, version FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
         #expect(session.rows.first?[0] == "t")
         #expect(session.rows.first?[1]?.hasPrefix("TLSv1.") == true, "\(session.rows)")
 
@@ -105,14 +117,14 @@ struct PostgresTLSTests {
     @Test("verify-full to 127.0.0.1 works: the certificate names the address")
     func verifyFullByAddress() async throws {
         let postgres = try TLSServers.postgres(TLSServers.databaseURL(host: "127.0.0.1"))
-        let session = try postgres.withConnection { try $0.query("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()") }
+        let session = try await postgres.query("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
         #expect(session.rows.first?[0] == "t")
     }
 
     @Test("verify-full with an unrelated CA is refused with libpq's reason")
     func unknownIssuer() async throws {
         let postgres = try TLSServers.postgres(TLSServers.databaseURL(rootCertificate: TLSServers.certificates.unrelatedCAFile))
-        let error = errorMessage { try postgres.ping() }
+        let error = await errorMessage { try await postgres.ping() }
         #expect(error?.kind == .unavailable)
         #expect(error?.message.hasPrefix("cannot connect to PostgreSQL: ") == true)
         #expect(error?.message.contains("certificate verify failed") == true, "\(error?.message ?? "")")
@@ -121,7 +133,7 @@ struct PostgresTLSTests {
     @Test("verify-full to a server whose certificate names another host is refused")
     func hostnameMismatch() async throws {
         let postgres = try TLSServers.postgres(TLSServers.databaseURL(TLSServers.wrongName))
-        let error = errorMessage { try postgres.ping() }
+        let error = await errorMessage { try await postgres.ping() }
         #expect(error?.kind == .unavailable)
         #expect(error?.message.contains(#"server certificate for "wrong.example" does not match host name "localhost""#) == true, "\(error?.message ?? "")")
     }
@@ -130,7 +142,7 @@ struct PostgresTLSTests {
     func requireWithoutServerTLS() async throws {
         let port = TestServers.shared.postgresTCPAddress!.port
         let postgres = try TLSServers.postgres("postgresql://doorman@127.0.0.1:\(port)/doorman?sslmode=require")
-        let error = errorMessage { try postgres.ping() }
+        let error = await errorMessage { try await postgres.ping() }
         #expect(error?.kind == .unavailable)
         #expect(error?.message.contains("server does not support SSL, but SSL was required") == true, "\(error?.message ?? "")")
     }
@@ -138,7 +150,7 @@ struct PostgresTLSTests {
     @Test("a missing sslrootcert file is named in the error")
     func missingRootCertificate() async throws {
         let postgres = try TLSServers.postgres(TLSServers.databaseURL(rootCertificate: "/nonexistent/ca.pem"))
-        let error = errorMessage { try postgres.ping() }
+        let error = await errorMessage { try await postgres.ping() }
         #expect(error?.message.contains(#"root certificate file "/nonexistent/ca.pem" does not exist"#) == true, "\(error?.message ?? "")")
     }
 
@@ -146,14 +158,14 @@ struct PostgresTLSTests {
     func passwordNotInErrors() async throws {
         // libpq repeats a URI it cannot parse, and the token with a bad %-escape.
         for url in ["postgresql://doorman:s3cr%et@localhost/doorman", "postgresql://doorman:s3cret@[::1", "host=localhost password=s3cret port=abc"] {
-            let error = errorMessage { try PostgresGateway(configuration: PostgresConfiguration(connectionString: url)).ping() }
+            let error = await errorMessage { try await PostgresGateway(configuration: PostgresConfiguration.test(connectionString: url)).ping() }
             #expect(error != nil)
             #expect(error?.message.contains("s3cr") == false, "\(error?.message ?? "")")
         }
         // A wrong password for a server that asks for one.
         let port = TLSServers.trusted.postgresTCPAddress!.port
         let postgres = try TLSServers.postgres("postgresql://nobody:s3cret@localhost:\(port)/doorman?sslmode=verify-full&sslrootcert=\(TLSServers.certificates.caFile)")
-        let error = errorMessage { try postgres.ping() }
+        let error = await errorMessage { try await postgres.ping() }
         #expect(error?.message.contains("s3cret") == false)
     }
 }

@@ -72,7 +72,7 @@ enum TestServers {
         namespace: String = "doorman-test-\(UUID().uuidString.prefix(8))", postgres: PostgresGateway? = nil,
         bcryptCost: Int = 10, rehash: Bool = false
     ) throws -> TestService {
-        let postgres = try postgres ?? PostgresGateway(configuration: PostgresConfiguration(connectionString: stack.databaseURL, poolSize: 2), logger: quietLogger)
+        let postgres = try postgres ?? PostgresGateway(configuration: PostgresConfiguration.test(connectionString: stack.databaseURL, poolSize: 2), logger: quietLogger)
         let redis = try RedisGateway(configuration: RedisConfiguration(
             endpoint: try RedisEndpoint(url: stack.redisURL),
             commandTimeout: redisTimeout,
@@ -99,13 +99,8 @@ enum TestServers {
         let invalidator = CacheInvalidator(auth: service.auth, postgres: service.postgres, logger: quietLogger)
         try await service.auth.prepare()
         try await invalidator.catchUp()
-        let listener = PostgresListener(configuration: service.postgres.configuration, channels: [CacheInvalidator.channel], logger: quietLogger) { event in
-            let handled = DispatchSemaphore(value: 0)
-            Task {
-                await invalidator.handle(event)
-                handled.signal()
-            }
-            handled.wait()
+        let listener = NotificationListener(configuration: service.postgres.configuration, channels: [CacheInvalidator.channel], logger: quietLogger) { event in
+            await invalidator.handle(event)
         }
         listener.start()
         return Listening(invalidator: invalidator, listener: listener)
@@ -114,9 +109,9 @@ enum TestServers {
     /// A running listener and the invalidator it feeds.
     struct Listening {
         let invalidator: CacheInvalidator
-        let listener: PostgresListener
+        let listener: NotificationListener
         var changesApplied: Int { invalidator.changesApplied }
-        func stop() { listener.stop() }
+        func stop() { let listener = listener; Task { await listener.stop() } }
     }
 
     /// Polls `condition` until it holds or `timeout` passes; returns whether it held.
@@ -130,10 +125,10 @@ enum TestServers {
     }
 
     /// Adds a user with a unique name and a cheap (cost 4) hash; returns the name.
-    static func makeUser(password: String, on stack: EmbeddedStack = shared, prefix: String = "user") throws -> String {
+    static func makeUser(password: String, on stack: EmbeddedStack = shared, prefix: String = "user") async throws -> String {
         let name = "\(prefix)_\(UUID().uuidString.prefix(12).lowercased())"
-        let postgres = try PostgresGateway(configuration: PostgresConfiguration(connectionString: stack.databaseURL, poolSize: 1))
-        try postgres.addUser(name, passwordHash: try BCrypt.hash(password, cost: 4))
+        let postgres = try PostgresGateway(configuration: PostgresConfiguration.test(connectionString: stack.databaseURL, poolSize: 1))
+        try await postgres.addUser(name, passwordHash: try BCrypt.hash(password, cost: 4))
         return name
     }
 
@@ -173,11 +168,11 @@ struct TestService: Sendable {
     /// The HTTP server over this service, as `doorman serve` makes it.
     func httpServer(_ configuration: HTTPServerConfiguration = HTTPServerConfiguration(port: 0), catalog: ProductCatalog? = nil) -> DoormanHTTPServer {
         let postgres = postgres, redis = redis
-        var health = [HealthCheck(name: "postgres", health: nil) { _ in try await onThreadOfItsOwn { try postgres.ping() } }]
+        var health = [HealthCheck(name: "postgres", health: postgres.health) { deadline in try await postgres.ping(deadline: deadline) }]
         if let redis {
             health.append(HealthCheck(name: "redis", health: nil) { _ in try await onThreadOfItsOwn { try redis.ping() } })
         }
-        return DoormanHTTPServer(configuration: configuration, auth: auth, catalog: catalog ?? ProductCatalog { try await NIOThreadPool.singleton.runIfActive { try postgres.products() } },
+        return DoormanHTTPServer(configuration: configuration, auth: auth, catalog: catalog ?? ProductCatalog { try await postgres.products() },
                                  health: health, logger: TestServers.quietLogger)
     }
 }
@@ -187,5 +182,57 @@ struct TestService: Sendable {
 func onThreadOfItsOwn<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
     try await withCheckedThrowingContinuation { continuation in
         Thread.detachNewThread { continuation.resume(with: Result { try body() }) }
+    }
+}
+
+/// Runs blocking set-up work (starting or stopping servers: `initdb`, `pg_ctl -w`)
+/// on a thread of its own, so that it never holds one of the cooperative
+/// pool's two threads while other tests' calls wait for their deadlines.
+func offThePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+        Thread.detachNewThread {
+            continuation.resume(with: Result { try body() })
+        }
+    }
+}
+
+extension TestServers {
+    /// ``start(name:tcp:tls:)`` off the cooperative pool.
+    static func start(name: String, tcp: Bool = false, tls: StackTLS? = nil) async -> EmbeddedStack {
+        // The sync start never throws (it stops the test process instead).
+        try! await offThePool { start(name: name, tcp: tcp, tls: tls) as EmbeddedStack }
+    }
+}
+
+extension EmbeddedStack {
+    /// Stops PostgreSQL off the cooperative pool.
+    func stopPostgres() async throws {
+        try await offThePool { try self.stopPostgres() as Void }
+    }
+
+    /// Starts PostgreSQL off the cooperative pool.
+    func startPostgres() async throws {
+        try await offThePool { try self.startPostgres() as Void }
+    }
+
+    /// Stops Redis off the cooperative pool.
+    func stopRedis() async throws {
+        try await offThePool { try self.stopRedis() as Void }
+    }
+
+    /// Starts Redis off the cooperative pool.
+    func startRedis() async throws {
+        try await offThePool { try self.startRedis() as Void }
+    }
+}
+
+extension PostgresConfiguration {
+    /// A configuration for tests that are not about deadlines. The test
+    /// process runs every suite at once on two cooperative threads, and some
+    /// suites still start stacks synchronously in `static let`s (seconds of
+    /// initdb and pg_ctl on a pool thread): a 2 s deadline would measure that
+    /// starvation, not PostgreSQL. Tests about deadlines set their own.
+    static func test(connectionString: String?, poolSize: Int = 4) -> PostgresConfiguration {
+        PostgresConfiguration(connectionString: connectionString, poolSize: poolSize, connectTimeout: 30, queryTimeout: .seconds(120))
     }
 }

@@ -13,7 +13,7 @@ struct ThrottleTests {
     @Test("one client guessing one account is stopped at the pair limit; the account's owner elsewhere is not")
     func pairLimit() async throws {
         let service = try TestServers.service(throttle: ThrottlePolicy(pairLimit: 5))
-        let user = try TestServers.makeUser(password: "correct")
+        let user = try await TestServers.makeUser(password: "correct")
         for _ in 0..<5 {
             #expect(await service.authenticate(username: user, password: "guess", origin: .http, client: attacker).result == .rejected)
         }
@@ -32,7 +32,7 @@ struct ThrottleTests {
     @Test("guessing from many addresses hits the account limit, but a client the account knows still gets in")
     func accountLimitAndLockoutAbuse() async throws {
         let service = try TestServers.service(throttle: ThrottlePolicy(pairLimit: 100, clientLimit: 100, accountLimit: 6))
-        let user = try TestServers.makeUser(password: "mine")
+        let user = try await TestServers.makeUser(password: "mine")
         // The owner logged in from home before the attack.
         #expect(await service.authenticate(username: user, password: "mine", origin: .http, client: owner).isAuthenticated)
         for index in 0..<6 {
@@ -69,7 +69,7 @@ struct ThrottleTests {
     @Test("a success resets the pair counter")
     func successResets() async throws {
         let service = try TestServers.service(throttle: ThrottlePolicy(pairLimit: 3))
-        let user = try TestServers.makeUser(password: "typo-prone")
+        let user = try await TestServers.makeUser(password: "typo-prone")
         for _ in 0..<2 { _ = await service.authenticate(username: user, password: "typo", origin: .cli) }
         #expect(await service.authenticate(username: user, password: "typo-prone", origin: .cli).isAuthenticated)
         for _ in 0..<2 { _ = await service.authenticate(username: user, password: "typo", origin: .cli) }
@@ -78,10 +78,10 @@ struct ThrottleTests {
 
     @Test("with Redis down, the limits still hold in the process")
     func redisDown() async throws {
-        let stack = TestServers.start(name: "throttle-redis-down")
+        let stack = await TestServers.start(name: "throttle-redis-down")
         defer { TestServers.stop(stack) }
         let service = try TestServers.service(on: stack, throttle: ThrottlePolicy(pairLimit: 3))
-        try stack.stopRedis()
+        try await stack.stopRedis()
         for _ in 0..<3 {
             let outcome = await service.authenticate(username: "john_doe", password: "guess", origin: .http, client: attacker)
             #expect(outcome.result == .rejected)
@@ -97,7 +97,7 @@ struct ThrottleTests {
     func httpAndUnlock() async throws {
         let namespace = "doorman"  // the CLI's own namespace, so that 'user unlock' reaches these counters
         let service = try TestServers.service(throttle: ThrottlePolicy(pairLimit: 2), namespace: namespace)
-        let user = try TestServers.makeUser(password: "http pw")
+        let user = try await TestServers.makeUser(password: "http pw")
         let server = try await service.httpServer().start()
         do {
             let client = try await RawHTTPClient.open(port: server.port)

@@ -18,7 +18,7 @@ struct TrustedProxyTests {
     func forwardedClients() async throws {
         for trusted in [true, false] {
             let service = try TestServers.service(throttle: ThrottlePolicy(pairLimit: 3))
-            let user = try TestServers.makeUser(password: "right")
+            let user = try await TestServers.makeUser(password: "right")
             let configuration = HTTPServerConfiguration(port: 0, trustedProxies: trusted ? [CIDR("127.0.0.0/8")!] : [])
             let server = try await service.httpServer(configuration).start()
             for _ in 0..<3 {
@@ -35,7 +35,7 @@ struct TrustedProxyTests {
     @Test("an IPv4 client is one client on an IPv4 and on a dual-stack (::) listener")
     func mappedAddresses() async throws {
         let service = try TestServers.service(throttle: ThrottlePolicy(pairLimit: 3))
-        let user = try TestServers.makeUser(password: "right")
+        let user = try await TestServers.makeUser(password: "right")
         let dualStack = try await service.httpServer(HTTPServerConfiguration(host: "::", port: 0)).start()
         let ipv4 = try await service.httpServer(HTTPServerConfiguration(host: "127.0.0.1", port: 0)).start()
         for _ in 0..<3 {
