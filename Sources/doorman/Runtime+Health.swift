@@ -9,7 +9,7 @@ extension Runtime {
         let postgres = postgres
         var checks = [HealthCheck(name: "postgres", health: nil) { _ in try await onThreadOfItsOwn { try postgres.ping() } }]
         if let redis {
-            checks.append(HealthCheck(name: "redis", health: nil) { _ in try await onThreadOfItsOwn { try redis.ping() } })
+            checks.append(HealthCheck(name: "redis", health: redis.health) { deadline in try await redis.ping(deadline: deadline) })
         }
         return checks
     }

@@ -11,7 +11,7 @@ import Testing
 struct FaultTests {
     @Test("with Redis stopped, logins go through PostgreSQL; hits return when Redis does")
     func redisStopped() async throws {
-        let stack = TestServers.start(name: "redis-down")
+        let stack = await TestServers.start(name: "redis-down")
         defer { TestServers.stop(stack) }
         let service = try TestServers.service(on: stack)
 
@@ -40,7 +40,7 @@ struct FaultTests {
 
     @Test("with PostgreSQL stopped, a cache miss is 'unavailable', never a wrong password")
     func postgresStopped() async throws {
-        let stack = TestServers.start(name: "pg-down")
+        let stack = await TestServers.start(name: "pg-down")
         defer { TestServers.stop(stack) }
         let service = try TestServers.service(on: stack)
 
@@ -140,7 +140,7 @@ struct FaultsUnderLoadTests {
 
     @Test("Redis killed during a stream of logins: every login succeeds; hits return after Redis does")
     func redisKilledMidStream() async throws {
-        let stack = TestServers.start(name: "redis-killed")
+        let stack = await TestServers.start(name: "redis-killed")
         defer { TestServers.stop(stack) }
         let service = try TestServers.service(on: stack)
         var outcomes: [AuthOutcome] = []
@@ -161,13 +161,13 @@ struct FaultsUnderLoadTests {
 
     @Test("Redis paused (CLIENT PAUSE): a short timeout, then PostgreSQL; the HTTP server keeps answering")
     func redisPaused() async throws {
-        let stack = TestServers.start(name: "redis-paused")
+        let stack = await TestServers.start(name: "redis-paused")
         defer { TestServers.stop(stack) }
         let service = try TestServers.service(on: stack, redisTimeout: .milliseconds(200))
         #expect(await service.authenticate(username: "john_doe", password: "EXAMPLE_PASSWORD", origin: .cli).source == .postgres)
         let server = try await service.httpServer().start()
         let admin = try RedisGateway(configuration: RedisConfiguration(endpoint: try RedisEndpoint(url: stack.redisURL)))
-        try admin.run(["CLIENT", "PAUSE", "60000", "ALL"].map { Array($0.utf8) })
+        try await admin.run(["CLIENT", "PAUSE", "60000", "ALL"].map { Array($0.utf8) })
 
         let client = try await RawHTTPClient.open(port: server.port)
         let response = try await client.fetch("/", authorization: BasicAuthorization.header(username: "john_doe", password: "EXAMPLE_PASSWORD"))
@@ -183,7 +183,7 @@ struct FaultsUnderLoadTests {
 
     @Test("both stores down: 503, never 200")
     func bothDown() async throws {
-        let stack = TestServers.start(name: "both-down")
+        let stack = await TestServers.start(name: "both-down")
         defer { TestServers.stop(stack) }
         let service = try TestServers.service(on: stack)
         #expect(await service.authenticate(username: "john_doe", password: "EXAMPLE_PASSWORD", origin: .cli).source == .postgres)

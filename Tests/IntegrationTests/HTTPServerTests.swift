@@ -183,7 +183,7 @@ struct HTTPServerTests {
 
     @Test("PostgreSQL down: a cache miss is 503 with Retry-After, never 401; /healthz is 503")
     func postgresDown() async throws {
-        let stack = TestServers.start(name: "http-pg-down")
+        let stack = await TestServers.start(name: "http-pg-down")
         defer { TestServers.stop(stack) }
         try await Self.withServer(on: stack) { server, _ in
             let client = try await RawHTTPClient.open(port: server.port)

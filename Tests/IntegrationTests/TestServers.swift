@@ -31,7 +31,7 @@ enum TestServers {
     /// using their own users or their own Redis key prefix. It also listens on
     /// loopback TCP (without TLS), for tests that need a server without TLS.
     static let shared: EmbeddedStack = {
-        let stack = start(name: "shared", tcp: true)
+        let stack = startBlocking(name: "shared", tcp: true)
         sharedForExit = stack
         atexit {
             if let stack = sharedForExit { TestServers.stop(stack) }
@@ -45,9 +45,19 @@ enum TestServers {
         try? FileManager.default.removeItem(atPath: stack.configuration.stateDirectory)
     }
 
-    /// Starts a stack of its own, for tests that stop or break a server.
+    /// Starts a stack of its own, for tests that stop or break a server, on a
+    /// thread of its own: initdb and the servers' start take seconds, and a
+    /// test that blocked a thread of Swift's cooperative pool (two here) for
+    /// that long would stall every other test's awaits and skew their timings.
     /// The caller detaches it.
-    static func start(name: String, tcp: Bool = false, tls: StackTLS? = nil) -> EmbeddedStack {
+    static func start(name: String, tcp: Bool = false, tls: StackTLS? = nil) async -> EmbeddedStack {
+        await withCheckedContinuation { continuation in
+            Thread.detachNewThread { continuation.resume(returning: startBlocking(name: name, tcp: tcp, tls: tls)) }
+        }
+    }
+
+    /// ``start(name:tcp:tls:)`` on the caller's thread, for static initialisers.
+    static func startBlocking(name: String, tcp: Bool = false, tls: StackTLS? = nil) -> EmbeddedStack {
         let directory = makeTemporaryDirectory(prefix: "doorman-test-\(name)")
         let configuration = StackConfiguration(stateDirectory: directory, durable: false, listenOnTCP: tcp, timeout: .seconds(60), tls: tls)
         do {
@@ -173,7 +183,7 @@ struct TestService: Sendable {
         let postgres = postgres, redis = redis
         var health = [HealthCheck(name: "postgres", health: nil) { _ in try await onThreadOfItsOwn { try postgres.ping() } }]
         if let redis {
-            health.append(HealthCheck(name: "redis", health: nil) { _ in try await onThreadOfItsOwn { try redis.ping() } })
+            health.append(HealthCheck(name: "redis", health: redis.health) { deadline in try await redis.ping(deadline: deadline) })
         }
         return DoormanHTTPServer(configuration: configuration, auth: auth, catalog: catalog ?? ProductCatalog { try await NIOThreadPool.singleton.runIfActive { try postgres.products() } },
                                  health: health, logger: TestServers.quietLogger)

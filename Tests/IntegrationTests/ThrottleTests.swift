@@ -78,7 +78,7 @@ struct ThrottleTests {
 
     @Test("with Redis down, the limits still hold in the process")
     func redisDown() async throws {
-        let stack = TestServers.start(name: "throttle-redis-down")
+        let stack = await TestServers.start(name: "throttle-redis-down")
         defer { TestServers.stop(stack) }
         let service = try TestServers.service(on: stack, throttle: ThrottlePolicy(pairLimit: 3))
         try stack.stopRedis()
