@@ -20,7 +20,8 @@ extension RedisConfiguration {
 
     /// The NIOSSL client context for `rediss://`: full certificate
     /// verification against the CA file, or the system's store, and host name
-    /// (or IP address) verification; TLS 1.2 at least. `nil` without TLS.
+    /// (or IP address) verification; TLS 1.2 at least. The system store is
+    /// `SSL_CERT_FILE` when set, as with OpenSSL. `nil` without TLS.
     func makeTLSContext() throws -> NIOSSLContext? {
         guard endpoint.usesTLS else { return nil }
         var tls = TLSConfiguration.makeClientConfiguration()
@@ -38,6 +39,9 @@ extension RedisConfiguration {
                 throw DoormanError(.configuration, "cannot load CA certificates from \(file): not a PEM certificate file")
             }
             tls.trustRoots = .certificates(certificates)
+        } else if let file = ProcessInfo.processInfo.environment["SSL_CERT_FILE"], !file.isEmpty {
+            // OpenSSL's system store honours SSL_CERT_FILE; NIOSSL's `.default` does not.
+            tls.trustRoots = .file(file)
         } else {
             tls.trustRoots = .default
         }

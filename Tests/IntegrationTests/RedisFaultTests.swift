@@ -15,7 +15,8 @@ struct RedisFaultTests {
         _ = TestServers.shared  // its start blocks threads of Swift's pool: not while this test measures
         let stack = await TestServers.start(name: "redis-frozen")
         defer { TestServers.stop(stack) }
-        let service = try TestServers.service(on: stack, redisTimeout: .milliseconds(250))
+        // The default back-off (250 ms doubling to 1 s): a login pays at most one Redis deadline.
+        let service = try TestServers.service(on: stack, redisTimeout: .milliseconds(250), redisBackoff: (.milliseconds(250), .seconds(1)))
         let users = try (0..<10).map { _ in try TestServers.makeUser(password: "frozen pw", on: stack) }
         #expect(await TestServers.eventually(timeout: .seconds(10)) {
             await service.authenticate(username: "john_doe", password: "EXAMPLE_PASSWORD", origin: .cli).source == .redis
@@ -69,13 +70,13 @@ struct RedisFaultTests {
 
     @Test("Redis behind a black hole: every login succeeds via PostgreSQL within 250 ms + 1 s")
     func redisBlackHoled() async throws {
+        _ = TestServers.shared  // its start blocks threads of Swift's pool: not while this test measures
         let hole = BlackHole()
         defer { hole.close() }
         let postgres = try PostgresGateway(configuration: PostgresConfiguration(connectionString: TestServers.shared.databaseURL, poolSize: 2),
                                            logger: TestServers.quietLogger)
         let redis = try RedisGateway(configuration: RedisConfiguration(
-            endpoint: try RedisEndpoint(url: "redis://127.0.0.1:\(hole.port)"), commandTimeout: .milliseconds(250),
-            retryBackoff: .milliseconds(50), maxRetryBackoff: .milliseconds(200)), logger: TestServers.quietLogger)
+            endpoint: try RedisEndpoint(url: "redis://127.0.0.1:\(hole.port)"), commandTimeout: .milliseconds(250)), logger: TestServers.quietLogger)
         let service = AuthService(postgres: postgres, redis: redis, logger: TestServers.quietLogger)
         // PostgreSQL's own first connection is not what this test measures.
         #expect(await AuthService(postgres: postgres, redis: nil, logger: TestServers.quietLogger)

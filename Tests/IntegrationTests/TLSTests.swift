@@ -409,33 +409,33 @@ struct CommandLineTLSTests {
     @Test("login over TLS to both stores prints PostgreSQL, then Redis")
     func loginTwice() async throws {
         let flags = ["--database-url", databaseURL, "--redis-url", TLSServers.redisURL(database: 6), "--redis-cacert", TLSServers.certificates.caFile]
-        let flush = try DoormanBinary.run(["cache", "flush", "john_doe"] + flags)
+        let flush = try await DoormanBinary.run(["cache", "flush", "john_doe"] + flags)
         #expect(flush.status == 0, "\(flush.standardError)")
-        let first = try DoormanBinary.run(["login", "john_doe"] + flags, input: "EXAMPLE_PASSWORD\n")
+        let first = try await DoormanBinary.run(["login", "john_doe"] + flags, input: "EXAMPLE_PASSWORD\n")
         #expect(first.status == 0, "\(first.standardError)")
         #expect(first.standardOutput.hasPrefix("Authenticated by PostgreSQL Server (lookup "), "\(first.standardOutput)")
         #expect(!first.standardOutput.contains("cache unavailable"))
-        let second = try DoormanBinary.run(["login", "john_doe"] + flags, input: "EXAMPLE_PASSWORD\n")
+        let second = try await DoormanBinary.run(["login", "john_doe"] + flags, input: "EXAMPLE_PASSWORD\n")
         #expect(second.standardOutput.hasPrefix("Authenticated by Redis Server (lookup "), "\(second.standardOutput) \(second.standardError)")
     }
 
     @Test("REDIS_CACERT works like --redis-cacert; without either, the system store (SSL_CERT_FILE) decides")
     func caFromEnvironment() async throws {
         let environment = ["DATABASE_URL": databaseURL, "REDIS_URL": TLSServers.redisURL(database: 7)]
-        _ = try DoormanBinary.run(["cache", "flush", "mary_smith"], environment: environment.merging(["REDIS_CACERT": TLSServers.certificates.caFile]) { $1 })
+        _ = try await DoormanBinary.run(["cache", "flush", "mary_smith"], environment: environment.merging(["REDIS_CACERT": TLSServers.certificates.caFile]) { $1 })
 
-        let viaVariable = try DoormanBinary.run(["login", "mary_smith"], input: "EXAMPLE_PASSWORD_2\n",
+        let viaVariable = try await DoormanBinary.run(["login", "mary_smith"], input: "EXAMPLE_PASSWORD_2\n",
                                                 environment: environment.merging(["REDIS_CACERT": TLSServers.certificates.caFile]) { $1 })
         #expect(viaVariable.standardOutput.hasPrefix("Authenticated by PostgreSQL Server"), "\(viaVariable.standardError)")
         #expect(!viaVariable.standardOutput.contains("cache unavailable"))
 
         // OpenSSL's default store honours SSL_CERT_FILE: pointed at the test CA, it verifies the server.
-        let viaSystemStore = try DoormanBinary.run(["login", "mary_smith"], input: "EXAMPLE_PASSWORD_2\n",
+        let viaSystemStore = try await DoormanBinary.run(["login", "mary_smith"], input: "EXAMPLE_PASSWORD_2\n",
                                                    environment: environment.merging(["SSL_CERT_FILE": TLSServers.certificates.caFile]) { $1 })
         #expect(viaSystemStore.standardOutput.hasPrefix("Authenticated by Redis Server"), "\(viaSystemStore.standardError)")
 
         // The real system store does not know the test CA: the cache is unavailable, the login still works.
-        let untrusted = try DoormanBinary.run(["login", "mary_smith"], input: "EXAMPLE_PASSWORD_2\n", environment: environment)
+        let untrusted = try await DoormanBinary.run(["login", "mary_smith"], input: "EXAMPLE_PASSWORD_2\n", environment: environment)
         #expect(untrusted.status == 0)
         #expect(untrusted.standardOutput.hasPrefix("Authenticated by PostgreSQL Server"))
         #expect(untrusted.standardOutput.contains("cache unavailable"))
@@ -443,7 +443,7 @@ struct CommandLineTLSTests {
 
     @Test("a missing CA file exits 64 with one line")
     func missingCAFile() async throws {
-        let result = try DoormanBinary.run(
+        let result = try await DoormanBinary.run(
             ["login", "john_doe", "--database-url", databaseURL, "--redis-url", TLSServers.redisURL(), "--redis-cacert", "/nonexistent/ca.pem"],
             input: "EXAMPLE_PASSWORD\n")
         #expect(result.status == 64)
@@ -453,7 +453,7 @@ struct CommandLineTLSTests {
 
     @Test("a malformed database URL with a password exits 64 without showing the password")
     func malformedURLHidesPassword() async throws {
-        let result = try DoormanBinary.run(["login", "john_doe", "--database-url", "postgresql://doorman:s3cret@[::1"], input: "x\n")
+        let result = try await DoormanBinary.run(["login", "john_doe", "--database-url", "postgresql://doorman:s3cret@[::1"], input: "x\n")
         #expect(result.status == 64)
         #expect(result.standardError.hasPrefix("doorman: invalid database URL: "))
         #expect(!result.standardError.contains("s3cret"))

@@ -79,7 +79,8 @@ enum TestServers {
     static func service(
         on stack: EmbeddedStack = shared, ttl: Duration = .seconds(300), redisTimeout: Duration = .milliseconds(500),
         throttle: ThrottlePolicy = ThrottlePolicy(), memoryCache: MemoryCredentialCache.Configuration? = nil,
-        namespace: String = "doorman-test-\(UUID().uuidString.prefix(8))", postgres: PostgresGateway? = nil
+        namespace: String = "doorman-test-\(UUID().uuidString.prefix(8))", postgres: PostgresGateway? = nil,
+        redisBackoff: (first: Duration, max: Duration) = (.milliseconds(50), .milliseconds(200))
     ) throws -> TestService {
         let postgres = try postgres ?? PostgresGateway(configuration: PostgresConfiguration(connectionString: stack.databaseURL, poolSize: 2), logger: quietLogger)
         let redis = try RedisGateway(configuration: RedisConfiguration(
@@ -87,8 +88,8 @@ enum TestServers {
             commandTimeout: redisTimeout,
             cacheTTL: ttl,
             namespace: namespace,
-            retryBackoff: .milliseconds(50),
-            maxRetryBackoff: .milliseconds(200)), logger: quietLogger)
+            retryBackoff: redisBackoff.first,
+            maxRetryBackoff: redisBackoff.max), logger: quietLogger)
         let auth = AuthService(postgres: postgres, redis: redis, configuration: .init(cacheTTL: ttl, throttle: throttle, memoryCache: memoryCache),
                                logger: quietLogger)
         return TestService(auth: auth, postgres: postgres, redis: redis)
