@@ -144,6 +144,20 @@ struct RedisClientTests {
         #expect(await TestServers.eventually(timeout: .seconds(3)) { (try? await redis.ping()) != nil })
     }
 
+    @Test("as a Service, the gateway runs until cancelled or shut down, then closes its connections")
+    func service() async throws {
+        let redis = try Self.gateway()
+        let running = Task { try await redis.run() }
+        try await redis.ping()
+        #expect(redis.openConnections == 1)
+        running.cancel()
+        try await running.value
+        #expect(redis.openConnections == 0)
+        try await redis.ping()  // a later command opens a new connection
+        await redis.shutdown()
+        #expect(redis.openConnections == 0)
+    }
+
     @Test("printing a configuration never shows the password")
     func descriptions() async throws {
         let endpoint = try RedisEndpoint(url: "rediss://user:s3cret-pw@cache.example:6380/2")
