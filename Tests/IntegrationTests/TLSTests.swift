@@ -44,7 +44,7 @@ enum TLSServers {
     }
 
     /// A gateway to `url` with a key prefix of its own.
-    static func redis(_ url: String, caFile: String? = certificates.caFile, commandTimeout: Duration = .milliseconds(500)) throws -> RedisGateway {
+    static func redis(_ url: String, caFile: String? = certificates.caFile, commandTimeout: Duration = .seconds(2)) throws -> RedisGateway {
         try RedisGateway(configuration: RedisConfiguration(
             endpoint: try RedisEndpoint(url: url),
             connectTimeout: .seconds(2),
@@ -56,7 +56,7 @@ enum TLSServers {
     }
 
     /// A gateway with one connection to `url`, and no back-off (each command tries again).
-    static func connection(_ url: String, caFile: String? = certificates.caFile, commandTimeout: Duration = .milliseconds(500)) throws -> RedisGateway {
+    static func connection(_ url: String, caFile: String? = certificates.caFile, commandTimeout: Duration = .seconds(2)) throws -> RedisGateway {
         try RedisGateway(configuration: RedisConfiguration(
             endpoint: try RedisEndpoint(url: url), connectTimeout: .seconds(2), commandTimeout: commandTimeout, poolSize: 1,
             retryBackoff: .zero, maxRetryBackoff: .zero, caCertificateFile: caFile), logger: TestServers.quietLogger)

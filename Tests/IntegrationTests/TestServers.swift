@@ -77,7 +77,7 @@ enum TestServers {
     /// A private service on `stack`: its own Redis key prefix, so that what it
     /// caches is invisible to every other test.
     static func service(
-        on stack: EmbeddedStack = shared, ttl: Duration = .seconds(300), redisTimeout: Duration = .milliseconds(500),
+        on stack: EmbeddedStack = shared, ttl: Duration = .seconds(300), redisTimeout: Duration = .seconds(2),
         throttle: ThrottlePolicy = ThrottlePolicy(), memoryCache: MemoryCredentialCache.Configuration? = nil,
         namespace: String = "doorman-test-\(UUID().uuidString.prefix(8))", postgres: PostgresGateway? = nil,
         redisBackoff: (first: Duration, max: Duration) = (.milliseconds(50), .milliseconds(200))
