@@ -6,11 +6,14 @@ import Synchronization
 /// blocking client, a connection is not handed to one caller at a time:
 /// every caller writes to it and waits for its own reply (pipelining).
 /// A connection that broke is replaced on the next pick; while one is being
-/// opened, callers that pick its slot wait for that one attempt.
+/// opened, callers that pick its slot wait for that one attempt. The caller
+/// that starts an attempt runs it in its own task (no unstructured task: it
+/// keeps the caller's executor and priority) and hands the result to the others
+/// through a promise.
 final class RedisConnectionPool: Sendable {
     private enum Slot {
         case empty
-        case connecting(Task<RedisClientConnection, any Error>, generation: Int)
+        case connecting(EventLoopFuture<RedisClientConnection>, generation: Int)
         case ready(RedisClientConnection)
     }
 
@@ -21,53 +24,63 @@ final class RedisConnectionPool: Sendable {
     }
 
     private let state: Mutex<State>
+    private let eventLoopGroup: any EventLoopGroup
     private let open: @Sendable () async throws -> RedisClientConnection
 
-    init(size: Int, open: @escaping @Sendable () async throws -> RedisClientConnection) {
+    init(size: Int, eventLoopGroup: any EventLoopGroup, open: @escaping @Sendable () async throws -> RedisClientConnection) {
         self.state = Mutex(State(slots: Array(repeating: .empty, count: size)))
+        self.eventLoopGroup = eventLoopGroup
         self.open = open
     }
 
     private enum Pick {
         case use(RedisClientConnection)
-        case wait(Task<RedisClientConnection, any Error>, index: Int, generation: Int)
+        case wait(EventLoopFuture<RedisClientConnection>, index: Int, generation: Int)
+        case connect(EventLoopPromise<RedisClientConnection>, index: Int, generation: Int)
     }
 
     /// A usable connection, opening one if its slot has none.
     func lease() async throws -> RedisClientConnection {
-        let open = open
+        let eventLoopGroup = eventLoopGroup
         let pick: Pick = state.withLock { state in
             let index = state.next
             state.next = (state.next + 1) % state.slots.count
             switch state.slots[index] {
             case .ready(let connection) where connection.isUsable:
                 return .use(connection)
-            case .connecting(let task, let generation):
-                return .wait(task, index: index, generation: generation)
+            case .connecting(let future, let generation):
+                return .wait(future, index: index, generation: generation)
             case .ready, .empty:
                 state.generation += 1
-                let task = Task { try await open() }
-                state.slots[index] = .connecting(task, generation: state.generation)
-                return .wait(task, index: index, generation: state.generation)
+                let promise = eventLoopGroup.next().makePromise(of: RedisClientConnection.self)
+                state.slots[index] = .connecting(promise.futureResult, generation: state.generation)
+                return .connect(promise, index: index, generation: state.generation)
             }
         }
         switch pick {
         case .use(let connection):
             return connection
-        case .wait(let task, let index, let generation):
+        case .wait(let future, _, _):
+            let connection = try await future.get()
+            guard connection.isUsable else { throw DoormanError(.unavailable, "Redis: the connection was closed") }
+            return connection
+        case .connect(let promise, let index, let generation):
             do {
-                let connection = try await task.value
+                let connection = try await open()
                 let stale = state.withLock { state in
                     guard case .connecting(_, generation) = state.slots[index] else { return true }
                     state.slots[index] = .ready(connection)
                     return false
                 }
-                if stale && !connection.isUsable { throw DoormanError(.unavailable, "Redis: the connection was closed") }
+                if stale { connection.close() }  // closeAll ran meanwhile
+                promise.succeed(connection)
+                if stale { throw DoormanError(.unavailable, "Redis: the connection was closed") }
                 return connection
             } catch {
                 state.withLock { state in
                     if case .connecting(_, generation) = state.slots[index] { state.slots[index] = .empty }
                 }
+                promise.fail(error)
                 throw error
             }
         }
@@ -98,10 +111,7 @@ final class RedisConnectionPool: Sendable {
             var taken: [RedisClientConnection] = []
             for index in state.slots.indices {
                 if case .ready(let connection) = state.slots[index] { taken.append(connection) }
-                if case .connecting(let task, _) = state.slots[index] {
-                    // Closed once it is made.
-                    Task { (try? await task.value)?.close() }
-                }
+                // A connection still being opened is closed by its opener (it sees the slot changed).
                 state.slots[index] = .empty
             }
             return taken

@@ -53,7 +53,7 @@ public final class RedisGateway: Service, Sendable {
         self.logger = logger
         self.health = StoreHealth(store: "redis")
         let tls = try configuration.makeTLSContext()
-        self.pool = RedisConnectionPool(size: max(1, configuration.poolSize)) {
+        self.pool = RedisConnectionPool(size: max(1, configuration.poolSize), eventLoopGroup: eventLoopGroup) {
             try await RedisClientConnection.connect(configuration: configuration, tls: tls, group: eventLoopGroup)
         }
     }

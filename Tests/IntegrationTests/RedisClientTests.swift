@@ -109,39 +109,43 @@ struct RedisClientTests {
 
     @Test("a command to a black-holed port fails within the deadline, then fast while backing off")
     func blackHole() async throws {
-        _ = TestServers.shared  // its start blocks threads of Swift's pool: not while this test measures
-        let hole = BlackHole()
-        defer { hole.close() }
-        let redis = try Self.gateway("redis://127.0.0.1:\(hole.port)", commandTimeout: .milliseconds(250))
-        let started = ContinuousClock.now
-        await #expect(throws: DoormanError.self) { try await redis.ping() }
-        let waited = ContinuousClock.now - started
-        #expect(waited >= .milliseconds(200) && waited < .milliseconds(250) + .seconds(1), "\(waited)")
-        #expect(redis.health.timeouts == 1)
-        #expect(redis.health.snapshot().state == .down)
-        let fast = ContinuousClock.now
-        await #expect(throws: DoormanError.self) { try await redis.ping() }
-        #expect(ContinuousClock.now - fast < .milliseconds(100), "the breaker fails fast")
+        try await withTaskExecutorPreference(DedicatedExecutor.shared) {
+            _ = TestServers.shared  // its start blocks threads of Swift's pool: not while this test measures
+            let hole = BlackHole()
+            defer { hole.close() }
+            let redis = try Self.gateway("redis://127.0.0.1:\(hole.port)", commandTimeout: .milliseconds(250))
+            let started = ContinuousClock.now
+            await #expect(throws: DoormanError.self) { try await redis.ping() }
+            let waited = ContinuousClock.now - started
+            #expect(waited >= .milliseconds(200) && waited < .milliseconds(250) + .seconds(1), "\(waited)")
+            #expect(redis.health.timeouts == 1)
+            #expect(redis.health.snapshot().state == .down)
+            let fast = ContinuousClock.now
+            await #expect(throws: DoormanError.self) { try await redis.ping() }
+            #expect(ContinuousClock.now - fast < .milliseconds(100), "the breaker fails fast")
+        }
     }
 
     @Test("a frozen Redis fails commands within the deadline; they work again after thawing")
     func frozen() async throws {
-        _ = TestServers.shared  // its start blocks threads of Swift's pool: not while this test measures
-        let stack = await TestServers.start(name: "redis-client-frozen")
-        defer { TestServers.stop(stack) }
-        let redis = try Self.gateway(stack.redisURL, commandTimeout: .milliseconds(250))
-        #expect(await TestServers.eventually(timeout: .seconds(10)) { (try? await redis.ping()) != nil })
-        let pid = Freezer.freezeRedis(stack)
-        let started = ContinuousClock.now
-        let failed = await withTaskGroup(of: Bool.self) { group in
-            for index in 0..<20 { group.addTask { (try? await redis.run(["GET", "k\(index)"])) == nil } }
-            return await group.reduce(into: 0) { if $1 { $0 += 1 } }
+        try await withTaskExecutorPreference(DedicatedExecutor.shared) {
+            _ = TestServers.shared  // its start blocks threads of Swift's pool: not while this test measures
+            let stack = await TestServers.start(name: "redis-client-frozen")
+            defer { TestServers.stop(stack) }
+            let redis = try Self.gateway(stack.redisURL, commandTimeout: .milliseconds(250))
+            #expect(await TestServers.eventually(timeout: .seconds(10)) { (try? await redis.ping()) != nil })
+            let pid = Freezer.freezeRedis(stack)
+            let started = ContinuousClock.now
+            let failed = await withTaskGroup(of: Bool.self) { group in
+                for index in 0..<20 { group.addTask { (try? await redis.run(["GET", "k\(index)"])) == nil } }
+                return await group.reduce(into: 0) { if $1 { $0 += 1 } }
+            }
+            #expect(failed == 20)
+            #expect(ContinuousClock.now - started < .milliseconds(250) + .seconds(1))
+            #expect(redis.health.timeouts >= 1)
+            Freezer.thawRedis(pid)
+            #expect(await TestServers.eventually(timeout: .seconds(3)) { (try? await redis.ping()) != nil })
         }
-        #expect(failed == 20)
-        #expect(ContinuousClock.now - started < .milliseconds(250) + .seconds(1))
-        #expect(redis.health.timeouts >= 1)
-        Freezer.thawRedis(pid)
-        #expect(await TestServers.eventually(timeout: .seconds(3)) { (try? await redis.ping()) != nil })
     }
 
     @Test("as a Service, the gateway runs until cancelled or shut down, then closes its connections")

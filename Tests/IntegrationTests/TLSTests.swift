@@ -47,7 +47,7 @@ enum TLSServers {
     static func redis(_ url: String, caFile: String? = certificates.caFile, commandTimeout: Duration = .seconds(2)) throws -> RedisGateway {
         try RedisGateway(configuration: RedisConfiguration(
             endpoint: try RedisEndpoint(url: url),
-            connectTimeout: .seconds(2),
+            connectTimeout: .seconds(5),
             commandTimeout: commandTimeout,
             namespace: "doorman-tls-test-\(UUID().uuidString.prefix(8))",
             retryBackoff: .milliseconds(50),
@@ -58,7 +58,7 @@ enum TLSServers {
     /// A gateway with one connection to `url`, and no back-off (each command tries again).
     static func connection(_ url: String, caFile: String? = certificates.caFile, commandTimeout: Duration = .seconds(2)) throws -> RedisGateway {
         try RedisGateway(configuration: RedisConfiguration(
-            endpoint: try RedisEndpoint(url: url), connectTimeout: .seconds(2), commandTimeout: commandTimeout, poolSize: 1,
+            endpoint: try RedisEndpoint(url: url), connectTimeout: .seconds(5), commandTimeout: commandTimeout, poolSize: 1,
             retryBackoff: .zero, maxRetryBackoff: .zero, caCertificateFile: caFile), logger: TestServers.quietLogger)
     }
 
