@@ -22,7 +22,7 @@ struct LeastPrivilegeTests {
 
         let socket = TestServers.shared.redisURL.dropFirst("unix://".count)
         let endpoint = try RedisEndpoint(url: "unix://\(user):\(password)@\(socket)?db=6")
-        let redis = try RedisGateway(configuration: RedisConfiguration(endpoint: endpoint, commandTimeout: .seconds(2)))
+        let redis = try RedisGateway(configuration: RedisConfiguration(endpoint: endpoint, connectTimeout: .seconds(5), commandTimeout: .seconds(2)))
         let postgres = try PostgresGateway(configuration: PostgresConfiguration(connectionString: TestServers.shared.databaseURL))
         let service = AuthService(postgres: postgres, redis: redis, logger: TestServers.quietLogger)
         let victim = try TestServers.makeUser(password: "acl pw")

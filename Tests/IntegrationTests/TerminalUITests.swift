@@ -90,7 +90,7 @@ struct TerminalUITests {
     /// emptied of Doorman's keys first so that the first login reads PostgreSQL.
     static func serverFlags(redisDatabase number: Int) async throws -> [String] {
         let flags = DoormanBinary.serverFlags(redisDatabase: number)
-        let redis = try RedisGateway(configuration: RedisConfiguration(endpoint: try RedisEndpoint(url: flags[3]), commandTimeout: .seconds(2)), logger: TestServers.quietLogger)
+        let redis = try RedisGateway(configuration: RedisConfiguration(endpoint: try RedisEndpoint(url: flags[3]), connectTimeout: .seconds(5), commandTimeout: .seconds(2)), logger: TestServers.quietLogger)
         try await redis.evictAll()
         return flags
     }
