@@ -25,7 +25,7 @@ public final class RedisLoginThrottle: LoginThrottle {
         var check = ThrottleCheck()
         if let redis {
             do {
-                let values = try await blocking { try redis.values(for: keys.all) }
+                let values = try await redis.values(for: keys.all)
                 check.counts = Self.counts(from: values)
             } catch {
                 check.storeUnavailable = true
@@ -38,7 +38,7 @@ public final class RedisLoginThrottle: LoginThrottle {
             let key = keys.key(limit)
             var left: Duration?
             if let redis, !check.storeUnavailable {
-                left = try? await blocking { try redis.timeLeft(key) }
+                left = try? await redis.timeLeft(key)
             } else {
                 left = local.timeLeft(key)
             }
@@ -53,7 +53,7 @@ public final class RedisLoginThrottle: LoginThrottle {
         let windows = [(keys.pair, policy.pairWindow), (keys.client, policy.clientWindow), (keys.account, policy.accountWindow)]
         if let redis, !check.storeUnavailable {
             do {
-                try await blocking { for (key, window) in windows { try redis.increment(key, window: window) } }
+                for (key, window) in windows { try await redis.increment(key, window: window) }
                 return
             } catch {}
         }
@@ -67,10 +67,8 @@ public final class RedisLoginThrottle: LoginThrottle {
         let knownLifetime = policy.knownClientLifetime
         if let redis, !check.storeUnavailable {
             do {
-                try await blocking {
-                    if counts.pair > 0 { try redis.delete([keys.pair]) }
-                    if !counts.known { try redis.set(keys.known, Array("1".utf8), ttl: knownLifetime) }
-                }
+                if counts.pair > 0 { try await redis.delete([keys.pair]) }
+                if !counts.known { try await redis.set(keys.known, Array("1".utf8), ttl: knownLifetime) }
                 return
             } catch {}
         }
@@ -82,7 +80,7 @@ public final class RedisLoginThrottle: LoginThrottle {
         let (account, pairs) = ThrottleKeys.accountPrefixes(username: username, prefix: prefix)
         local.removeAll { $0 == account || $0.starts(with: pairs) }
         guard let redis else { return 0 }
-        return try await blocking { try redis.delete([account]) + redis.deleteKeys(matchingPrefix: pairs) }
+        return try await redis.delete([account]) + redis.deleteKeys(matchingPrefix: pairs)
     }
 
     private static func counts(from values: [[UInt8]?]) -> ThrottleCounts {

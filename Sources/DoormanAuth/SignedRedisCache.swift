@@ -27,10 +27,9 @@ public final class SignedRedisCache: CredentialCache {
     }
 
     public func lookup(_ username: String) async -> CacheLookup {
-        let redis = redis
         let text: String?
         do {
-            text = try await blocking { try redis.cachedValue(for: username) }
+            text = try await redis.cachedValue(for: username)
         } catch {
             return .unavailable
         }
@@ -48,12 +47,9 @@ public final class SignedRedisCache: CredentialCache {
         guard freshness.accepts(record.version, for: username) else { return true }  // a newer password is known
         guard let key = await signingKey.value() else { return false }
         let value = CacheEntry(record: record, ttl: ttl, now: Self.unixNow()).encoded(for: username, key: key)
-        let redis = redis, ttl = ttl, freshness = freshness
         do {
-            try await blocking {
-                try redis.cacheValue(value, for: username, ttl: ttl)
-                if !freshness.accepts(record.version, for: username) { try redis.evict(username) }
-            }
+            try await redis.cacheValue(value, for: username, ttl: ttl)
+            if !freshness.accepts(record.version, for: username) { try await redis.evict(username) }
             return true
         } catch {
             return false
@@ -61,22 +57,17 @@ public final class SignedRedisCache: CredentialCache {
     }
 
     public func evict(_ username: String) async throws -> Bool {
-        let redis = redis
-        return try await blocking { try redis.evict(username) }
+        try await redis.evict(username)
     }
 
     public func evict(_ username: String, ifOlderThan version: Int64) async throws {
-        let redis = redis
-        try await blocking {
-            if let value = try redis.cachedValue(for: username), (CacheEntry.version(of: value) ?? 0) < version {
-                try redis.evict(username)
-            }
+        if let value = try await redis.cachedValue(for: username), (CacheEntry.version(of: value) ?? 0) < version {
+            try await redis.evict(username)
         }
     }
 
     public func evictAll() async throws -> Int {
-        let redis = redis
-        return try await blocking { try redis.evictAll() }
+        try await redis.evictAll()
     }
 
     static func unixNow() -> Int64 {

@@ -1,14 +1,15 @@
 import DoormanCore
 
 /// How Doorman uses Redis.
-public struct RedisConfiguration: Sendable {
+public struct RedisConfiguration: Sendable, CustomStringConvertible {
     /// Where Redis is.
     public var endpoint: RedisEndpoint
     /// How long to wait for a connection.
     public var connectTimeout: Duration
-    /// How long to wait for any one reply; past it the login goes to PostgreSQL.
+    /// How long to wait for any one reply; past it the command fails with
+    /// `.unavailable`, its connection is closed, and the login goes to PostgreSQL.
     public var commandTimeout: Duration
-    /// Connections kept in the pool.
+    /// Connections kept open; concurrent commands pipeline on them (picked round-robin).
     public var poolSize: Int
     /// How long a cached hash lives (`SET … EX`).
     public var cacheTTL: Duration
@@ -38,12 +39,12 @@ public struct RedisConfiguration: Sendable {
     public init(
         endpoint: RedisEndpoint,
         connectTimeout: Duration = .milliseconds(1_000),
-        commandTimeout: Duration = .milliseconds(500),
-        poolSize: Int = 4,
+        commandTimeout: Duration = .milliseconds(250),
+        poolSize: Int = 2,
         cacheTTL: Duration = defaultCacheTTL,
         namespace: String = "doorman",
         retryBackoff: Duration = .milliseconds(250),
-        maxRetryBackoff: Duration = .seconds(2),
+        maxRetryBackoff: Duration = .seconds(1),
         caCertificateFile: String? = nil
     ) {
         self.endpoint = endpoint
@@ -57,10 +58,10 @@ public struct RedisConfiguration: Sendable {
         self.caCertificateFile = caCertificateFile
     }
 
-    /// Checks that a CA file given for `rediss://` can be opened for reading;
-    /// throws a `.configuration` error naming the file and the reason.
-    /// (Its contents are loaded, and checked, when a ``RedisGateway`` is made.)
-    public static func checkCACertificateFile(_ path: String) throws {
-        try TLSClientContext.checkReadable(path)
+    /// The configuration for logs and screens: the endpoint with its password
+    /// masked (``RedisEndpoint/redactedURL``), never the password itself.
+    public var description: String {
+        "RedisConfiguration(endpoint: \(endpoint.redactedURL), connectTimeout: \(connectTimeout), commandTimeout: \(commandTimeout), "
+            + "poolSize: \(poolSize), cacheTTL: \(cacheTTL), namespace: \(namespace), caCertificateFile: \(caCertificateFile ?? "system store"))"
     }
 }

@@ -4,7 +4,7 @@ import Foundation
 /// Where Redis is and how to log in to it, parsed from a URL:
 /// `redis://[user[:password]@]host[:port][/db]`, `rediss://…` (TLS), or
 /// `unix://[user[:password]@]/path/to/redis.sock[?db=N]`.
-public struct RedisEndpoint: Sendable, Equatable {
+public struct RedisEndpoint: Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     /// How to reach the server.
     public enum Transport: Sendable, Equatable {
         /// TCP to a host name or address and port.
@@ -89,4 +89,13 @@ public struct RedisEndpoint: Sendable, Equatable {
             return "unix://\(userInfo)\(path)\(database == 0 ? "" : "?db=\(database)")"
         }
     }
+
+    /// ``redactedURL``: printing an endpoint never shows its password.
+    public var description: String { redactedURL }
+
+    /// ``redactedURL`` too, so that `dump` and `debugPrint` keep the password out as well.
+    public var debugDescription: String { "RedisEndpoint(\(redactedURL))" }
+
+    /// Only ``redactedURL``: `dump` and reflection never see the password.
+    public var customMirror: Mirror { Mirror(self, children: ["url": redactedURL]) }
 }

@@ -1,44 +1,64 @@
 import DoormanCore
 import Foundation
 import Logging
+import NIOCore
+import NIOPosix
+import NIOSSL
+import ServiceLifecycle
 import Synchronization
 
 /// Doorman's cache-aside store: one key per user, `doorman:auth:<username>`,
-/// holding that user's bcrypt hash with a time to live.
+/// holding that user's signed entry with a time to live; and the throttle
+/// counters.
 ///
-/// Blocking, like every gateway: call it from a thread pool. When Redis fails
-/// to connect, the gateway stops trying for a short, growing back-off so that
-/// logins going to PostgreSQL meanwhile do not each wait for a timeout; the
-/// first call after the back-off tries again, so the cache comes back on its
-/// own when Redis does.
-public final class RedisGateway: Sendable {
+/// Non-blocking: a small pool of NIO connections (``RedisConfiguration/poolSize``,
+/// on `MultiThreadedEventLoopGroup.singleton`, the group Hummingbird uses) on
+/// which the commands of concurrent logins pipeline. Every command has a
+/// deadline (``RedisConfiguration/commandTimeout``); past it the command fails
+/// with `.unavailable`, its connection is closed and the timeout is recorded in
+/// ``health``. After a connection failure or a timeout the gateway fails fast
+/// for a back-off (250 ms doubling up to 1 s by default) and then lets one
+/// probe through at a time, so that logins going to PostgreSQL meanwhile do not
+/// each wait for a deadline, and the cache comes back on its own when Redis does.
+///
+/// A ServiceLifecycle `Service`: ``run()`` waits for graceful shutdown, then closes.
+public final class RedisGateway: Service, Sendable {
     /// The configuration this gateway connects with.
     public let configuration: RedisConfiguration
-    let pool: ConnectionPool<RedisConnection>
+    /// What this gateway knows of Redis from its own calls (for `/healthz`,
+    /// `doorman_store_timeouts_total{store="redis"}` and the terminal UI).
+    public let health: StoreHealth
     let logger: Logger
+    private let pool: RedisConnectionPool
     private let breaker = Mutex(Breaker())
 
     private struct Breaker {
         var openUntil: ContinuousClock.Instant?
         var backoff: Duration?
+        var probing = false
     }
+
+    private enum Admission { case normal, probe }
 
     /// Creates a gateway; no connection is opened until one is needed.
     ///
     /// For `rediss://` the TLS context (with the CA file or the system's CA
     /// store) is made here, once for every connection: a CA file that is
     /// missing, unreadable or holds no certificate throws `.configuration` now.
-    public init(configuration: RedisConfiguration, logger: Logger = Logger(label: "doorman.redis")) throws {
-        // hiredis and OpenSSL write with write(2): a server that went away
-        // must not kill the process with SIGPIPE.
-        signal(SIGPIPE, SIG_IGN)
-        let tlsContext = configuration.endpoint.usesTLS ? try TLSClientContext(caCertificateFile: configuration.caCertificateFile) : nil
+    public init(
+        configuration: RedisConfiguration, logger: Logger = Logger(label: "doorman.redis"),
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) throws {
         self.configuration = configuration
         self.logger = logger
-        self.pool = ConnectionPool(capacity: max(1, configuration.poolSize), acquireTimeout: configuration.connectTimeout + configuration.commandTimeout) {
-            try RedisConnection(configuration: configuration, tlsContext: tlsContext)
+        self.health = StoreHealth(store: "redis")
+        let tls = try configuration.makeTLSContext()
+        self.pool = RedisConnectionPool(size: max(1, configuration.poolSize), eventLoopGroup: eventLoopGroup) {
+            try await RedisClientConnection.connect(configuration: configuration, tls: tls, group: eventLoopGroup)
         }
     }
+
+    // MARK: Keys and values
 
     /// The key that holds `username`'s cached hash.
     public func key(for username: String) -> [UInt8] {
@@ -47,59 +67,78 @@ public final class RedisGateway: Sendable {
 
     /// The cached value for `username` (Doorman's signed entry), or `nil` on a
     /// miss. Wraps `GET`.
-    public func cachedValue(for username: String) throws -> String? {
-        try values(for: [key(for: username)]).first.flatMap { $0.map { String(decoding: $0, as: UTF8.self) } }
+    public func cachedValue(for username: String) async throws -> String? {
+        switch try await run([Array("GET".utf8), key(for: username)]) {
+        case .string(let bytes): String(decoding: bytes, as: UTF8.self)
+        default: nil
+        }
     }
 
     /// Caches `value` for `username` with the configured time to live (or `ttl`).
-    /// Wraps `SET key value EX seconds`.
-    public func cacheValue(_ value: String, for username: String, ttl: Duration? = nil) throws {
-        try set(key(for: username), Array(value.utf8), ttl: ttl ?? configuration.cacheTTL)
+    /// Wraps `SET key value PX milliseconds`.
+    public func cacheValue(_ value: String, for username: String, ttl: Duration? = nil) async throws {
+        try await set(key(for: username), Array(value.utf8), ttl: ttl ?? configuration.cacheTTL)
     }
 
     /// The values of several keys in one round trip (`nil` for missing ones). Wraps `MGET`.
-    public func values(for keys: [[UInt8]]) throws -> [[UInt8]?] {
-        guard case .array(let replies) = try run([Array("MGET".utf8)] + keys), replies.count == keys.count else {
+    public func values(for keys: [[UInt8]]) async throws -> [[UInt8]?] {
+        guard case .array(let replies) = try await run([Array("MGET".utf8)] + keys), replies.count == keys.count else {
             throw DoormanError(.database, "Redis: unexpected reply to MGET")
         }
         return replies.map { if case .string(let bytes) = $0 { bytes } else { nil } }
     }
 
     /// Sets `key` to `value` for `ttl`. Wraps `SET key value PX milliseconds`.
-    public func set(_ key: [UInt8], _ value: [UInt8], ttl: Duration) throws {
-        let milliseconds = max(1, ttl.components.seconds * 1_000 + ttl.components.attoseconds / 1_000_000_000_000_000)
-        try run([Array("SET".utf8), key, value, Array("PX".utf8), Array(String(milliseconds).utf8)])
+    public func set(_ key: [UInt8], _ value: [UInt8], ttl: Duration) async throws {
+        try await run([Array("SET".utf8), key, value, Array("PX".utf8), Self.milliseconds(ttl)])
     }
 
     /// Adds one to a counter that expires `window` after its first
-    /// increment; returns the new count. Wraps `INCR` and `EXPIRE … NX`.
+    /// increment; returns the new count. One atomic round trip that works on
+    /// Redis 6.2 and 7 (`EXPIRE … NX` needs 7, and `EVAL` is not in Doorman's
+    /// ACL): `MULTI`, `SET key 0 PX window NX`, `INCR key`, `PTTL key`, `EXEC`.
+    /// A counter so made always has an expiry; one found without (written by an
+    /// older Doorman) gets `PEXPIRE` at once.
     @discardableResult
-    public func increment(_ key: [UInt8], window: Duration) throws -> Int {
-        guard case .integer(let count) = try run([Array("INCR".utf8), key]) else {
-            throw DoormanError(.database, "Redis: unexpected reply to INCR")
+    public func increment(_ key: [UInt8], window: Duration) async throws -> Int {
+        let window = Self.milliseconds(window)
+        let replies = try await pipeline([
+            [Array("MULTI".utf8)],
+            [Array("SET".utf8), key, Array("0".utf8), Array("PX".utf8), window, Array("NX".utf8)],
+            [Array("INCR".utf8), key],
+            [Array("PTTL".utf8), key],
+            [Array("EXEC".utf8)],
+        ])
+        if let error = replies.lazy.compactMap({ if case .error(let message) = $0 { message } else { nil } }).first {
+            throw DoormanError(.database, "Redis: \(error)")
         }
-        try run([Array("EXPIRE".utf8), key, Array(String(max(1, window.components.seconds)).utf8), Array("NX".utf8)])
+        guard case .array(let results) = replies[4], results.count == 3, case .integer(let count) = results[1] else {
+            throw DoormanError(.database, "Redis: unexpected reply to EXEC")
+        }
+        if case .integer(let left) = results[2], left == -1 {
+            try await run([Array("PEXPIRE".utf8), key, window])
+        }
         return Int(count)
     }
 
     /// Time left before `key` expires; `nil` if it does not exist or never expires. Wraps `PTTL`.
-    public func timeLeft(_ key: [UInt8]) throws -> Duration? {
-        if case .integer(let milliseconds) = try run([Array("PTTL".utf8), key]), milliseconds >= 0 { return .milliseconds(milliseconds) }
+    public func timeLeft(_ key: [UInt8]) async throws -> Duration? {
+        if case .integer(let milliseconds) = try await run([Array("PTTL".utf8), key]), milliseconds >= 0 { return .milliseconds(milliseconds) }
         return nil
     }
 
     /// Deletes keys; returns how many existed. Wraps `DEL`.
     @discardableResult
-    public func delete(_ keys: [[UInt8]]) throws -> Int {
+    public func delete(_ keys: [[UInt8]]) async throws -> Int {
         guard !keys.isEmpty else { return 0 }
-        if case .integer(let count) = try run([Array("DEL".utf8)] + keys) { return Int(count) }
+        if case .integer(let count) = try await run([Array("DEL".utf8)] + keys) { return Int(count) }
         return 0
     }
 
     /// Drops `username`'s cached hash; `true` if there was one. Wraps `DEL`.
     @discardableResult
-    public func evict(_ username: String) throws -> Bool {
-        if case .integer(let count) = try run([Array("DEL".utf8), key(for: username)]) { return count > 0 }
+    public func evict(_ username: String) async throws -> Bool {
+        if case .integer(let count) = try await run([Array("DEL".utf8), key(for: username)]) { return count > 0 }
         return false
     }
 
@@ -107,95 +146,221 @@ public final class RedisGateway: Sendable {
     /// other data in the database alone. Wraps `SCAN … MATCH` and `UNLINK`.
     /// Returns how many keys were removed.
     @discardableResult
-    public func evictAll() throws -> Int {
-        try deleteKeys(matchingPrefix: Array(configuration.authKeyPrefix.utf8))
+    public func evictAll() async throws -> Int {
+        try await deleteKeys(matchingPrefix: Array(configuration.authKeyPrefix.utf8))
     }
 
     /// Deletes every key that starts with `prefix`. Wraps `SCAN … MATCH` and `UNLINK`.
     @discardableResult
-    public func deleteKeys(matchingPrefix prefix: [UInt8]) throws -> Int {
+    public func deleteKeys(matchingPrefix prefix: [UInt8]) async throws -> Int {
+        var removed = 0
+        try await scan(prefix: prefix) { names in
+            if case .integer(let count) = try await self.run([Array("UNLINK".utf8)] + names) { removed += Int(count) }
+            return true
+        }
+        return removed
+    }
+
+    /// One key under a prefix, as ``entries(prefix:limit:)`` lists them.
+    public struct Entry: Sendable, Equatable {
+        /// The key's name.
+        public var key: [UInt8]
+        /// Time left before it expires, in milliseconds; `nil` when it never expires.
+        public var timeToLive: Int64?
+        /// Its value (`nil` if it is not a string, or went away meanwhile).
+        public var value: [UInt8]?
+    }
+
+    /// Up to `limit` keys that start with `prefix` (all of Doorman's cached
+    /// entries by default), with their time to live and value: `SCAN … MATCH`,
+    /// then one pipelined round of `PTTL` and `GET` per batch.
+    public func entries(prefix: [UInt8]? = nil, limit: Int = 1_000) async throws -> [Entry] {
+        var entries: [Entry] = []
+        guard limit > 0 else { return entries }
+        try await scan(prefix: prefix ?? Array(configuration.authKeyPrefix.utf8)) { names in
+            let batch = Array(names.prefix(limit - entries.count))
+            let replies = try await self.pipeline(batch.flatMap { [[Array("PTTL".utf8), $0], [Array("GET".utf8), $0]] })
+            for (index, name) in batch.enumerated() {
+                var ttl: Int64?
+                if case .integer(let milliseconds) = replies[2 * index], milliseconds >= 0 { ttl = milliseconds }
+                if case .integer(-2) = replies[2 * index] { continue }  // gone since SCAN saw it
+                let value: [UInt8]? = if case .string(let bytes) = replies[2 * index + 1] { bytes } else { nil }
+                entries.append(Entry(key: name, timeToLive: ttl, value: value))
+            }
+            return entries.count < limit
+        }
+        return entries
+    }
+
+    /// Calls `body` with each batch of keys that `SCAN … MATCH prefix*` finds
+    /// until the scan ends or `body` returns `false`.
+    private func scan(prefix: [UInt8], _ body: ([[UInt8]]) async throws -> Bool) async throws {
         let pattern = Array(Self.escapeGlob(String(decoding: prefix, as: UTF8.self)).utf8) + [UInt8(ascii: "*")]
         var cursor = "0"
-        var removed = 0
         repeat {
-            let reply = try run([Array("SCAN".utf8), Array(cursor.utf8), Array("MATCH".utf8), pattern, Array("COUNT".utf8), Array("500".utf8)])
+            let reply = try await run([Array("SCAN".utf8), Array(cursor.utf8), Array("MATCH".utf8), pattern, Array("COUNT".utf8), Array("500".utf8)])
             guard case .array(let parts) = reply, parts.count == 2, let next = parts[0].text, case .array(let keys) = parts[1] else {
                 throw DoormanError(.database, "Redis: unexpected reply to SCAN")
             }
             cursor = next
             let names: [[UInt8]] = keys.compactMap { if case .string(let bytes) = $0 { bytes } else { nil } }
-            if !names.isEmpty {
-                if case .integer(let count) = try run([Array("UNLINK".utf8)] + names) { removed += Int(count) }
-            }
+            if !names.isEmpty, try await !body(names) { return }
         } while cursor != "0"
-        return removed
     }
 
     /// Seconds until `username`'s cached hash expires; `nil` when none is cached.
     /// Wraps `TTL`.
-    public func timeToLive(for username: String) throws -> Int? {
-        if case .integer(let seconds) = try run([Array("TTL".utf8), key(for: username)]), seconds >= 0 { return Int(seconds) }
+    public func timeToLive(for username: String) async throws -> Int? {
+        if case .integer(let seconds) = try await run([Array("TTL".utf8), key(for: username)]), seconds >= 0 { return Int(seconds) }
         return nil
     }
 
     /// Checks that Redis answers. Wraps `PING`.
-    public func ping() throws {
-        try run([Array("PING".utf8)])
+    public func ping() async throws {
+        try await run([Array("PING".utf8)])
     }
 
-    /// Forgets any back-off and idle connections, e.g. after Redis was restarted by hand.
+    /// Checks that Redis answers before `deadline` (or the command timeout,
+    /// whichever comes first). Wraps `PING`. For `/healthz`.
+    public func ping(deadline: ContinuousClock.Instant) async throws {
+        try await run([Array("PING".utf8)], deadline: deadline)
+    }
+
+    // MARK: Lifecycle
+
+    /// Forgets any back-off and closes the connections (new ones are opened
+    /// on demand), e.g. after Redis was restarted by hand.
     public func reset() {
         breaker.withLock { $0 = Breaker() }
-        pool.drain()
+        pool.closeAll()
     }
 
+    /// Runs until graceful shutdown (or cancellation), then closes the connections.
+    public func run() async throws {
+        try? await gracefulShutdown()
+        await shutdown()
+    }
+
+    /// Closes every connection and waits for the channels to close. Later
+    /// commands open new connections.
+    public func shutdown() async {
+        await pool.shutdown()
+    }
+
+    // MARK: Commands
+
     /// Runs a raw command (for tools and tests that need more than the
-    /// methods above). An error reply throws.
+    /// methods above). An error reply throws `.database`.
     @discardableResult
-    public func run(_ arguments: [[UInt8]]) throws -> RedisReply {
+    public func run(_ arguments: [[UInt8]], deadline: ContinuousClock.Instant? = nil) async throws -> RedisReply {
+        let reply = try await pipeline([arguments], deadline: deadline)[0]
+        if case .error(let message) = reply {
+            throw DoormanError(.database, "Redis: \(message)")
+        }
+        return reply
+    }
+
+    /// ``run(_:deadline:)`` with text arguments.
+    @discardableResult
+    public func run(_ arguments: [String], deadline: ContinuousClock.Instant? = nil) async throws -> RedisReply {
+        try await run(arguments.map { Array($0.utf8) }, deadline: deadline)
+    }
+
+    /// Sends several commands back to back on one connection and returns
+    /// their replies in order (error replies included, not thrown). One
+    /// deadline for all of them.
+    public func pipeline(_ commands: [[[UInt8]]], deadline: ContinuousClock.Instant? = nil) async throws -> [RedisReply] {
+        let encoded = try commands.map { try RedisCommandEncoder.encode($0) }
+        let admission = try admit()
+        var started = ContinuousClock.now
+        var limit = started + configuration.commandTimeout
+        do {
+            // Opening a connection has its own bound (connectTimeout); the
+            // command's deadline starts when it is written.
+            let connection = try await pool.lease()
+            started = ContinuousClock.now
+            limit = started + configuration.commandTimeout
+            if let deadline, deadline < limit { limit = deadline }
+            let nioDeadline = NIODeadline.now() + TimeAmount(limit - started)
+            let futures = encoded.map { connection.send($0, deadline: nioDeadline) }
+            var replies: [RedisReply] = []
+            replies.reserveCapacity(futures.count)
+            for future in futures { replies.append(try await future.get()) }
+            health.recordSuccess(roundTrip: ContinuousClock.now - started)
+            if admission == .probe || breaker.withLock({ $0.backoff != nil }) { closeBreaker() }
+            return replies
+        } catch {
+            let failure: DoormanError
+            if error is RedisTimeoutError {
+                health.recordTimeout()
+                failure = DoormanError(.unavailable, "Redis at \(configuration.endpoint.redactedURL) did not answer within \((limit - started).milliseconds)")
+            } else if let error = error as? DoormanError, error.kind == .timeout {
+                health.recordTimeout()
+                failure = DoormanError(.unavailable, error.message)
+            } else {
+                failure = (RedisChannelHandler.describe(error) as? DoormanError) ?? DoormanError(.unavailable, "Redis: \(error)")
+                health.recordFailure(failure.message)
+            }
+            if failure.isUnavailable {
+                openBreaker(failure, admission: admission)
+            } else if admission == .probe {
+                closeBreaker()
+            }
+            throw failure
+        }
+    }
+
+    // MARK: Breaker
+
+    private func admit() throws -> Admission {
         let now = ContinuousClock.now
-        if let until = breaker.withLock({ $0.openUntil }), now < until {
+        let admission: Admission? = breaker.withLock { state in
+            guard state.backoff != nil else { return .normal }
+            if let until = state.openUntil, now < until { return nil }
+            if state.probing { return nil }
+            state.probing = true
+            return .probe
+        }
+        guard let admission else {
             throw DoormanError(.unavailable, "Redis at \(configuration.endpoint.redactedURL) is unavailable; retrying shortly")
         }
-        do {
-            let reply = try pool.withConnection { connection, fresh in
-                do {
-                    return try connection.command(arguments)
-                } catch let error as DoormanError where !fresh && error.kind == .unavailable {
-                    // A pooled connection the server closed (restart, timeout):
-                    // one more try on a new connection.
-                    throw StaleConnection()
-                }
-            }
-            closeBreaker()
-            if case .error(let message) = reply {
-                throw DoormanError(.database, "Redis: \(message)")
-            }
-            return reply
-        } catch is StaleConnection {
-            pool.drain()
-            return try run(arguments)
-        } catch let error as DoormanError where error.isUnavailable {
-            openBreaker(error)
-            throw error
-        }
+        return admission
     }
 
     private func closeBreaker() {
-        breaker.withLock { state in
-            if state.backoff != nil { state = Breaker() }
+        let wasOpen = breaker.withLock { state in
+            defer { state = Breaker() }
+            return state.backoff != nil
         }
+        if wasOpen { logger.info("Redis answers again; logins use the cache") }
     }
 
-    private func openBreaker(_ error: DoormanError) {
-        let wait: Duration = breaker.withLock { state in
+    private func openBreaker(_ error: DoormanError, admission: Admission) {
+        let now = ContinuousClock.now
+        let wait: Duration? = breaker.withLock { state in
+            // Many calls fail together when one connection dies: only the
+            // first (or a failed probe) moves the back-off on.
+            if admission == .normal, state.backoff != nil { return nil }
             let next = state.backoff.map { min($0 * 2, configuration.maxRetryBackoff) } ?? configuration.retryBackoff
             state.backoff = next
-            state.openUntil = .now + next
+            state.openUntil = now + next
+            state.probing = false
             return next
         }
-        pool.drain()
+        guard let wait else { return }
+        health.recordBackoff(until: now + wait)
+        pool.closeAll()
         logger.warning("Redis unavailable; logins go to PostgreSQL", metadata: ["reason": "\(error.message)", "retry_in": "\(wait.milliseconds)"])
+    }
+
+    /// Connections open and usable now (for tests).
+    var openConnections: Int { pool.openConnections }
+
+    // MARK: Helpers
+
+    static func milliseconds(_ duration: Duration) -> [UInt8] {
+        let value = max(1, duration.components.seconds * 1_000 + duration.components.attoseconds / 1_000_000_000_000_000)
+        return Array(String(value).utf8)
     }
 
     /// Escapes Redis glob metacharacters so a prefix matches only itself.
@@ -208,5 +373,3 @@ public final class RedisGateway: Sendable {
         return escaped
     }
 }
-
-private struct StaleConnection: Error {}

@@ -172,12 +172,3 @@ public final class Runtime: Sendable {
         stack?.detach()
     }
 }
-
-/// Interim, until the gateways stop blocking: a blocking call on a thread of its own.
-func onThreadOfItsOwn<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
-        Thread.detachNewThread {
-            continuation.resume(with: Result { try body() })
-        }
-    }
-}

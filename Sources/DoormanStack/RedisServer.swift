@@ -1,5 +1,4 @@
 import DoormanCore
-import DoormanRedis
 import Foundation
 
 /// The embedded Redis: `redis-server` with a generated config, daemonized,
@@ -55,9 +54,7 @@ struct RedisServer {
         // SHUTDOWN SAVE over the socket (the server closes the connection
         // instead of replying); SIGTERM if it cannot be asked, or if it has
         // not gone within a few seconds (a paused server drops the request).
-        if let connection = try? connect() {
-            _ = try? connection.command(["SHUTDOWN", "SAVE"])
-        } else {
+        if !exchange("SHUTDOWN SAVE").connected {
             kill(pid, SIGTERM)
         }
         let start = ContinuousClock.now
@@ -86,14 +83,45 @@ struct RedisServer {
         unlink(layout.redisPidFile)
     }
 
-    private func connect() throws -> RedisConnection {
-        try RedisConnection(configuration: RedisConfiguration(
-            endpoint: RedisEndpoint(transport: .unix(path: layout.redisSocket)),
-            connectTimeout: .milliseconds(200), commandTimeout: .milliseconds(500)))
+    /// Whether the server answers `PING` on its unix socket within 500 ms.
+    private func ping() -> Bool {
+        exchange("PING").reply == "+PONG"
     }
 
-    private func ping() -> Bool {
-        (try? connect().command(["PING"])) == .status("PONG")
+    /// Sends one inline command over the unix socket and reads the first line
+    /// of the reply, waiting 500 ms at most for each step. Blocking on
+    /// purpose: the stack starts and stops on the caller's own thread, before
+    /// and after anything runs on an event loop.
+    private func exchange(_ command: String) -> (connected: Bool, reply: String?) {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return (false, nil) }
+        defer { close(fd) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let path = Array(layout.redisSocket.utf8)
+        guard path.count < MemoryLayout.size(ofValue: address.sun_path) else { return (false, nil) }
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            raw.copyBytes(from: path)
+            raw[path.count] = 0
+        }
+        var timeout = timeval(tv_sec: 0, tv_usec: 500_000)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        guard connected == 0 else { return (false, nil) }
+        let bytes = Array((command + "\r\n").utf8)
+        guard write(fd, bytes, bytes.count) == bytes.count else { return (true, nil) }
+        var reply: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 256)
+        while !reply.contains(UInt8(ascii: "\n")) && reply.count < 4_096 {
+            let count = read(fd, &chunk, chunk.count)
+            guard count > 0 else { return (true, nil) }
+            reply += chunk.prefix(count)
+        }
+        let line = reply.prefix { $0 != UInt8(ascii: "\r") && $0 != UInt8(ascii: "\n") }
+        return (true, String(decoding: line, as: UTF8.self))
     }
 
     private func settings(port: Int, tlsPort: Int?, tls: StackTLS?) -> String {

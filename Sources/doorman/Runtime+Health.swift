@@ -9,18 +9,8 @@ extension Runtime {
         let postgres = postgres
         var checks = [HealthCheck(name: "postgres", health: postgres.health) { deadline in try await postgres.ping(deadline: deadline) }]
         if let redis {
-            checks.append(HealthCheck(name: "redis", health: nil) { _ in try await onThreadOfItsOwn { try redis.ping() } })
+            checks.append(HealthCheck(name: "redis", health: redis.health) { deadline in try await redis.ping(deadline: deadline) })
         }
         return checks
-    }
-}
-
-/// Interim, until the gateways stop blocking: a blocking probe on a thread of
-/// its own, so that it never waits in a queue behind logins.
-func onThreadOfItsOwn(_ body: @escaping @Sendable () throws -> Void) async throws {
-    try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-        Thread.detachNewThread {
-            continuation.resume(with: Result { try body() })
-        }
     }
 }

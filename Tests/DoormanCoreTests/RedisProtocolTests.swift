@@ -53,17 +53,11 @@ struct RedisProtocolTests {
         }
     }
 
-    @Test("host names and IP literals are told apart for certificate checks", arguments: [
-        ("localhost", TLSPeerName.dnsName("localhost")),
-        ("cache.example.com", .dnsName("cache.example.com")),
-        ("127.0.0.1", .ipAddress("127.0.0.1")),
-        ("10.1.2.3", .ipAddress("10.1.2.3")),
-        ("::1", .ipAddress("::1")),
-        ("2001:db8::7", .ipAddress("2001:db8::7")),
-        ("1.2.3", .dnsName("1.2.3")),
-        ("256.1.1.1", .dnsName("256.1.1.1")),
+    @Test("host names and IP literals are told apart for certificate checks (an IP is checked against the certificate's IP SANs, not sent as SNI)", arguments: [
+        ("localhost", false), ("cache.example.com", false), ("127.0.0.1", true), ("10.1.2.3", true),
+        ("::1", true), ("2001:db8::7", true), ("1.2.3", false), ("256.1.1.1", false),
     ])
-    func peerNames(host: String, expected: TLSPeerName) {
-        #expect(TLSPeerName(host: host) == expected)
+    func peerNames(host: String, isIPAddress: Bool) {
+        #expect(host.isIPAddress == isIPAddress)
     }
 }

@@ -30,10 +30,10 @@ struct AuthServiceTests {
         let user = try await TestServers.makeUser(password: "right horse battery")
         let uncached = await service.authenticate(username: user, password: "wrong", origin: .cli)
         #expect(uncached.result == .rejected)
-        #expect(try service.redis!.cachedValue(for: user) == nil, "a failed login caches nothing")
+        #expect(try await service.redis!.cachedValue(for: user) == nil, "a failed login caches nothing")
 
         #expect(await service.authenticate(username: user, password: "right horse battery", origin: .cli).result == .authenticated(.postgres))
-        #expect(try service.redis!.cachedValue(for: user) != nil)
+        #expect(try await service.redis!.cachedValue(for: user) != nil)
         let cached = await service.authenticate(username: user, password: "wrong", origin: .cli)
         #expect(cached.result == .rejected)
         #expect(cached.summary == "Authentication failed.")
@@ -68,12 +68,12 @@ struct AuthServiceTests {
         #expect(await service.authenticate(username: user, password: "pw-for-ttl", origin: .cli).source == .postgres)
         let key = String(decoding: redis.key(for: user), as: UTF8.self)
         #expect(key == redis.configuration.namespace + ":auth:" + user)
-        let ttl = try #require(try redis.timeToLive(for: user))
+        let ttl = try #require(try await redis.timeToLive(for: user))
         #expect(ttl > 0 && ttl <= 120)
         // Never the raw username as the seed did.
-        #expect(try redis.run([Array("EXISTS".utf8), Array(user.utf8)]) == .integer(0))
+        #expect(try await redis.run([Array("EXISTS".utf8), Array(user.utf8)]) == .integer(0))
         // The cached value is a signed entry holding the hash from PostgreSQL.
-        let value = try #require(try redis.cachedValue(for: user))
+        let value = try #require(try await redis.cachedValue(for: user))
         let hash = try #require(try await service.postgres.passwordHash(for: user))
         #expect(value.hasPrefix("v1|") && value.contains("|\(hash)|"))
     }
@@ -98,7 +98,7 @@ struct AuthServiceTests {
         #expect(await service.authenticate(username: user, password: "to be deleted", origin: .cli).source == .postgres)
         try await service.postgres.deleteUser(user)
         #expect(await service.authenticate(username: user, password: "not it", origin: .cli).result == .rejected)
-        #expect(try service.redis!.cachedValue(for: user) == nil)
+        #expect(try await service.redis!.cachedValue(for: user) == nil)
     }
 
     @Test("flushing one user sends the next login to PostgreSQL")
@@ -120,11 +120,11 @@ struct AuthServiceTests {
             _ = await service.authenticate(username: name, password: name == "john_doe" ? "EXAMPLE_PASSWORD" : "EXAMPLE_PASSWORD_2", origin: .cli)
         }
         let foreign = Array("unrelated:\(UUID().uuidString)".utf8)
-        try redis.run([Array("SET".utf8), foreign, Array("keep me".utf8)])
+        try await redis.run([Array("SET".utf8), foreign, Array("keep me".utf8)])
         #expect(try await service.flushCache() == 2)
-        #expect(try redis.cachedValue(for: "john_doe") == nil)
-        #expect(try redis.run([Array("GET".utf8), foreign]) == .string(Array("keep me".utf8)))
-        try redis.run([Array("DEL".utf8), foreign])
+        #expect(try await redis.cachedValue(for: "john_doe") == nil)
+        #expect(try await redis.run([Array("GET".utf8), foreign]) == .string(Array("keep me".utf8)))
+        try await redis.run([Array("DEL".utf8), foreign])
     }
 
     @Test("statistics count logins by store")

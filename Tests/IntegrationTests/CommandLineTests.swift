@@ -6,14 +6,14 @@ import Testing
 @Suite("Command line")
 struct CommandLineTests {
     @Test("login prints PostgreSQL the first time and Redis the second (password on stdin)")
-    func loginTwice() throws {
+    func loginTwice() async throws {
         let flags = DoormanBinary.serverFlags(redisDatabase: 1)
-        _ = try DoormanBinary.run(["cache", "flush", "john_doe"] + flags)
-        let first = try DoormanBinary.run(["login", "john_doe"] + flags, input: "EXAMPLE_PASSWORD\n")
+        _ = try await DoormanBinary.run(["cache", "flush", "john_doe"] + flags)
+        let first = try await DoormanBinary.run(["login", "john_doe"] + flags, input: "EXAMPLE_PASSWORD\n")
         #expect(first.status == 0, "\(first.standardError)")
         #expect(first.standardOutput.hasPrefix("Authenticated by PostgreSQL Server (lookup "))
         #expect(first.standardOutput.contains(" ms, bcrypt "))
-        let second = try DoormanBinary.run(["login", "john_doe"] + flags, input: "EXAMPLE_PASSWORD\n")
+        let second = try await DoormanBinary.run(["login", "john_doe"] + flags, input: "EXAMPLE_PASSWORD\n")
         #expect(second.status == 0)
         #expect(second.standardOutput.hasPrefix("Authenticated by Redis Server (lookup "))
     }
@@ -33,8 +33,8 @@ struct CommandLineTests {
         LoginInput(label: "100-byte password", user: "john_doe", input: String(repeating: "x", count: 100) + "\n"),
         LoginInput(label: "10 KB paste", user: "john_doe", input: String(repeating: "x", count: 10_000)),
     ])
-    func failedLogin(_ login: LoginInput) throws {
-        let result = try DoormanBinary.run(["login", login.user] + DoormanBinary.serverFlags(redisDatabase: 2), input: login.input)
+    func failedLogin(_ login: LoginInput) async throws {
+        let result = try await DoormanBinary.run(["login", login.user] + DoormanBinary.serverFlags(redisDatabase: 2), input: login.input)
         #expect(result.status == 1)
         #expect(result.standardError == "Authentication failed.\n")
         #expect(result.standardOutput.isEmpty)
@@ -48,8 +48,8 @@ struct CommandLineTests {
         (["--database-url", "host=localhost password"], "invalid database URL"),
         (["--cache-ttl", "0"], "cache TTL"),
     ])
-    func malformedURL(flags: [String], expected: String) throws {
-        let result = try DoormanBinary.run(["login", "john_doe"] + flags, input: "EXAMPLE_PASSWORD\n")
+    func malformedURL(flags: [String], expected: String) async throws {
+        let result = try await DoormanBinary.run(["login", "john_doe"] + flags, input: "EXAMPLE_PASSWORD\n")
         #expect(result.status == 64)
         #expect(result.standardError.hasPrefix("doorman: "))
         #expect(result.standardError.contains(expected))
@@ -58,8 +58,8 @@ struct CommandLineTests {
     }
 
     @Test("an unreachable database exits 2 with a clear line")
-    func unreachableDatabase() throws {
-        let result = try DoormanBinary.run(
+    func unreachableDatabase() async throws {
+        let result = try await DoormanBinary.run(
             ["login", "john_doe", "--database-url", "postgresql://doorman:s3cret@127.0.0.1:1/doorman?connect_timeout=2",
              "--redis-url", "redis://127.0.0.1:1"],
             input: "EXAMPLE_PASSWORD\n")
@@ -69,75 +69,75 @@ struct CommandLineTests {
     }
 
     @Test("user add, passwd and del, with passwords from stdin; cache flush")
-    func userLifecycle() throws {
+    func userLifecycle() async throws {
         let flags = DoormanBinary.serverFlags(redisDatabase: 3)
         let user = "cli_\(UUID().uuidString.prefix(8).lowercased())"
-        let add = try DoormanBinary.run(["user", "add", user, "--cost", "4"] + flags, input: "first pässword\n")
+        let add = try await DoormanBinary.run(["user", "add", user, "--cost", "4"] + flags, input: "first pässword\n")
         #expect(add.status == 0, "\(add.standardError)")
-        #expect(try DoormanBinary.run(["user", "add", user] + flags, input: "again\n").status == 1)
-        #expect(try DoormanBinary.run(["login", user] + flags, input: "first pässword\n").standardOutput.contains("PostgreSQL"))
-        #expect(try DoormanBinary.run(["login", user] + flags, input: "first pässword\n").standardOutput.contains("Redis"))
+        #expect(try await DoormanBinary.run(["user", "add", user] + flags, input: "again\n").status == 1)
+        #expect(try await DoormanBinary.run(["login", user] + flags, input: "first pässword\n").standardOutput.contains("PostgreSQL"))
+        #expect(try await DoormanBinary.run(["login", user] + flags, input: "first pässword\n").standardOutput.contains("Redis"))
 
-        #expect(try DoormanBinary.run(["user", "passwd", user, "--cost", "4"] + flags, input: "second password\n").status == 0)
+        #expect(try await DoormanBinary.run(["user", "passwd", user, "--cost", "4"] + flags, input: "second password\n").status == 0)
         // The cached hash was dropped with the change: the new password goes to PostgreSQL, the old one fails.
-        #expect(try DoormanBinary.run(["login", user] + flags, input: "second password\n").standardOutput.contains("PostgreSQL"))
-        #expect(try DoormanBinary.run(["login", user] + flags, input: "first pässword\n").status == 1)
+        #expect(try await DoormanBinary.run(["login", user] + flags, input: "second password\n").standardOutput.contains("PostgreSQL"))
+        #expect(try await DoormanBinary.run(["login", user] + flags, input: "first pässword\n").status == 1)
 
-        let flush = try DoormanBinary.run(["cache", "flush", user] + flags)
+        let flush = try await DoormanBinary.run(["cache", "flush", user] + flags)
         #expect(flush.standardOutput == "flushed the cached hash of \(user)\n")
-        #expect(try DoormanBinary.run(["cache", "flush"] + flags).status == 0)
+        #expect(try await DoormanBinary.run(["cache", "flush"] + flags).status == 0)
 
-        #expect(try DoormanBinary.run(["user", "del", user] + flags).status == 0)
-        let gone = try DoormanBinary.run(["user", "del", user] + flags)
+        #expect(try await DoormanBinary.run(["user", "del", user] + flags).status == 0)
+        let gone = try await DoormanBinary.run(["user", "del", user] + flags)
         #expect(gone.status == 1)
         #expect(gone.standardError == "doorman: no user named '\(user)'\n")
-        #expect(try DoormanBinary.run(["login", user] + flags, input: "second password\n").status == 1)
+        #expect(try await DoormanBinary.run(["login", user] + flags, input: "second password\n").status == 1)
     }
 
     @Test("user add prepares names as RFC 8265 does: an NFD twin is the same user, unusable names are refused with their rule")
-    func userAddNames() throws {
+    func userAddNames() async throws {
         let flags = DoormanBinary.serverFlags(redisDatabase: 3)
         let tag = UUID().uuidString.prefix(6).lowercased()
         let nfc = "jos\u{E9}_\(tag)", nfd = "jose\u{301}_\(tag)"
-        let add = try DoormanBinary.run(["user", "add", nfd, "--cost", "4"] + flags, input: "pa\u{A0}ss\n")
+        let add = try await DoormanBinary.run(["user", "add", nfd, "--cost", "4"] + flags, input: "pa\u{A0}ss\n")
         #expect(add.status == 0, "\(add.standardError)")
         #expect(add.standardOutput == "added user \(nfc)\n", "stored in NFC")
-        let twin = try DoormanBinary.run(["user", "add", nfc, "--cost", "4"] + flags, input: "other\n")
+        let twin = try await DoormanBinary.run(["user", "add", nfc, "--cost", "4"] + flags, input: "other\n")
         #expect(twin.status == 1)
         #expect(twin.standardError.contains("already exists"))
         // The NFD spelling logs in, and the password's no-break space is a space (OpaqueString).
-        let login = try DoormanBinary.run(["login", nfd] + flags, input: "pa ss\n")
+        let login = try await DoormanBinary.run(["login", nfd] + flags, input: "pa ss\n")
         #expect(login.status == 0, "\(login.standardError)")
         for (name, rule) in [(" lead_\(tag)", "space"), ("col:on_\(tag)", "':'"), ("zw\u{200B}_\(tag)", "invisible"), ("\u{FB01}_\(tag)", "compatibility")] {
-            let refused = try DoormanBinary.run(["user", "add", name, "--cost", "4"] + flags, input: "pw\n")
+            let refused = try await DoormanBinary.run(["user", "add", name, "--cost", "4"] + flags, input: "pw\n")
             #expect(refused.status == 1, "\(name.unicodeScalars.map(\.value))")
             #expect(refused.standardError.contains(rule), "\(refused.standardError)")
         }
-        _ = try DoormanBinary.run(["user", "del", nfc] + flags)
+        _ = try await DoormanBinary.run(["user", "del", nfc] + flags)
     }
 
     @Test("user add refuses a password bcrypt would truncate, and one on no input")
-    func userAddRefusals() throws {
+    func userAddRefusals() async throws {
         let flags = DoormanBinary.serverFlags(redisDatabase: 3)
-        let long = try DoormanBinary.run(["user", "add", "cli_long"] + flags, input: String(repeating: "p", count: 73) + "\n")
+        let long = try await DoormanBinary.run(["user", "add", "cli_long"] + flags, input: String(repeating: "p", count: 73) + "\n")
         #expect(long.status == 1)
         #expect(long.standardError.contains("longer than 72 bytes"))
-        let none = try DoormanBinary.run(["user", "add", "cli_none"] + flags, input: "")
+        let none = try await DoormanBinary.run(["user", "add", "cli_none"] + flags, input: "")
         #expect(none.status == 1)
         #expect(none.standardError.contains("no password"))
     }
 
     @Test("db init against a configured database reports what it applied")
-    func databaseInit() throws {
-        let result = try DoormanBinary.run(["db", "init"] + DoormanBinary.serverFlags(redisDatabase: 4))
+    func databaseInit() async throws {
+        let result = try await DoormanBinary.run(["db", "init"] + DoormanBinary.serverFlags(redisDatabase: 4))
         #expect(result.status == 0)
         #expect(result.standardOutput.contains("up to date"))
     }
 
     @Test("--help has real text for every command")
-    func help() throws {
+    func help() async throws {
         for command in [[], ["login"], ["db", "init"], ["user", "add"], ["cache", "flush"], ["stack", "up"]] {
-            let result = try DoormanBinary.run(command + ["--help"])
+            let result = try await DoormanBinary.run(command + ["--help"])
             #expect(result.status == 0)
             #expect(result.standardOutput.contains("USAGE: doorman"))
             #expect(result.standardOutput.contains("--database-url"))

@@ -116,7 +116,7 @@ struct FastPathTests {
     func noCache() async throws {
         let flags = ["--database-url", TestServers.shared.databaseURL, "--no-cache"]
         for _ in 0..<2 {
-            let result = try DoormanBinary.run(["login", "john_doe"] + flags, input: "EXAMPLE_PASSWORD\n")
+            let result = try await DoormanBinary.run(["login", "john_doe"] + flags, input: "EXAMPLE_PASSWORD\n")
             #expect(result.status == 0)
             #expect(result.standardOutput.hasPrefix("Authenticated by PostgreSQL Server"))
         }

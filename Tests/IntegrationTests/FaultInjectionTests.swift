@@ -27,17 +27,17 @@ struct FaultInjectionTests {
     }
 
     @Test("a frozen Redis answers nothing until it is thawed; PostgreSQL's processes are all found")
-    func freezeAndThaw() throws {
-        let stack = TestServers.start(name: "freezer")
+    func freezeAndThaw() async throws {
+        let stack = await TestServers.start(name: "freezer")
         defer { TestServers.stop(stack) }
         #expect(stack.postgresProcessIDs().count >= 3, "the postmaster and its background processes")
         let redis = try RedisGateway(configuration: RedisConfiguration(endpoint: try RedisEndpoint(url: stack.redisURL), commandTimeout: .milliseconds(200)))
-        try redis.ping()
+        try await redis.ping()
         let pid = Freezer.freezeRedis(stack)
         redis.reset()
-        #expect(throws: DoormanError.self) { try redis.ping() }
+        await #expect(throws: DoormanError.self) { try await redis.ping() }
         Freezer.thawRedis(pid)
         redis.reset()
-        try redis.ping()
+        try await redis.ping()
     }
 }

@@ -165,7 +165,7 @@ struct FaultsUnderLoadTests {
         #expect(await service.authenticate(username: "john_doe", password: "EXAMPLE_PASSWORD", origin: .cli).source == .postgres)
         let server = try await service.httpServer().start()
         let admin = try RedisGateway(configuration: RedisConfiguration(endpoint: try RedisEndpoint(url: stack.redisURL)))
-        try admin.run(["CLIENT", "PAUSE", "60000", "ALL"].map { Array($0.utf8) })
+        try await admin.run(["CLIENT", "PAUSE", "60000", "ALL"].map { Array($0.utf8) })
 
         let client = try await RawHTTPClient.open(port: server.port)
         let response = try await client.fetch("/", authorization: BasicAuthorization.header(username: "john_doe", password: "EXAMPLE_PASSWORD"))

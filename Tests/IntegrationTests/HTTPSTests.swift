@@ -30,7 +30,7 @@ struct HTTPSTests {
     }
 
     @Test("unreadable or mismatched files are configuration errors that name the file")
-    func badFiles() throws {
+    func badFiles() async throws {
         let certificates = TestCertificates.shared
         for (certificate, key, word) in [("/nonexistent.pem", certificates.serverKey, "/nonexistent.pem"),
                                          (certificates.serverCertificate, "/nonexistent.key", "/nonexistent.key"),
@@ -43,7 +43,7 @@ struct HTTPSTests {
                 #expect(error.message.contains(word), "\(error.message)")
             }
         }
-        let half = try DoormanBinary.run(["serve", "--tls-cert", certificates.serverCertificate, "--port", "0"])
+        let half = try await DoormanBinary.run(["serve", "--tls-cert", certificates.serverCertificate, "--port", "0"])
         #expect(half.status != 0)
         #expect(half.standardError.contains("both --tls-cert and --tls-key"))
     }

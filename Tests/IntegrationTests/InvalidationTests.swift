@@ -30,7 +30,7 @@ struct InvalidationTests {
         try await sql("UPDATE users SET pwd = crypt($2, gen_salt('bf', 4)) WHERE username = $1", [user, "after"])
         #expect(await TestServers.eventually { !b.freshness.accepts(old, for: user) }, "B heard of the change")
         #expect(await TestServers.eventually { !a.freshness.accepts(old, for: user) }, "A heard of the change")
-        #expect(try await TestServers.eventually { try b.redis!.cachedValue(for: user) == nil }, "the entry was dropped")
+        #expect(try await TestServers.eventually { try await b.redis!.cachedValue(for: user) == nil }, "the entry was dropped")
         #expect(await b.authenticate(username: user, password: "before", origin: .cli).result == .rejected)
         #expect(await b.authenticate(username: user, password: "after", origin: .cli).source == .postgres)
         // (Redis or PostgreSQL: A's own eviction of the changed user may land after B's new entry.)
@@ -45,7 +45,7 @@ struct InvalidationTests {
         let user = try await TestServers.makeUser(password: "doomed")
         #expect(await a.authenticate(username: user, password: "doomed", origin: .cli).source == .postgres)
         try await sql("DELETE FROM users WHERE username = $1", [user])
-        #expect(try await TestServers.eventually { try a.redis!.cachedValue(for: user) == nil })
+        #expect(try await TestServers.eventually { try await a.redis!.cachedValue(for: user) == nil })
         #expect(await a.authenticate(username: user, password: "doomed", origin: .cli).result == .rejected)
     }
 
@@ -56,18 +56,18 @@ struct InvalidationTests {
         let redis = try #require(a.redis)
         let user = try await TestServers.makeUser(password: "old secret")
         #expect(await a.authenticate(username: user, password: "old secret", origin: .cli).source == .postgres)
-        let oldEntry = try #require(try redis.cachedValue(for: user))
+        let oldEntry = try #require(try await redis.cachedValue(for: user))
 
         let old = try #require(try await a.postgres.passwordRecord(for: user)).version
         try await a.postgres.setPasswordHash(try BCrypt.hash("new secret", cost: 4), for: user)
         #expect(await TestServers.eventually { !a.freshness.accepts(old, for: user) })
-        try redis.cacheValue(oldEntry, for: user)  // what a late fill, or an attacker with a copy, would write
+        try await redis.cacheValue(oldEntry, for: user)  // what a late fill, or an attacker with a copy, would write
 
         #expect(await a.authenticate(username: user, password: "old secret", origin: .cli).result == .rejected)
         // A process that was not running when the change was announced learns of it from doorman_user_changes.
         let (later, laterListener) = try await TestServers.listeningService(namespace: namespace)
         defer { laterListener.stop() }
-        try redis.cacheValue(oldEntry, for: user)
+        try await redis.cacheValue(oldEntry, for: user)
         #expect(await later.authenticate(username: user, password: "old secret", origin: .cli).result == .rejected)
         #expect(await later.authenticate(username: user, password: "new secret", origin: .cli).source == .postgres)
     }
@@ -83,15 +83,15 @@ struct InvalidationTests {
         try await a.postgres.setPasswordHash(try BCrypt.hash("v2 password", cost: 4), for: user)
         #expect(await TestServers.eventually { !a.freshness.accepts(stale.version, for: user) })
         await a.auth.stages.cache!.fill(stale, for: user)                      // ...written after it
-        #expect(try redis.cachedValue(for: user) == nil)
+        #expect(try await redis.cachedValue(for: user) == nil)
 
         // The other order: the stale write lands first, the change's eviction after it.
         let user2 = try await TestServers.makeUser(password: "first")
         let stale2 = try #require(try await a.postgres.passwordRecord(for: user2))
         await a.auth.stages.cache!.fill(stale2, for: user2)
-        #expect(try redis.cachedValue(for: user2) != nil)
+        #expect(try await redis.cachedValue(for: user2) != nil)
         try await a.postgres.setPasswordHash(try BCrypt.hash("second", cost: 4), for: user2)
-        #expect(try await TestServers.eventually { try redis.cachedValue(for: user2) == nil })
+        #expect(try await TestServers.eventually { try await redis.cachedValue(for: user2) == nil })
     }
 
     @Test("entries written without the signing key authenticate no one", arguments: ["no MAC", "wrong MAC", "other user's entry", "expired", "garbage"])
@@ -109,13 +109,13 @@ struct InvalidationTests {
         case "wrong MAC": forged = "v1|999999999|\(now + 300)|\(attackerHash)|" + String(repeating: "ab", count: 32)
         case "other user's entry":
             #expect(await service.authenticate(username: other, password: "attacker's own", origin: .cli).source == .postgres)
-            forged = try #require(try redis.cachedValue(for: other))
+            forged = try #require(try await redis.cachedValue(for: other))
         case "expired":
             let record = try #require(try await service.postgres.passwordRecord(for: user))
             forged = CacheEntry(hash: attackerHash, version: record.version, expiresAt: now - 1).encoded(for: user, key: key)
         default: forged = "\(attackerHash)"
         }
-        try redis.cacheValue(forged, for: user)
+        try await redis.cacheValue(forged, for: user)
         let password = kind == "other user's entry" ? "attacker's own" : "attacker's pick"
         let outcome = await service.authenticate(username: user, password: password, origin: .cli)
         #expect(outcome.result == .rejected)
@@ -129,7 +129,7 @@ struct InvalidationTests {
         let key = try await service.postgres.cacheSigningKey()
         #expect(key.count == 32)
         #expect(await service.authenticate(username: "john_doe", password: "EXAMPLE_PASSWORD", origin: .cli).isAuthenticated)
-        let value = try #require(try service.redis!.cachedValue(for: "john_doe"))
+        let value = try #require(try await service.redis!.cachedValue(for: "john_doe"))
         #expect(!value.contains(Digest.hex(key)))
     }
 }

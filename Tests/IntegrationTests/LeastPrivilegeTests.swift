@@ -18,12 +18,11 @@ struct LeastPrivilegeTests {
         let arguments = line.replacingOccurrences(of: "CHANGE-ME", with: password).split(separator: " ").map(String.init)
             .enumerated().map { $0.offset == 2 ? user : $0.element }  // a user of its own, not 'doorman'
         let admin = try RedisGateway(configuration: RedisConfiguration(endpoint: try RedisEndpoint(url: TestServers.shared.redisURL)))
-        try admin.run(arguments.map { Array($0.utf8) })
-        defer { _ = try? admin.run(["ACL", "DELUSER", user].map { Array($0.utf8) }) }
+        try await admin.run(arguments.map { Array($0.utf8) })
 
         let socket = TestServers.shared.redisURL.dropFirst("unix://".count)
         let endpoint = try RedisEndpoint(url: "unix://\(user):\(password)@\(socket)?db=6")
-        let redis = try RedisGateway(configuration: RedisConfiguration(endpoint: endpoint))
+        let redis = try RedisGateway(configuration: RedisConfiguration(endpoint: endpoint, connectTimeout: .seconds(5), commandTimeout: .seconds(2)))
         let postgres = try PostgresGateway(configuration: PostgresConfiguration.test(connectionString: TestServers.shared.databaseURL))
         let service = AuthService(postgres: postgres, redis: redis, logger: TestServers.quietLogger)
         let victim = try await TestServers.makeUser(password: "acl pw")
@@ -35,8 +34,9 @@ struct LeastPrivilegeTests {
         #expect(try await service.flushCache() >= 1)
 
         for forbidden in [["FLUSHALL"], ["CONFIG", "GET", "*"], ["KEYS", "*"], ["GET", "someone:else"], ["EVAL", "return 1", "0"], ["SHUTDOWN"]] {
-            #expect(throws: DoormanError.self, "\(forbidden)") { try redis.run(forbidden.map { Array($0.utf8) }) }
+            await #expect(throws: DoormanError.self, "\(forbidden)") { try await redis.run(forbidden.map { Array($0.utf8) }) }
         }
+        _ = try? await admin.run(["ACL", "DELUSER", user].map { Array($0.utf8) })
     }
 
     @Test("sql/roles/doorman_login.sql: enough to log in, listen and catch up; no writes to users")

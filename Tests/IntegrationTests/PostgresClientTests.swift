@@ -102,7 +102,7 @@ struct PostgresClientTests {
     func noNoticeOnStderr() async throws {
         let flags = DoormanBinary.serverFlags(redisDatabase: 5)
         // Run in a process of its own: redirecting this process's stderr would hide other tests' output.
-        let result = try await offThePool { try DoormanBinary.run(["db", "init"] + flags) }
+        let result = try await DoormanBinary.run(["db", "init"] + flags)
         #expect(result.status == 0, "\(result.standardError)")
         #expect(!result.standardError.contains("NOTICE"), "\(result.standardError)")
         #expect(!result.standardError.contains("already exists"), "\(result.standardError)")

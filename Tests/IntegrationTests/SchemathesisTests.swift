@@ -19,7 +19,7 @@ struct SchemathesisTests {
         let authorization = BasicAuthorization.header(username: "john_doe", password: "EXAMPLE_PASSWORD")
         let arguments = [Self.st, "run", base + "/openapi.json", "--url", base, "-H", "Authorization: \(authorization)",
                          "--checks", "all", "--max-examples", "25", "--seed", "20261203", "--no-color"]
-        let result = try await onThreadOfItsOwn {
+        let result = try await offThePool {
             try Subprocess.run(arguments, environment: ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
                                                         "HOME": NSTemporaryDirectory(), "SCHEMATHESIS_HOOKS": ""], mergeOutput: true)
         }

@@ -46,12 +46,12 @@ struct ServeCommandTests {
     }
 
     @Test("a port in use is a clear error")
-    func portInUse() throws {
+    func portInUse() async throws {
         let (blocker, port) = FreePort.bound()
         defer { close(blocker) }
         listen(blocker, 1)
 
-        let result = try DoormanBinary.run(["serve", "--port", String(port)] + DoormanBinary.serverFlags(redisDatabase: 5))
+        let result = try await DoormanBinary.run(["serve", "--port", String(port)] + DoormanBinary.serverFlags(redisDatabase: 5))
         #expect(result.status == 2)
         #expect(result.standardError.contains("cannot serve on 127.0.0.1:\(port): the address is already in use"))
     }

@@ -88,10 +88,10 @@ struct TerminalUITests {
 
     /// The flags for the shared test servers with Redis database `number`,
     /// emptied of Doorman's keys first so that the first login reads PostgreSQL.
-    static func serverFlags(redisDatabase number: Int) throws -> [String] {
+    static func serverFlags(redisDatabase number: Int) async throws -> [String] {
         let flags = DoormanBinary.serverFlags(redisDatabase: number)
-        let redis = try RedisGateway(configuration: RedisConfiguration(endpoint: try RedisEndpoint(url: flags[3])), logger: TestServers.quietLogger)
-        try redis.evictAll()
+        let redis = try RedisGateway(configuration: RedisConfiguration(endpoint: try RedisEndpoint(url: flags[3]), connectTimeout: .seconds(5), commandTimeout: .seconds(2)), logger: TestServers.quietLogger)
+        try await redis.evictAll()
         return flags
     }
 
@@ -106,7 +106,7 @@ struct TerminalUITests {
 
     @Test("log in: PostgreSQL first, Redis after logging out and in, PostgreSQL again after f; q leaves a clean shell")
     func loginCycle() async throws {
-        let flags = try Self.serverFlags(redisDatabase: 9)
+        let flags = try await Self.serverFlags(redisDatabase: 9)
         let (first, panel, restored) = try await offThread {
             let ui = try UIProcess(flags)
             try ui.logIn()
@@ -140,7 +140,7 @@ struct TerminalUITests {
 
     @Test("a wrong password shows 'Authentication failed.'; a 10 KB paste is refused; Ctrl-C quits and restores the terminal")
     func wrongPassword() async throws {
-        let flags = try Self.serverFlags(redisDatabase: 10)
+        let flags = try await Self.serverFlags(redisDatabase: 10)
         let (failed, pasted, restored) = try await offThread {
             let ui = try UIProcess(flags)
             try ui.logIn(password: "not the password")
@@ -161,7 +161,7 @@ struct TerminalUITests {
 
     @Test("/ filters as you type; a resize redraws, too small says so; SIGTERM restores the terminal")
     func filterResizeTerminate() async throws {
-        let flags = try Self.serverFlags(redisDatabase: 11)
+        let flags = try await Self.serverFlags(redisDatabase: 11)
         let (filtered, resized, cleared, restored) = try await offThread {
             let ui = try UIProcess(flags)
             try ui.logIn()
@@ -195,7 +195,7 @@ struct TerminalUITests {
     @Test("--serve: requests made with a raw HTTP client show up in the panel")
     func serve() async throws {
         let port = try FreePort.free()
-        let flags = try Self.serverFlags(redisDatabase: 12)
+        let flags = try await Self.serverFlags(redisDatabase: 12)
         let ui = try await offThread {
             let ui = try UIProcess(flags + ["--serve", String(port)])
             try ui.tmux.waitFor("no requests yet")

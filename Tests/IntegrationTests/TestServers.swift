@@ -31,7 +31,7 @@ enum TestServers {
     /// using their own users or their own Redis key prefix. It also listens on
     /// loopback TCP (without TLS), for tests that need a server without TLS.
     static let shared: EmbeddedStack = {
-        let stack = start(name: "shared", tcp: true)
+        let stack = startBlocking(name: "shared", tcp: true)
         sharedForExit = stack
         atexit {
             if let stack = sharedForExit { TestServers.stop(stack) }
@@ -45,9 +45,19 @@ enum TestServers {
         try? FileManager.default.removeItem(atPath: stack.configuration.stateDirectory)
     }
 
-    /// Starts a stack of its own, for tests that stop or break a server.
+    /// Starts a stack of its own, for tests that stop or break a server, on a
+    /// thread of its own: initdb and the servers' start take seconds, and a
+    /// test that blocked a thread of Swift's cooperative pool (two here) for
+    /// that long would stall every other test's awaits and skew their timings.
     /// The caller detaches it.
-    static func start(name: String, tcp: Bool = false, tls: StackTLS? = nil) -> EmbeddedStack {
+    static func start(name: String, tcp: Bool = false, tls: StackTLS? = nil) async -> EmbeddedStack {
+        await withCheckedContinuation { continuation in
+            Thread.detachNewThread { continuation.resume(returning: startBlocking(name: name, tcp: tcp, tls: tls)) }
+        }
+    }
+
+    /// ``start(name:tcp:tls:)`` on the caller's thread, for static initialisers.
+    static func startBlocking(name: String, tcp: Bool = false, tls: StackTLS? = nil) -> EmbeddedStack {
         let directory = makeTemporaryDirectory(prefix: "doorman-test-\(name)")
         let configuration = StackConfiguration(stateDirectory: directory, durable: false, listenOnTCP: tcp, timeout: .seconds(60), tls: tls)
         do {
@@ -67,9 +77,10 @@ enum TestServers {
     /// A private service on `stack`: its own Redis key prefix, so that what it
     /// caches is invisible to every other test.
     static func service(
-        on stack: EmbeddedStack = shared, ttl: Duration = .seconds(300), redisTimeout: Duration = .milliseconds(500),
+        on stack: EmbeddedStack = shared, ttl: Duration = .seconds(300), redisTimeout: Duration = .seconds(2),
         throttle: ThrottlePolicy = ThrottlePolicy(), memoryCache: MemoryCredentialCache.Configuration? = nil,
         namespace: String = "doorman-test-\(UUID().uuidString.prefix(8))", postgres: PostgresGateway? = nil,
+        redisBackoff: (first: Duration, max: Duration) = (.milliseconds(50), .milliseconds(200)),
         bcryptCost: Int = 10, rehash: Bool = false
     ) throws -> TestService {
         let postgres = try postgres ?? PostgresGateway(configuration: PostgresConfiguration.test(connectionString: stack.databaseURL, poolSize: 2), logger: quietLogger)
@@ -78,8 +89,8 @@ enum TestServers {
             commandTimeout: redisTimeout,
             cacheTTL: ttl,
             namespace: namespace,
-            retryBackoff: .milliseconds(50),
-            maxRetryBackoff: .milliseconds(200)), logger: quietLogger)
+            retryBackoff: redisBackoff.first,
+            maxRetryBackoff: redisBackoff.max), logger: quietLogger)
         let auth = AuthService(postgres: postgres, redis: redis, configuration: .init(cacheTTL: ttl, throttle: throttle, memoryCache: memoryCache,
                                                                               bcryptCost: bcryptCost, rehash: rehash),
                                logger: quietLogger)
@@ -170,37 +181,21 @@ struct TestService: Sendable {
         let postgres = postgres, redis = redis
         var health = [HealthCheck(name: "postgres", health: postgres.health) { deadline in try await postgres.ping(deadline: deadline) }]
         if let redis {
-            health.append(HealthCheck(name: "redis", health: nil) { _ in try await onThreadOfItsOwn { try redis.ping() } })
+            health.append(HealthCheck(name: "redis", health: redis.health) { deadline in try await redis.ping(deadline: deadline) })
         }
         return DoormanHTTPServer(configuration: configuration, auth: auth, catalog: catalog ?? ProductCatalog { try await postgres.products() },
                                  health: health, logger: TestServers.quietLogger)
     }
 }
 
-/// Runs blocking work (a probe, a subprocess) on a thread of its own, so that
-/// it never holds one of Swift's few cooperative threads.
-func onThreadOfItsOwn<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        Thread.detachNewThread { continuation.resume(with: Result { try body() }) }
-    }
-}
-
-/// Runs blocking set-up work (starting or stopping servers: `initdb`, `pg_ctl -w`)
-/// on a thread of its own, so that it never holds one of the cooperative
-/// pool's two threads while other tests' calls wait for their deadlines.
+/// Runs blocking work (starting or stopping servers: `initdb`, `pg_ctl -w`;
+/// a subprocess) on a thread of its own, so that it never holds one of the
+/// cooperative pool's two threads while other tests' calls wait for their deadlines.
 func offThePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
     try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
         Thread.detachNewThread {
             continuation.resume(with: Result { try body() })
         }
-    }
-}
-
-extension TestServers {
-    /// ``start(name:tcp:tls:)`` off the cooperative pool.
-    static func start(name: String, tcp: Bool = false, tls: StackTLS? = nil) async -> EmbeddedStack {
-        // The sync start never throws (it stops the test process instead).
-        try! await offThePool { start(name: name, tcp: tcp, tls: tls) as EmbeddedStack }
     }
 }
 

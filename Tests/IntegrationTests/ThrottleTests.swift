@@ -110,7 +110,7 @@ struct ThrottleTests {
             #expect(retryAfter > 0 && retryAfter <= 15 * 60)
             #expect((throttled.json?["error"] as? String)?.hasPrefix("Too many failed attempts") == true)
 
-            let unlock = try DoormanBinary.run(["user", "unlock", user, "--database-url", TestServers.shared.databaseURL, "--redis-url", TestServers.shared.redisURL])
+            let unlock = try await DoormanBinary.run(["user", "unlock", user, "--database-url", TestServers.shared.databaseURL, "--redis-url", TestServers.shared.redisURL])
             #expect(unlock.status == 0, "\(unlock.standardError)")
             #expect(unlock.standardOutput.hasPrefix("unlocked \(user)"))
             #expect(try await client.fetch("/", authorization: BasicAuthorization.header(username: user, password: "http pw")).status == 200)
