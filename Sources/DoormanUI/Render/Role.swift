@@ -47,6 +47,8 @@ public struct Role: Hashable, Sendable, CustomStringConvertible {
     public static let statusOK = Role("status.ok")
     /// Bad news (a failed login, an outage, a broken theme).
     public static let statusError = Role("status.error")
+    /// Something to notice that is not a fault (the cache off on purpose).
+    public static let statusWarning = Role("status.warning")
     /// The store that authenticated the user, e.g. `status.redis`.
     public static func status(_ source: AuthSource) -> Role { Role("status.\(source.rawValue)") }
     /// The cache panel's frame.
@@ -83,7 +85,7 @@ public struct Role: Hashable, Sendable, CustomStringConvertible {
     public static var all: [Role] {
         var roles: [Role] = [
             .default, .title, Role("table"), .tableHeader, .tableRow, .tableSelected, .tableMatch, .tableSelectedMatch,
-            .status, .statusOK, .statusError, .panelBorder, .panelTitle, .panel, .panelMuted, Role("chart"),
+            .status, .statusOK, .statusError, .statusWarning, .panelBorder, .panelTitle, .panel, .panelMuted, Role("chart"),
             .footer, .footerKey, Role("login"), .loginLabel, .loginField, .loginFocus, .spinner, .help, .helpKey, .helpTitle,
         ]
         for source in AuthSource.allCases {
