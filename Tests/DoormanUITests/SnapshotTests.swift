@@ -175,6 +175,21 @@ struct SnapshotTests {
         try Self.check(state, "cache-unavailable-100x30")
     }
 
+    @Test("the panel with the memory tier on: every store's count shows whole, 100×30 and 120×36", arguments: [(100, 30), (120, 36)])
+    func memoryTier(_ size: (Int, Int)) throws {
+        var state = Self.productsState(columns: size.0, rows: size.1)
+        var panel = Self.panel
+        panel.stores = [.redis, .postgres, .memory]
+        panel.authenticated[.memory] = 7
+        _ = state.handle(.statisticsChanged(panel))
+        let frame = Frame.render(state)
+        let text = (0..<frame.size.rows).map { frame.line($0) }.joined(separator: "\n")
+        #expect(text.contains("Redis 12"))
+        #expect(text.contains("PostgreSQL 3"))
+        #expect(text.contains("Memory 7"))
+        try Self.check(state, "memory-tier-\(size.0)x\(size.1)")
+    }
+
     @Test("the help, generated from the keymap, 100×30")
     func help() throws {
         var state = Self.productsState(columns: 100, rows: 30)

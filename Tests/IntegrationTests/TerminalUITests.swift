@@ -169,7 +169,7 @@ struct TerminalUITests {
             try ui.tmux.press("/")
             try ui.tmux.type("ramen")
             // The filter narrows as each letter arrives: wait for the last one.
-            let filtered = try ui.tmux.waitUntil("the filter matches one row") { $0.contains("/ramen ") && $0.contains("ラーメン RAMEN BOWL") }
+            let filtered = try ui.tmux.waitUntil("the filter matches one row") { $0.contains("/ramen ") && $0.contains("ラーメン RAMEN BOWL") && $0.contains("row 1/1 of") }
 
             try ui.tmux.resize(columns: 50, rows: 12)
             try ui.tmux.waitFor("Terminal too small: 50×12")
@@ -178,14 +178,14 @@ struct TerminalUITests {
 
             // Esc clears the filter: every row again, the selection kept.
             try ui.tmux.press("Escape")
-            let cleared = try ui.tmux.waitUntil("the filter is cleared") { !$0.contains("1 of ") && $0.contains("CAFÉ AU LAIT BOWL") }
+            let cleared = try ui.tmux.waitUntil("the filter is cleared") { !$0.contains("/1 of ") && $0.contains("CAFÉ AU LAIT BOWL") }
 
             guard let pid = ui.pid else { throw TmuxError.failed("the UI left no pid") }
             kill(pid, SIGTERM)
             try ui.waitForExit(128 + SIGTERM)
             return (filtered, resized, cleared, try ui.restored())
         }
-        #expect(filtered.range(of: "/ramen  1 of [0-9]+ rows", options: .regularExpression) != nil)
+        #expect(filtered.range(of: "/ramen  row 1/1 of [0-9]+", options: .regularExpression) != nil)
         #expect(!filtered.contains("1L FOUNTAIN DRINKING WATER"))
         #expect(resized.contains("Authenticated by PostgreSQL"))
         #expect(cleared.contains("ラーメン RAMEN BOWL"))

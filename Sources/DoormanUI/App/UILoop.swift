@@ -17,6 +17,8 @@ final class UILoop {
     private let pipe: WakePipe
     private let inbox: ActionInbox
     private let vault = CredentialVault()
+    private let bursts = BurstSwitch()
+    private let cancelledLogins = LoginCancellations()
     private let logger: Logger
     private var panelVersion: PanelVersion?
 
@@ -116,11 +118,17 @@ final class UILoop {
         let vault = vault
         switch effect {
         case .login(let credentials, let session):
+            let cancelled = cancelledLogins
             spawn {
                 let result = await backend.logIn(credentials)
-                if case .authenticated = result { vault.keep(credentials, session: session) }
+                // A cancelled attempt keeps nothing (the state ignores its answer too).
+                if case .authenticated = result, !cancelled.take(session) {
+                    vault.keep(credentials, session: session)
+                }
                 inbox.post(.loginFinished(session: session, result))
             }
+        case .cancelLogin(let session):
+            cancelledLogins.cancel(session)
         case .loadProducts(let session):
             spawn {
                 guard let credentials = vault.credentials(for: session) else { return }
@@ -136,37 +144,18 @@ final class UILoop {
                 inbox.post(.flushFinished(await backend.flushCache(user: user)))
             }
         case .burst(let count, let session):
+            let bursts = bursts
+            let started = bursts.current()
             spawn {
-                let clock = ContinuousClock()
-                for _ in 0..<count {
-                    guard let credentials = vault.credentials(for: session) else {
-                        inbox.post(.burstFinished(session: session, failure: "logged out"))
-                        return
-                    }
-                    let start = clock.now
-                    let result = await backend.logIn(credentials)
-                    let sample: BurstSample
-                    switch result {
-                    case .authenticated(let authentication):
-                        switch authentication.timing {
-                        case .local(let lookup, _): sample = BurstSample(source: authentication.source, latency: lookup)
-                        case .remote(let roundTrip, _): sample = BurstSample(source: authentication.source, latency: roundTrip)
-                        }
-                    case .rejected, .unavailable, .throttled:
-                        sample = BurstSample(source: nil, latency: clock.now - start)
-                    }
-                    inbox.post(.burstProgress(session: session, sample))
-                    if case .unavailable(let reason) = result {
-                        inbox.post(.burstFinished(session: session, failure: reason))
-                        return
-                    }
-                    if case .throttled(let retryAfter) = result {
-                        inbox.post(.burstFinished(session: session, failure: AuthOutcome.throttledMessage(retryAfter: retryAfter)))
-                        return
-                    }
-                }
-                inbox.post(.burstFinished(session: session, failure: nil))
+                await BurstRunner.run(
+                    count: count, session: session,
+                    credentials: { vault.credentials(for: session) },
+                    isStopped: { bursts.isStopped(started) },
+                    logIn: { await backend.logIn($0) },
+                    post: { inbox.post($0) })
             }
+        case .stopBurst:
+            bursts.stop()
         case .forgetCredentials:
             vault.forget()
         case .applyTheme(let name):

@@ -41,7 +41,7 @@ public struct LocalBackend: UIBackend {
         self.threadPool = threadPool
         let canFlush = auth.hasCache
         mode = ModeInfo(name: "local", detail: (server.map { "serving \($0.url) · " } ?? "") + detail,
-                        canFlush: canFlush, flushUnavailableReason: canFlush ? nil : "no Redis configured")
+                        canFlush: canFlush, flushUnavailableReason: canFlush ? nil : "the cache is off (--no-cache)", cacheOff: !canFlush)
     }
 
     /// Logs in through ``AuthService`` (Redis, then PostgreSQL) on NIO's blocking pool.

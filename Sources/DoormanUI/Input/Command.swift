@@ -7,6 +7,8 @@ public enum Command: String, CaseIterable, Sendable {
     case nextField, previousField, submit, clearForm
     /// Editing a field (the login form's, the filter).
     case deleteBackward, deleteForward, cursorLeft, cursorRight, cursorHome, cursorEnd, clearField
+    /// Readline's word commands in a field: M-b, M-f, M-d, Ctrl-W.
+    case cursorWordLeft, cursorWordRight, deleteWordForward, deleteWordBackward
     /// Moving in the table (and scrolling the help).
     case moveUp, moveDown, pageUp, pageDown, moveToTop, moveToBottom
     /// Sorting the table.

@@ -13,6 +13,9 @@ public enum Key: Hashable, Sendable {
     case enter, tab, backTab, escape, backspace, delete
     /// F1...F12.
     case function(Int)
+    /// Alt (Meta) and a character: `.alt("f")` is M-f. Terminals send it as
+    /// Esc then the character; ``InputDecoder`` makes it one key.
+    case alt(Character)
 
     /// The key's name on the help screen and in the footer: `↑`, `PgDn`, `Ctrl-C`.
     public var label: String {
@@ -35,6 +38,7 @@ public enum Key: Hashable, Sendable {
         case .backspace: "Backspace"
         case .delete: "Del"
         case .function(let number): "F\(number)"
+        case .alt(let character): "M-\(character)"
         }
     }
 }

@@ -53,6 +53,10 @@ public enum Effect: Equatable, Sendable {
     case flushCache(user: String?)
     /// Log in `count` times with the kept credentials, one after another.
     case burst(count: Int, session: Int)
+    /// Stop the running burst before its next login (Esc, logging out).
+    case stopBurst
+    /// The login attempt `session` was cancelled (Esc): keep nothing it brings back.
+    case cancelLogin(session: Int)
     /// Wipe the kept credentials (logging out).
     case forgetCredentials
     /// Load and use the named theme.

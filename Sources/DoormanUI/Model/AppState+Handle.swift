@@ -47,7 +47,12 @@ extension AppState {
             guard id == session?.id, burst?.finished == false else { return [] }
             burst?.finished = true
             burst?.failure = failure
-            if let failure { message = Message("The burst stopped: \(failure)", .error) }
+            if let failure {
+                message = Message("The burst stopped: \(failure)", .error)
+            } else if layout.panel == nil, let burst {
+                // No panel to show it in (a small terminal): the footer sums it up.
+                message = Message(Self.burstSummary(burst), .ok)
+            }
             return []
         case .statisticsChanged(let snapshot):
             panel = snapshot
@@ -71,7 +76,14 @@ extension AppState {
             quitting = true
             return [.quit]
         case .toggleHelp:
-            help = help == nil ? Help() : nil
+            if help == nil {
+                // At the section of where the person was.
+                let lines = Keymap.standard.helpLineCount(mode: mode)
+                let start = Keymap.standard.helpLine(of: inputContext, mode: mode)
+                help = Help(scroll: max(0, min(start, lines - max(1, layout.body.height - 2))))
+            } else {
+                help = nil
+            }
             return []
         case .closeHelp:
             help = nil
@@ -104,7 +116,15 @@ extension AppState {
     }
 
     private mutating func handleLogin(_ command: Command) -> [Effect] {
-        guard pendingLogin == nil else { return [] }  // the form waits for the answer
+        if let attempt = pendingLogin {
+            // The form waits for the answer; Esc stops waiting (a hung store
+            // must not hold the form). A late answer is ignored.
+            guard command == .clearForm else { return [] }
+            pendingLogin = nil
+            login.focus = .password
+            loginFeedback = Message("Login cancelled.", .info)
+            return [.cancelLogin(session: attempt)]
+        }
         switch command {
         case .nextField, .previousField:
             login.focus = login.focus == .username ? .password : .username
@@ -187,7 +207,10 @@ extension AppState {
         case .sortByNextColumn: table.sortByNextColumn()
         case .reverseSort: table.reverseSort()
         case .startFilter: table.isEditingFilter = true
-        case .clearFilter: table.clearFilter()
+        case .clearFilter:
+            // Esc stops a running burst first; else it clears the filter.
+            if let burst, !burst.finished { return stopBurst() }
+            table.clearFilter()
         case .flushUser, .flushAll: return flush(user: command == .flushUser ? session?.authentication.username : nil)
         case .burst: return startBurst()
         case .logout: return logout()
@@ -236,17 +259,44 @@ extension AppState {
         return [.burst(count: Self.burstSize, session: session.id)]
     }
 
+    private mutating func stopBurst() -> [Effect] {
+        guard var running = burst, !running.finished else { return [] }
+        running.finished = true
+        running.failure = "stopped after \(running.samples.count) of \(running.total) logins"
+        burst = running
+        message = Message("Burst stopped after \(running.samples.count) of \(running.total) logins.", .info)
+        return [.stopBurst]
+    }
+
     private mutating func logout() -> [Effect] {
         let name = session?.authentication.username
+        let burstRunning = burst.map { !$0.finished } ?? false
         session = nil
         screen = .login
         table = ProductTable()
         productsLoading = false
         productsError = nil
         burst = nil
-        login = LoginForm()
-        loginFeedback = name.map { Message("\($0) logged out.", .info) }
-        return [.forgetCredentials]
+        // The username stays (flush, log out, log in again needs no
+        // retyping); only the password goes, and the cursor waits there.
+        var form = LoginForm()
+        if let name { _ = form.username.insert(name) }
+        form.focus = name == nil ? .username : .password
+        login = form
+        loginFeedback = name.map { Message(burstRunning ? "Burst stopped; \($0) logged out." : "\($0) logged out.", .info) }
+        return (burstRunning ? [.stopBurst] : []) + [.forgetCredentials]
+    }
+
+    /// `Burst 20/20: Redis 19 × 0.05 ms, PostgreSQL 1 × 1.9 ms` (mean lookups).
+    static func burstSummary(_ burst: BurstState) -> String {
+        var sources: [AuthSource] = []
+        for source in burst.samples.compactMap(\.source) where !sources.contains(source) { sources.append(source) }
+        let parts = sources.map { source -> String in
+            let values = burst.samples.filter { $0.source == source }.map(\.latency.millisecondsValue)
+            let mean = values.reduce(0, +) / Double(max(1, values.count))
+            return "\(source.displayName) \(values.count) × \(mean.compactMilliseconds) ms"
+        }
+        return "Burst \(burst.samples.count)/\(burst.total): " + (parts.isEmpty ? "no login succeeded" : parts.joined(separator: ", "))
     }
 
     private func flushMessage(_ result: FlushResult) -> Message {
@@ -264,7 +314,11 @@ extension AppState {
 
     // MARK: - Typing
 
-    private mutating func insert(_ text: String) {
+    private mutating func insert(_ typed: String) {
+        // A pasted line often ends in its newline: one is dropped (more, or
+        // one inside, are still refused).
+        var text = typed
+        if text.count > 1, let last = text.last, last == "\n" || last == "\r" || last == "\r\n" { text.removeLast() }
         switch inputContext {
         case .login:
             guard pendingLogin == nil else { return }
@@ -302,6 +356,10 @@ extension AppState {
         case .cursorHome: field.moveCursor(toEnd: false)
         case .cursorEnd: field.moveCursor(toEnd: true)
         case .clearField: field.clear()
+        case .cursorWordLeft: field.moveWordLeft()
+        case .cursorWordRight: field.moveWordRight()
+        case .deleteWordForward: field.deleteWordForward()
+        case .deleteWordBackward: field.deleteWordBackward()
         default: break
         }
     }

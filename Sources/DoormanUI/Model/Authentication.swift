@@ -19,12 +19,15 @@ public struct Authentication: Equatable, Sendable {
     public var cacheUnavailable: Bool
     /// The timings.
     public var timing: Timing
+    /// `true` when the person took Redis out of this process's path (`o`) for this login.
+    public var cacheBypassed: Bool
 
     /// Creates an authentication.
-    public init(username: String, source: AuthSource, cacheUnavailable: Bool = false, timing: Timing) {
+    public init(username: String, source: AuthSource, cacheUnavailable: Bool = false, cacheBypassed: Bool = false, timing: Timing) {
         self.username = username
         self.source = source
         self.cacheUnavailable = cacheUnavailable
+        self.cacheBypassed = cacheBypassed
         self.timing = timing
     }
 
@@ -121,13 +124,17 @@ public struct ModeInfo: Equatable, Sendable {
     public var flushUnavailableReason: String?
     /// What the panel's latencies measure: `lookup` locally, `round trip` remotely.
     public var latencyName: String
+    /// `true` when this process runs without a cache on purpose (`--no-cache`):
+    /// logins say "cache off", not "cache unavailable" as for a fault.
+    public var cacheOff: Bool
 
     /// Creates a description.
-    public init(name: String, detail: String, canFlush: Bool = true, flushUnavailableReason: String? = nil, latencyName: String = "lookup") {
+    public init(name: String, detail: String, canFlush: Bool = true, flushUnavailableReason: String? = nil, latencyName: String = "lookup", cacheOff: Bool = false) {
         self.name = name
         self.detail = detail
         self.canFlush = canFlush
         self.flushUnavailableReason = flushUnavailableReason
         self.latencyName = latencyName
+        self.cacheOff = cacheOff
     }
 }

@@ -56,7 +56,16 @@ public enum Frame {
             // Who and which store always; the timings and the cache warning when they fit.
             let verdict = [Span(authentication.username, .status), Span(" · ", .status), Span(authentication.verdict, .status(authentication.source))]
             let timing = [Span(" · \(authentication.timingSummary)", .status)]
-            let warning = authentication.cacheUnavailable ? [Span(" · ", .status), Span("cache unavailable", .statusError)] : []
+            // The cache's part: off on purpose (by --no-cache or by `o`) is news, not a fault.
+            let warning: [Span] = if authentication.cacheBypassed {
+                [Span(" · ", .status), Span("cache off by you", .statusWarning)]
+            } else if state.mode.cacheOff {
+                [Span(" · ", .status), Span("cache off", .statusWarning)]
+            } else if authentication.cacheUnavailable {
+                [Span(" · ", .status), Span("cache unavailable", .statusError)]
+            } else {
+                []
+            }
             let candidates = [verdict + timing + warning, verdict + warning, verdict]
             spans += candidates.first { DisplayWidth.of($0.map(\.text).joined()) + 1 <= room } ?? verdict
         } else {
@@ -96,23 +105,11 @@ public enum Frame {
                 x = end + 2
             }
             if !state.productsLoading && state.session != nil {
-                let count = table.filter.isEmpty
-                    ? "\(table.rows.count) rows"
-                    : "\(table.visibleCount) of \(table.rows.count) rows"
-                x = buffer.write(count, x: x, y: row, role: .footer) + 2
+                x = buffer.write(positionText(table), x: x, y: row, role: .footer) + 2
                 if !table.filter.isEmpty && context == .table {
                     x = buffer.write("filter “\(DisplayWidth.truncate(table.filter.text, to: 20))”", x: x, y: row, role: .footer) + 2
                 }
             }
-        }
-        if let message = state.message {
-            let role: Role = switch message.kind {
-            case .info: .footer
-            case .ok: .statusOK
-            case .error: .statusError
-            }
-            buffer.write(message.text, x: x, y: row, role: role, maxWidth: width - x)
-            return
         }
         var hints = keymap.footerHints(in: context, mode: state.mode)
         if context == .table && state.table.filter.isEmpty {
@@ -121,15 +118,52 @@ public enum Frame {
         if context == .help {
             hints = [Keymap.Hint(command: .closeHelp, keys: "Esc", label: "close"), Keymap.Hint(command: .moveDown, keys: "↑↓", label: "scroll")]
         }
-        // Help and quit first: they must show even on a narrow terminal.
-        let first: Set<Command> = [.toggleHelp, .quit]
-        hints = hints.filter { first.contains($0.command) } + hints.filter { !first.contains($0.command) }
-        for hint in hints {
-            let needed = DisplayWidth.of(hint.keys) + 1 + DisplayWidth.of(hint.label)
-            if x + needed > width - 1 { break }
+        // Help and quit are essential: they always show, at the right end,
+        // messages or not; the other hints fill what is left, and "…" says
+        // some did not fit (F1 lists them all).
+        let essential: Set<Command> = [.toggleHelp, .quit, .closeHelp]
+        let kept = hints.filter { essential.contains($0.command) }
+        let others = hints.filter { !essential.contains($0.command) }
+        func hintWidth(_ hint: Keymap.Hint) -> Int { DisplayWidth.of(hint.keys) + 1 + DisplayWidth.of(hint.label) }
+        let keptWidth = kept.reduce(0) { $0 + hintWidth($1) + 2 }
+        var right = max(x, width - keptWidth)
+        var keptX = right
+        for hint in kept {
+            keptX = buffer.write(hint.keys, x: keptX, y: row, role: .footerKey)
+            keptX = buffer.write(" " + hint.label, x: keptX, y: row, role: .footer) + 2
+        }
+        right -= 1
+        if let message = state.message {
+            let role: Role = switch message.kind {
+            case .info: .footer
+            case .ok: .statusOK
+            case .error: .statusError
+            }
+            let room = right - x
+            let shown = DisplayWidth.of(message.text) <= room ? message.text : DisplayWidth.truncate(message.text, to: max(0, room - 1)) + "…"
+            buffer.write(shown, x: x, y: row, role: role, maxWidth: max(0, room))
+            return
+        }
+        for (index, hint) in others.enumerated() {
+            let last = index == others.count - 1
+            // Room for this hint, and for "…" unless it is the last.
+            if x + hintWidth(hint) + (last ? 0 : 2) > right {
+                buffer.write("…", x: x, y: row, role: .footerKey)
+                break
+            }
             x = buffer.write(hint.keys, x: x, y: row, role: .footerKey)
             x = buffer.write(" " + hint.label, x: x, y: row, role: .footer) + 2
         }
+    }
+
+    /// The table's position for the footer: `row 35/453`, or with a filter
+    /// `row 3/12 of 453`, or `no match of 453`.
+    static func positionText(_ table: ProductTable) -> String {
+        if table.filter.isEmpty {
+            return table.visibleCount == 0 ? "no rows" : "row \(table.selected + 1)/\(table.visibleCount)"
+        }
+        if table.visibleCount == 0 { return "no match of \(table.rows.count)" }
+        return "row \(table.selected + 1)/\(table.visibleCount) of \(table.rows.count)"
     }
 
     /// The message shown instead of the UI when the terminal is too small.

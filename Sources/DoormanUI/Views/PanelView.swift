@@ -42,9 +42,21 @@ enum PanelView {
     /// Logins by store, the hit ratio, failures.
     static func summary(_ state: AppState, width: Int) -> [Line] {
         let panel = state.panel
-        var counts: Line = [Span("Logins ", .panelTitle)]
+        // One store after the other; a store that does not fit goes on the
+        // next line, under the first (with the memory tier on, three stores
+        // are wider than a narrow panel).
+        let label = "Logins "
+        var countLines: [Line] = [[Span(label, .panelTitle)]]
+        var used = DisplayWidth.of(label)
         for source in panel.stores {
-            counts += [Span(" \(source.displayName) ", .status(source)), Span("\(panel.authenticated[source, default: 0])", .panel)]
+            let item: Line = [Span(" \(source.displayName) ", .status(source)), Span("\(panel.authenticated[source, default: 0])", .panel)]
+            let itemWidth = DisplayWidth.of(item.map(\.text).joined())
+            if used + itemWidth > width && used > DisplayWidth.of(label) {
+                countLines.append([Span(String(repeating: " ", count: DisplayWidth.of(label)), .panel)])
+                used = DisplayWidth.of(label)
+            }
+            countLines[countLines.count - 1] += item
+            used += itemWidth
         }
         let ratio = Int((panel.hitRatio * 100).rounded())
         let second: Line = [Span("Hit ratio \(ratio)%", .panel), Span("  failed \(panel.rejected)", .panel)]
@@ -52,7 +64,7 @@ enum PanelView {
         if panel.unavailable > 0 { third.append(Span("Unavailable \(panel.unavailable)  ", .statusError)) }
         third.append(Span("Flushes \(panel.flushes)", .panelMuted))
         if panel.cacheUnavailable > 0 { third.append(Span("  cache down \(panel.cacheUnavailable)×", .statusError)) }
-        return [counts, second, third]
+        return countLines + [second, third]
     }
 
     /// The hosted HTTP server: where it listens and what it answered.
