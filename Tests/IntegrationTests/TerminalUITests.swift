@@ -1,6 +1,8 @@
 import DoormanAuth
 import DoormanCore
 import DoormanHTTP
+import DoormanPasswords
+import DoormanPostgres
 import DoormanRedis
 import Foundation
 import Testing
@@ -66,6 +68,13 @@ struct TerminalUITests {
             try tmux.press("Enter")
         }
 
+        /// After logging out: the username is kept, so only the password and Enter.
+        func logInAgain(password: String = "EXAMPLE_PASSWORD") throws {
+            try tmux.waitFor("logged out.")
+            try tmux.type(password)
+            try tmux.press("Enter")
+        }
+
         /// Waits for the shell to report the UI's exit status; returns the screen.
         @discardableResult
         func waitForExit(_ status: Int32) throws -> String {
@@ -115,13 +124,13 @@ struct TerminalUITests {
 
             try ui.tmux.press("l")
             try ui.tmux.waitFor("john_doe logged out.")
-            try ui.logIn()
+            try ui.logInAgain()
             try ui.tmux.waitFor("Authenticated by Redis")
 
             try ui.tmux.press("f")
             try ui.tmux.waitFor("Flushed john_doe's cached hash")
             try ui.tmux.press("l")
-            try ui.logIn()
+            try ui.logInAgain()
             try ui.tmux.waitFor("Authenticated by PostgreSQL")
             // The panel counts every login of this process.
             let panel = try ui.tmux.waitFor("Logins  Redis 1 PostgreSQL 2")
@@ -230,7 +239,7 @@ struct TerminalUITests {
                 try ui.tmux.waitFor("Authenticated by PostgreSQL · via http://127.0.0.1:\(port)")
                 let first = try ui.tmux.waitFor("1L FOUNTAIN DRINKING WATER")
                 try ui.tmux.press("l")
-                try ui.logIn()
+                try ui.logInAgain()
                 try ui.tmux.waitFor("Authenticated by Redis · via")
                 try ui.tmux.press("f")
                 let flush = try ui.tmux.waitFor("Flushing is not available")
@@ -272,10 +281,14 @@ struct TerminalUITests {
             let screen = try ui.tmux.waitFor("broken.theme:2: unknown colour")
             let colours = try ui.tmux.capture(escapes: true)
             try ui.tmux.press("C-c")
-            try ui.waitForExit(0)
-            return (screen, colours, ui.log, ui.directory)
+            let after = try ui.waitForExit(0)
+            // The terminal wraps the long line at its width.
+            return (screen + "\n" + after.replacingOccurrences(of: "\n", with: ""), colours, ui.log, ui.directory)
         }
-        #expect(screen.contains("Using theme dark: \(directory)/doorman/themes/broken.theme:2"))
+        // The footer has the file's name; the whole message, printed before
+        // the UI started, is on the terminal after it.
+        #expect(screen.contains("Using theme dark: broken.theme:2: unknown colour"))
+        #expect(screen.contains("cannot use theme broken, using dark: \(directory)/doorman/themes/broken.theme:2: unknown colour or attribute 'purpel'"))
         #expect(screen.contains("theme dark"))
         // dark's colours (as many as the pane's TERM has).
         #expect(colours.range(of: "\u{1B}\\[(38;5;[0-9]+|3[0-7])m", options: .regularExpression) != nil)
@@ -298,5 +311,122 @@ struct TerminalUITests {
         #expect(!screen.contains("\u{1B}[48;5;"))
         #expect(screen.range(of: "\u{1B}\\[[34][0-7]m", options: .regularExpression) == nil)
         #expect(screen.contains("\u{1B}[1;7m"))  // the title: bold, reverse video
+    }
+
+    // MARK: - Issue 12's bugs, each seen in a real terminal
+
+    @Test("bug 1: a burst after the password changed elsewhere stops at its first refusal, and the new password still works")
+    func burstStopsAtFailure() async throws {
+        let flags = try Self.serverFlags(redisDatabase: 13)
+        let user = try TestServers.makeUser(password: "old-password", prefix: "burst")
+        let (stopped, after) = try await offThread {
+            let ui = try UIProcess(flags)
+            try ui.logIn(user, password: "old-password")
+            try ui.tmux.waitFor("Authenticated by PostgreSQL")
+            // Another shell changes the password.
+            let postgres = try PostgresGateway(configuration: PostgresConfiguration(connectionString: TestServers.shared.databaseURL, poolSize: 1))
+            try postgres.setPasswordHash(try BCrypt.hash("new-password", cost: 4), for: user)
+            try ui.tmux.press("f")
+            try ui.tmux.waitFor("cached hash")
+            try ui.tmux.press("b")
+            let stopped = try ui.tmux.waitFor("The burst stopped")
+            try ui.tmux.press("l")
+            try ui.logInAgain(password: "new-password")
+            let after = try ui.tmux.waitUntil("the new password is answered") { $0.contains("Authenticated by") || $0.contains("Too many") }
+            try ui.tmux.press("q")
+            try ui.waitForExit(0)
+            return (stopped, after)
+        }
+        #expect(stopped.contains("a login was refused"))
+        #expect(after.contains("Authenticated by PostgreSQL"), "locked out:\n\(after)")
+    }
+
+    @Test("bug 3: TERM=dumb is refused with a message, not a blank UI")
+    func dumbTerminal() async throws {
+        let screen = try await offThread {
+            let ui = try UIProcess(["--remote", "http://127.0.0.1:1"], environment: ["TERM": "dumb"])
+            return try ui.tmux.waitFor("exit=")
+        }
+        #expect(screen.contains("TERM=dumb cannot"))
+        #expect(screen.contains("doorman login"))
+        #expect(!screen.contains("exit=0"))
+    }
+
+    @Test("bug 4: M-b in the form moves a word back (it used to clear the form and type b)")
+    func altKeys() async throws {
+        let screen = try await offThread {
+            let ui = try UIProcess(["--remote", "http://127.0.0.1:1"])
+            try ui.tmux.waitFor("Username")
+            try ui.tmux.type("john_doe")
+            try ui.tmux.waitFor("john_doe")
+            try ui.tmux.press("M-b")
+            try ui.tmux.type("X")
+            let screen = try ui.tmux.waitUntil("the X is typed") { $0.contains("X") && $0.contains("Username") }
+            try ui.tmux.press("C-c")
+            try ui.waitForExit(0)
+            return screen
+        }
+        #expect(screen.contains("john_Xdoe"), "\(screen)")
+    }
+
+    @Test("bug 5: the light theme draws its panel on its own white background, not the terminal's")
+    func lightTheme() async throws {
+        let colours = try await offThread {
+            let ui = try UIProcess(["--remote", "http://127.0.0.1:1", "--theme", "light"], environment: ["TERM": "xterm-256color"])
+            try ui.tmux.waitFor("Recent logins")
+            let colours = try ui.tmux.capture(escapes: true)
+            try ui.tmux.press("C-c")
+            try ui.waitForExit(0)
+            return colours
+        }
+        // capture-pane -e writes only changes: follow the background up to the text.
+        #expect(Self.background(at: "Hit ratio", in: colours) == 255, "\(colours.debugDescription)")
+        #expect(Self.background(at: "Recent logins", in: colours) == 255)
+    }
+
+    @Test("bug 7: on 8 colours the title is not white on cyan")
+    func eightColours() async throws {
+        let colours = try await offThread {
+            let ui = try UIProcess(["--remote", "http://127.0.0.1:1"], environment: ["TERM": "xterm"])
+            try ui.tmux.waitFor("Username")
+            let colours = try ui.tmux.capture(escapes: true)
+            try ui.tmux.press("C-c")
+            try ui.waitForExit(0)
+            return colours
+        }
+        let title = String(colours.split(separator: "\n").first { $0.contains("Doorman") } ?? "")
+        #expect(title.contains("30") && title.contains("46"), "\(title.debugDescription)")
+        #expect(!title.contains("37;46") && !title.contains("97;46"), "\(title.debugDescription)")
+    }
+
+    /// The background colour (a palette index, `nil` for the terminal's own)
+    /// in effect where `text` first appears in a `capture-pane -e` screen.
+    static func background(at text: String, in capture: String) -> Int?? {
+        guard let target = capture.range(of: text) else { return .none }
+        var background: Int?
+        var rest = capture[..<target.lowerBound]
+        while let escape = rest.range(of: "\u{1B}[") {
+            rest = rest[escape.upperBound...]
+            guard let end = rest.firstIndex(where: { $0.isLetter }) else { break }
+            if rest[end] == "m" {
+                let parameters = rest[..<end].split(separator: ";", omittingEmptySubsequences: false).map { Int($0) ?? 0 }
+                var index = 0
+                while index < parameters.count {
+                    switch parameters[index] {
+                    case 0, 49: background = nil
+                    case 40...47: background = parameters[index] - 40
+                    case 48 where index + 2 < parameters.count && parameters[index + 1] == 5:
+                        background = parameters[index + 2]
+                        index += 2
+                    case 38 where index + 2 < parameters.count && parameters[index + 1] == 5:
+                        index += 2
+                    default: break
+                    }
+                    index += 1
+                }
+            }
+            rest = rest[rest.index(after: end)...]
+        }
+        return .some(background)
     }
 }

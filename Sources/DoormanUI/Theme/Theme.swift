@@ -143,5 +143,15 @@ public struct ThemeError: Error, Equatable, Sendable, CustomStringConvertible {
     public var description: String {
         line.map { "\(path):\($0): \(message)" } ?? "\(path): \(message)"
     }
+
+    /// The same with the file's name only (`bad.theme:12: …`), for a
+    /// one-line footer; the whole text is printed before the UI starts.
+    public var shortDescription: String {
+        let file = path.split(separator: "/").last.map(String.init) ?? path
+        let text = line.map { "\(file):\($0): \(message)" } ?? "\(file): \(message)"
+        // The list of directories searched is in the printed text.
+        if let cut = text.range(of: " (looked in ") { return String(text[..<cut.lowerBound]) }
+        return text
+    }
 }
 
