@@ -190,6 +190,33 @@ struct SnapshotTests {
         try Self.check(state, "memory-tier-\(size.0)x\(size.1)")
     }
 
+    @Test("at 60×15 (no panel) a burst shows its progress in the status line and its result in the footer")
+    func burstSmall() throws {
+        var state = Self.productsState(columns: 60, rows: 15)
+        #expect(state.layout.panel == nil)
+        state.press(.character("b"))
+        _ = state.handle(.burstProgress(session: 1, BurstSample(source: .postgres, latency: .microseconds(1920))))
+        #expect(Frame.render(state).line(state.layout.statusRow).contains("burst 1/20"))
+        for _ in 0..<19 { _ = state.handle(.burstProgress(session: 1, BurstSample(source: .redis, latency: .microseconds(50)))) }
+        _ = state.handle(.burstFinished(session: 1, failure: nil))
+        let footer = Frame.render(state).line(state.layout.footerRow)
+        #expect(footer.contains("Burst: PostgreSQL 1×1.9, Redis 19×0.05 ms"), "\(footer)")
+        #expect(footer.contains("q quit"))
+        try Self.check(state, "burst-60x15")
+    }
+
+    @Test("a filter that matches nothing says so, in the table and in the footer; the position counts rows")
+    func noMatch() {
+        var state = Self.productsState(columns: 100, rows: 30)
+        state.press(.down)
+        #expect(Frame.render(state).line(state.layout.footerRow).contains("row 2/12"))
+        state.type("/zzzz")
+        let frame = Frame.render(state)
+        let text = (0..<frame.size.rows).map { frame.line($0) }.joined(separator: "\n")
+        #expect(text.contains("No product matches “zzzz”."))
+        #expect(frame.line(state.layout.footerRow).contains("no match of 12"))
+    }
+
     @Test("the help, generated from the keymap, 100×30")
     func help() throws {
         var state = Self.productsState(columns: 100, rows: 30)

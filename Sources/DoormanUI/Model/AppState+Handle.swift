@@ -287,16 +287,16 @@ extension AppState {
         return (burstRunning ? [.stopBurst] : []) + [.forgetCredentials]
     }
 
-    /// `Burst 20/20: Redis 19 × 0.05 ms, PostgreSQL 1 × 1.9 ms` (mean lookups).
+    /// `Burst: PostgreSQL 1×1.9, Redis 19×0.05 ms`: logins × mean lookup, per store (short: it is for small terminals).
     static func burstSummary(_ burst: BurstState) -> String {
         var sources: [AuthSource] = []
         for source in burst.samples.compactMap(\.source) where !sources.contains(source) { sources.append(source) }
         let parts = sources.map { source -> String in
             let values = burst.samples.filter { $0.source == source }.map(\.latency.millisecondsValue)
             let mean = values.reduce(0, +) / Double(max(1, values.count))
-            return "\(source.displayName) \(values.count) × \(mean.compactMilliseconds) ms"
+            return "\(source.displayName) \(values.count)×\(mean.compactMilliseconds)"
         }
-        return "Burst \(burst.samples.count)/\(burst.total): " + (parts.isEmpty ? "no login succeeded" : parts.joined(separator: ", "))
+        return "Burst: " + (parts.isEmpty ? "no login succeeded" : parts.joined(separator: ", ") + " ms")
     }
 
     private func flushMessage(_ result: FlushResult) -> Message {

@@ -104,8 +104,13 @@ public enum Frame {
                 buffer.cursor = ScreenBuffer.Point(x: min(end, x + DisplayWidth.of(prefix)), y: row)
                 x = end + 2
             }
-            if !state.productsLoading && state.session != nil {
-                x = buffer.write(positionText(table), x: x, y: row, role: .footer) + 2
+            // The position, unless it would crowd out a message.
+            let position = positionText(table)
+            let messageWidth = state.message.map { DisplayWidth.of($0.text) } ?? 0
+            let essentialWidth = 18
+            let crowds = state.message != nil && x + DisplayWidth.of(position) + 2 + messageWidth > width - essentialWidth
+            if !state.productsLoading && state.session != nil && !crowds {
+                x = buffer.write(position, x: x, y: row, role: .footer) + 2
                 if !table.filter.isEmpty && context == .table {
                     x = buffer.write("filter “\(DisplayWidth.truncate(table.filter.text, to: 20))”", x: x, y: row, role: .footer) + 2
                 }
@@ -140,8 +145,7 @@ public enum Frame {
             case .error: .statusError
             }
             let room = right - x
-            let shown = DisplayWidth.of(message.text) <= room ? message.text : DisplayWidth.truncate(message.text, to: max(0, room - 1)) + "…"
-            buffer.write(shown, x: x, y: row, role: role, maxWidth: max(0, room))
+            buffer.write(DisplayWidth.truncate(message.text, to: max(0, room)), x: x, y: row, role: role, maxWidth: max(0, room))
             return
         }
         for (index, hint) in others.enumerated() {
