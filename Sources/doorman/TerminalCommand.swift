@@ -81,7 +81,8 @@ struct TerminalCommand: AsyncParsableCommand {
             case .disabled: "cache off (--no-cache)"
             default: runtime.cacheDescription
             }
-            let backend = LocalBackend(auth: runtime.auth, catalog: runtime.catalog, detail: "\(database) · \(cache)", server: hosted)
+            let backend = LocalBackend(auth: runtime.auth, catalog: runtime.catalog, detail: "\(database) · \(cache)", server: hosted,
+                                       healthChecks: runtime.healthChecks)
             do {
                 exit = try await TerminalUI.run(configuration(backend))
             } catch {

@@ -121,6 +121,8 @@ struct TerminalUITests {
             try ui.logIn()
             try ui.tmux.waitFor("Authenticated by PostgreSQL")
             let first = try ui.tmux.waitFor("PINK COTTON BUDS")
+            // The health strip: both stores probed and up.
+            try ui.tmux.waitUntil("the health strip shows both stores up") { $0.contains("PostgreSQL up ") && $0.contains("Redis up ") }
 
             try ui.tmux.press("l")
             try ui.tmux.waitFor("john_doe logged out.")
@@ -238,6 +240,8 @@ struct TerminalUITests {
                 try ui.logIn()
                 try ui.tmux.waitFor("Authenticated by PostgreSQL · via http://127.0.0.1:\(port)")
                 let first = try ui.tmux.waitFor("1L FOUNTAIN DRINKING WATER")
+                // The health strip from the server's /healthz.
+                try ui.tmux.waitFor("PostgreSQL up ")
                 try ui.tmux.press("l")
                 try ui.logInAgain()
                 try ui.tmux.waitFor("Authenticated by Redis · via")
@@ -264,6 +268,7 @@ struct TerminalUITests {
         let screen = try await offThread {
             let ui = try UIProcess(["--remote", "http://127.0.0.1:\(port)"])
             try ui.logIn()
+            try ui.tmux.waitFor("server down")
             let screen = try ui.tmux.waitFor("Cannot reach http://127.0.0.1:\(port)")
             try ui.tmux.press("C-c")
             try ui.waitForExit(0)
@@ -345,7 +350,8 @@ struct TerminalUITests {
     func dumbTerminal() async throws {
         let screen = try await offThread {
             let ui = try UIProcess(["--remote", "http://127.0.0.1:1"], environment: ["TERM": "dumb"])
-            return try ui.tmux.waitFor("exit=")
+            // The command line itself shows `exit=$?`: wait for a number.
+            return try ui.tmux.waitUntil("the UI exits") { $0.range(of: "exit=[0-9]", options: .regularExpression) != nil }
         }
         #expect(screen.contains("TERM=dumb cannot"))
         #expect(screen.contains("doorman login"))

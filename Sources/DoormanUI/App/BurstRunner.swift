@@ -84,3 +84,14 @@ final class LoginCancellations: Sendable {
     /// `true` (once) when `session` was cancelled.
     func take(_ session: Int) -> Bool { cancelled.withLock { $0.remove(session) != nil } }
 }
+
+/// One piece of background work at a time (the health probe).
+final class InFlight: Sendable {
+    private let running = Mutex(false)
+
+    /// `true` if nothing was running (and now this is).
+    func start() -> Bool { running.withLock { was in defer { was = true }; return !was } }
+
+    /// The work ended.
+    func finish() { running.withLock { $0 = false } }
+}

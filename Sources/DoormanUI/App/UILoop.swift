@@ -19,6 +19,7 @@ final class UILoop {
     private let vault = CredentialVault()
     private let bursts = BurstSwitch()
     private let cancelledLogins = LoginCancellations()
+    private let healthProbe = InFlight()
     private let logger: Logger
     private var panelVersion: PanelVersion?
 
@@ -45,6 +46,7 @@ final class UILoop {
         defer { vault.forget() }
         let clock = ContinuousClock()
         var nextTick = clock.now
+        var nextHealth = clock.now
         _ = refreshPanel()
         draw(since: clock.now)
         while true {
@@ -68,6 +70,10 @@ final class UILoop {
                     changed = true
                 }
                 if refreshPanel() { changed = true }
+                if clock.now >= nextHealth {
+                    probeHealth()
+                    nextHealth = clock.now + .seconds(2)
+                }
                 nextTick = clock.now + .milliseconds(state.isBusy ? 100 : 250)
             }
             if state.quitting { return .quit }
@@ -99,6 +105,20 @@ final class UILoop {
         panelVersion = version
         apply(.statisticsChanged(backend.panelSnapshot()))
         return true
+    }
+
+    /// Probes the stores off the UI thread (one probe at a time); the result
+    /// comes back as ``Action/healthChanged(_:)``.
+    private func probeHealth() {
+        guard healthProbe.start() else { return }
+        let backend = backend
+        let inbox = inbox
+        let probe = healthProbe
+        spawn {
+            let statuses = await backend.storeHealth()
+            probe.finish()
+            inbox.post(.healthChanged(statuses))
+        }
     }
 
     private func draw(since start: ContinuousClock.Instant) {

@@ -18,6 +18,8 @@ public struct LocalBackend: UIBackend {
     /// Where the products come from: kept until they change, when the program listens for changes.
     let catalog: ProductCatalog
     let threadPool: NIOThreadPool
+    /// The stores' probes (the same as `/healthz`'s), for the health strip.
+    let prober: StoreProber
 
     /// An HTTP server running in this process.
     public struct HostedServer: Sendable {
@@ -34,8 +36,10 @@ public struct LocalBackend: UIBackend {
     }
 
     /// A backend over `auth`; `detail` says where the stores are, for the title bar.
-    public init(auth: AuthService, catalog: ProductCatalog, detail: String, server: HostedServer? = nil, threadPool: NIOThreadPool = .singleton) {
+    public init(auth: AuthService, catalog: ProductCatalog, detail: String, server: HostedServer? = nil,
+                healthChecks: [HealthCheck] = [], threadPool: NIOThreadPool = .singleton) {
         self.auth = auth
+        prober = StoreProber(checks: healthChecks)
         self.catalog = catalog
         self.server = server
         self.threadPool = threadPool
@@ -85,6 +89,16 @@ public struct LocalBackend: UIBackend {
         } catch {
             return .failed("the process is shutting down")
         }
+    }
+
+    /// Each store probed as `/healthz` probes it (`SELECT 1`, `PING`), with a
+    /// bounded wait; Redis is `off` without a cache.
+    public func storeHealth() async -> [StoreStatus] {
+        var statuses = await prober.statuses()
+        if !auth.hasCache && !statuses.contains(where: { $0.name == "Redis" }) {
+            statuses.append(StoreStatus(name: "Redis", state: .off))
+        }
+        return statuses
     }
 
     /// The statistics' generation and the hosted server's response count.

@@ -26,6 +26,8 @@ public enum Action: Sendable {
     case burstFinished(session: Int, failure: String?)
     /// The statistics (or the hosted server's counters) changed.
     case statisticsChanged(PanelSnapshot)
+    /// The stores were probed (every couple of seconds, off the UI thread).
+    case healthChanged([StoreStatus])
     /// A theme was loaded and is in use.
     case themeApplied(name: String)
     /// A theme could not be loaded (the message names the file and line); the

@@ -57,6 +57,9 @@ extension AppState {
         case .statisticsChanged(let snapshot):
             panel = snapshot
             return []
+        case .healthChanged(let statuses):
+            health = statuses
+            return []
         case .themeApplied(let name):
             themeName = name
             message = Message("Theme: \(name)", .ok)

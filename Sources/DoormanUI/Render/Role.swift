@@ -31,6 +31,16 @@ public struct Role: Hashable, Sendable, CustomStringConvertible {
     public static let `default` = Role("default")
     /// The title bar at the top.
     public static let title = Role("title")
+    /// A store in the title bar's health strip, by its state: `title.up`,
+    /// `title.slow`, `title.down`, `title.off` (falling back to `title`).
+    public static func title(_ state: StoreStatus.State) -> Role {
+        switch state {
+        case .up: Role("title.up")
+        case .slow: Role("title.slow")
+        case .down: Role("title.down")
+        case .off, .offByYou: Role("title.off")
+        }
+    }
     /// The product table's column headings.
     public static let tableHeader = Role("table.header")
     /// An ordinary table row.
@@ -84,7 +94,7 @@ public struct Role: Hashable, Sendable, CustomStringConvertible {
     /// theme validation and documentation.
     public static var all: [Role] {
         var roles: [Role] = [
-            .default, .title, Role("table"), .tableHeader, .tableRow, .tableSelected, .tableMatch, .tableSelectedMatch,
+            .default, .title, Role("title.up"), Role("title.slow"), Role("title.down"), Role("title.off"), Role("table"), .tableHeader, .tableRow, .tableSelected, .tableMatch, .tableSelectedMatch,
             .status, .statusOK, .statusError, .statusWarning, .panelBorder, .panelTitle, .panel, .panelMuted, Role("chart"),
             .footer, .footerKey, Role("login"), .loginLabel, .loginField, .loginFocus, .spinner, .help, .helpKey, .helpTitle,
         ]

@@ -72,7 +72,8 @@ extension Role {
     /// not...
     public var monochromeEmphasis: TextAttributes {
         switch name {
-        case "title", "table.selected", "login.focus": .reverse
+        case "title", "table.selected", "login.focus", "title.up", "title.off": .reverse
+        case "title.slow", "title.down": [.reverse, .bold, .underline]
         case "table.header", "help.title": [.bold, .underline]
         case "table.match": [.bold, .underline]
         case "table.selected.match": [.reverse, .underline]

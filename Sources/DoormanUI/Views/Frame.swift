@@ -30,18 +30,34 @@ public enum Frame {
         return buffer
     }
 
-    /// The title bar: what Doorman is connected to, and the theme.
+    /// The title bar: what Doorman is connected to, the stores' health
+    /// strip, and the theme. When room runs out the theme goes first, then
+    /// the detail is shortened; the health strip stays.
     static func drawTitle(_ state: AppState, into buffer: inout ScreenBuffer) {
         let width = state.size.columns
         buffer.fill(Rect(x: 0, y: 0, width: width, height: 1), role: .title)
-        let right = "theme \(state.themeName) "
-        let left = " Doorman · \(state.mode.name) · \(state.mode.detail)"
-        let room = width - DisplayWidth.of(right) - 1
-        if DisplayWidth.of(left) <= room {
-            buffer.write(left, x: 0, y: 0, role: .title)
-            buffer.write(right, x: width - DisplayWidth.of(right), y: 0, role: .title)
-        } else {
-            buffer.write(DisplayWidth.truncate(left, to: width - 1), x: 0, y: 0, role: .title)
+        let theme = "theme \(state.themeName) "
+        let head = " Doorman · \(state.mode.name)"
+        let detail = " · \(state.mode.detail)"
+        var strip: [Span] = []
+        for (index, status) in state.health.enumerated() {
+            if index > 0 { strip.append(Span(" · ", .title)) }
+            strip.append(Span(status.text, .title(status.state)))
+        }
+        let stripWidth = DisplayWidth.of(strip.map(\.text).joined())
+        let stripRoom = stripWidth > 0 ? stripWidth + 3 : 0
+        var x = buffer.write(head, x: 0, y: 0, role: .title)
+        let showTheme = DisplayWidth.of(head) + DisplayWidth.of(detail) + stripRoom + DisplayWidth.of(theme) + 1 <= width
+        let right = width - (showTheme ? DisplayWidth.of(theme) : 0) - stripRoom - 1
+        if right - x > 4 {
+            x = buffer.write(DisplayWidth.truncate(detail, to: right - x), x: x, y: 0, role: .title)
+        }
+        if stripWidth > 0 && stripWidth + 1 <= width - DisplayWidth.of(head) {
+            let stripX = width - (showTheme ? DisplayWidth.of(theme) : 0) - stripWidth - 2
+            buffer.write(strip, x: max(x + 1, stripX), y: 0, maxWidth: width - max(x + 1, stripX))
+        }
+        if showTheme {
+            buffer.write(theme, x: width - DisplayWidth.of(theme), y: 0, role: .title)
         }
     }
 
