@@ -289,6 +289,39 @@ struct LoginFlowTests {
         #expect(!status.contains("unavailable"))
     }
 
+    @Test("o takes Redis out of this UI's path and puts it back; the next login says 'cache off by you'")
+    func cacheBypass() {
+        let mode = ModeInfo(name: "local", detail: "embedded PostgreSQL · embedded Redis", canBypassCache: true)
+        var state = AppState.make(mode: mode)
+        state.logInWithProducts(Fixtures.products)
+        _ = state.handle(.healthChanged([StoreStatus(name: "PostgreSQL", state: .up), StoreStatus(name: "Redis", state: .up)]))
+        #expect(state.press(.character("o")) == [.setCacheBypassed(true)])
+        #expect(state.cacheBypassed)
+        #expect(state.health.last?.state == .offByYou)
+        #expect(state.message?.text.contains("next login reads PostgreSQL") == true)
+        state.press(.character("l"))
+        state.type("EXAMPLE_PASSWORD")
+        guard case .login(_, let attempt)? = state.press(.enter).first else {
+            Issue.record("no login")
+            return
+        }
+        let bypassed = LoginResult.authenticated(Authentication(username: "john_doe", source: .postgres, cacheBypassed: true,
+                                                                timing: .local(lookup: .milliseconds(2), bcrypt: .milliseconds(46))))
+        _ = state.handle(.loginFinished(session: attempt, bypassed))
+        let status = Frame.render(state).line(state.layout.statusRow)
+        #expect(status.contains("Authenticated by PostgreSQL"))
+        #expect(status.contains("cache off by you"))
+        #expect(Frame.render(state).line(0).contains("Redis off by you"))
+        // Ctrl-O in the form too; o again puts it back.
+        #expect(state.press(.character("o")) == [.setCacheBypassed(false)])
+        #expect(!state.cacheBypassed)
+        // Remote (or --no-cache): not possible, and it says why.
+        var remote = AppState.make(mode: ModeInfo(name: "remote", detail: "http://127.0.0.1:8080", canFlush: false))
+        remote.logInWithProducts(Fixtures.products)
+        #expect(remote.press(.character("o")) == [])
+        #expect(remote.message?.text.contains("locally") == true)
+    }
+
     @Test("Ctrl-C quits from the form, q quits from the table")
     func quit() {
         var form = AppState.make()

@@ -318,6 +318,34 @@ struct TerminalUITests {
         #expect(screen.contains("\u{1B}[1;7m"))  // the title: bold, reverse video
     }
 
+    @Test("o takes Redis out of the path: PostgreSQL answers with 'cache off by you'; o again and Redis answers")
+    func cacheBypass() async throws {
+        let flags = try Self.serverFlags(redisDatabase: 14)
+        let (off, back) = try await offThread {
+            let ui = try UIProcess(flags)
+            try ui.logIn()
+            try ui.tmux.waitFor("Authenticated by PostgreSQL")
+            try ui.tmux.waitFor("PINK COTTON BUDS")
+            try ui.tmux.press("o")
+            try ui.tmux.waitFor("Redis off by you")
+            try ui.tmux.press("l")
+            try ui.logInAgain()
+            // Cached by the first login, yet PostgreSQL answers.
+            let off = try ui.tmux.waitFor("cache off by you")
+            try ui.tmux.waitFor("PINK COTTON BUDS")
+            try ui.tmux.press("o")
+            try ui.tmux.waitFor("Redis is back")
+            try ui.tmux.press("l")
+            try ui.logInAgain()
+            let back = try ui.tmux.waitFor("Authenticated by Redis")
+            try ui.tmux.press("q")
+            try ui.waitForExit(0)
+            return (off, back)
+        }
+        #expect(off.contains("Authenticated by PostgreSQL"))
+        #expect(!back.contains("cache off by you"))
+    }
+
     // MARK: - Issue 12's bugs, each seen in a real terminal
 
     @Test("bug 1: a burst after the password changed elsewhere stops at its first refusal, and the new password still works")

@@ -176,6 +176,9 @@ final class UILoop {
             }
         case .stopBurst:
             bursts.stop()
+        case .setCacheBypassed(let bypassed):
+            _ = backend.setCacheBypassed(bypassed)
+            probeHealth()
         case .forgetCredentials:
             vault.forget()
         case .applyTheme(let name):

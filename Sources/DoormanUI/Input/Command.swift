@@ -17,6 +17,8 @@ public enum Command: String, CaseIterable, Sendable {
     case startFilter, acceptFilter, clearFilter
     /// The cache demo: flush one user's hash or all, a burst of logins; log out; the panel.
     case flushUser, flushAll, burst, logout, togglePanel
+    /// Take Redis out of this UI's path, or put it back (`o`).
+    case toggleCache
     /// Closing the help screen.
     case closeHelp
 

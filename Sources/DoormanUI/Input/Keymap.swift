@@ -173,6 +173,8 @@ extension Keymap {
         KeyBinding([.character("F")], .flushAll, in: [.table], "flush every cached hash"),
         KeyBinding([.character("b")], .burst, in: [.table], "burst: 20 logins as you, latency by store (stops at a failure; Esc stops it)", hint: ("b", "burst")),
         KeyBinding([.character("l")], .logout, in: [.table], "log out", hint: ("l", "logout")),
+        KeyBinding([.character("o")], .toggleCache, in: [.table], "take Redis out of this UI's path, or put it back: logins read PostgreSQL", hint: ("o", "bypass")),
+        KeyBinding([.control("O")], .toggleCache, in: [.login], "take Redis out of this UI's path, or put it back"),
         KeyBinding([.character("p")], .togglePanel, in: [.table], "show or hide the cache panel", hint: ("p", "panel")),
         KeyBinding([.control("P")], .togglePanel, in: [.login], "show or hide the cache panel"),
         KeyBinding([.character("t")], .cycleTheme, in: [.table, .help], "next theme", hint: ("t", "theme")),

@@ -55,6 +55,8 @@ public enum Effect: Equatable, Sendable {
     case flushCache(user: String?)
     /// Log in `count` times with the kept credentials, one after another.
     case burst(count: Int, session: Int)
+    /// Take Redis out of this UI's logins (`true`) or put it back.
+    case setCacheBypassed(Bool)
     /// Stop the running burst before its next login (Esc, logging out).
     case stopBurst
     /// The login attempt `session` was cancelled (Esc): keep nothing it brings back.

@@ -98,6 +98,20 @@ extension AppState {
             }
             let next = themes.firstIndex(of: themeName).map { themes[($0 + 1) % themes.count] } ?? themes[0]
             return [.applyTheme(next)]
+        case .toggleCache:
+            guard mode.canBypassCache else {
+                message = Message(mode.cacheOff ? "The cache is already off (--no-cache)." : "Redis can only be taken out of the path locally, with a cache.", .info)
+                return []
+            }
+            cacheBypassed.toggle()
+            if let index = health.firstIndex(where: { $0.name == "Redis" }) {
+                health[index].state = cacheBypassed ? .offByYou : .up
+                health[index].roundTrip = nil
+            }
+            message = cacheBypassed
+                ? Message("Redis is out of this UI's path: the next login reads PostgreSQL (o puts it back).", .info)
+                : Message("Redis is back in the path.", .ok)
+            return [.setCacheBypassed(cacheBypassed)]
         case .togglePanel:
             panelWanted.toggle()
             fitTable()

@@ -99,6 +99,8 @@ public struct AppState: Equatable, Sendable {
     public var themeName: String
     /// The themes `t` cycles through.
     public var themes: [String]
+    /// `true` while the person has taken Redis out of this UI's path (`o`).
+    public var cacheBypassed = false
     /// PostgreSQL and Redis as last probed, for the header's health strip (empty until the first probe).
     public var health: [StoreStatus] = []
     /// `true` once the person asked to quit.

@@ -127,9 +127,13 @@ public struct ModeInfo: Equatable, Sendable {
     /// `true` when this process runs without a cache on purpose (`--no-cache`):
     /// logins say "cache off", not "cache unavailable" as for a fault.
     public var cacheOff: Bool
+    /// `true` when `o` can take Redis out of this UI's path (local, with a cache).
+    public var canBypassCache: Bool
 
     /// Creates a description.
-    public init(name: String, detail: String, canFlush: Bool = true, flushUnavailableReason: String? = nil, latencyName: String = "lookup", cacheOff: Bool = false) {
+    public init(name: String, detail: String, canFlush: Bool = true, flushUnavailableReason: String? = nil, latencyName: String = "lookup",
+                cacheOff: Bool = false, canBypassCache: Bool = false) {
+        self.canBypassCache = canBypassCache
         self.name = name
         self.detail = detail
         self.canFlush = canFlush
