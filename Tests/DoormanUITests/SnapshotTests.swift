@@ -217,6 +217,26 @@ struct SnapshotTests {
         #expect(frame.line(state.layout.footerRow).contains("no match of 12"))
     }
 
+    @Test("the one-key demo: the two logins side by side, and a summary in the footer, 100×30")
+    func demo() throws {
+        var state = Self.productsState(columns: 100, rows: 30)
+        #expect(state.press(.character("d")) == [.demo(session: 1)])
+        #expect(state.press(.character("d")) == [])  // one at a time
+        _ = state.handle(.demoProgress(session: 1, DemoLogin(source: .postgres, lookup: .microseconds(1900), bcrypt: .microseconds(2900), total: .microseconds(5200))))
+        _ = state.handle(.demoProgress(session: 1, DemoLogin(source: .redis, lookup: .microseconds(60), bcrypt: .microseconds(2800), total: .microseconds(3100))))
+        _ = state.handle(.demoFinished(session: 1, failure: nil))
+        #expect(state.message == Message("Demo: 1st PostgreSQL 1.9 ms, 2nd Redis 0.06 ms (lookups)", .ok))
+        let frame = Frame.render(state)
+        let text = (0..<frame.size.rows).map { frame.line($0) }.joined(separator: "\n")
+        #expect(text.contains("Demo: flush, log in, log in again"))
+        try Self.check(state, "demo-100x30")
+        // Remote: the demo needs a flush, and says so.
+        var remote = AppState.make(mode: ModeInfo(name: "remote", detail: "http://127.0.0.1:8080", canFlush: false, flushUnavailableReason: "remote mode: the server owns the cache"))
+        remote.logInWithProducts(Fixtures.products)
+        #expect(remote.press(.character("d")) == [])
+        #expect(remote.message?.text.contains("remote mode") == true)
+    }
+
     @Test("the help, generated from the keymap, 100×30")
     func help() throws {
         var state = Self.productsState(columns: 100, rows: 30)

@@ -346,6 +346,23 @@ struct TerminalUITests {
         #expect(!back.contains("cache off by you"))
     }
 
+    @Test("d: flush, log in, log in again: PostgreSQL then Redis, side by side")
+    func demo() async throws {
+        let flags = try Self.serverFlags(redisDatabase: 15)
+        let screen = try await offThread {
+            let ui = try UIProcess(flags)
+            try ui.logIn()
+            try ui.tmux.waitFor("PINK COTTON BUDS")
+            try ui.tmux.press("d")
+            let screen = try ui.tmux.waitFor("Demo: 1st")
+            try ui.tmux.press("q")
+            try ui.waitForExit(0)
+            return screen
+        }
+        #expect(screen.range(of: "Demo: 1st PostgreSQL [0-9.]+ ms, 2nd Redis [0-9.]+ ms", options: .regularExpression) != nil, "\(screen)")
+        #expect(screen.contains("Demo: flush, log in, log in again"))
+    }
+
     // MARK: - Issue 12's bugs, each seen in a real terminal
 
     @Test("bug 1: a burst after the password changed elsewhere stops at its first refusal, and the new password still works")

@@ -174,6 +174,31 @@ final class UILoop {
                     logIn: { await backend.logIn($0) },
                     post: { inbox.post($0) })
             }
+        case .demo(let session):
+            spawn {
+                guard let credentials = vault.credentials(for: session) else { return }
+                if case .failed(let reason) = await backend.flushCache(user: credentials.username) {
+                    inbox.post(.demoFinished(session: session, failure: reason))
+                    return
+                }
+                let clock = ContinuousClock()
+                for _ in 0..<2 {
+                    let start = clock.now
+                    let result = await backend.logIn(credentials)
+                    let total = clock.now - start
+                    guard case .authenticated(let authentication) = result else {
+                        inbox.post(.demoProgress(session: session, DemoLogin(source: nil, lookup: total, bcrypt: nil, total: total)))
+                        inbox.post(.demoFinished(session: session, failure: "a login was not authenticated"))
+                        return
+                    }
+                    let login: DemoLogin = switch authentication.timing {
+                    case .local(let lookup, let bcrypt): DemoLogin(source: authentication.source, lookup: lookup, bcrypt: bcrypt, total: total)
+                    case .remote(let roundTrip, _): DemoLogin(source: authentication.source, lookup: roundTrip, bcrypt: nil, total: total)
+                    }
+                    inbox.post(.demoProgress(session: session, login))
+                }
+                inbox.post(.demoFinished(session: session, failure: nil))
+            }
         case .stopBurst:
             bursts.stop()
         case .setCacheBypassed(let bypassed):

@@ -19,10 +19,12 @@ public enum Command: String, CaseIterable, Sendable {
     case flushUser, flushAll, burst, logout, togglePanel
     /// Take Redis out of this UI's path, or put it back (`o`).
     case toggleCache
+    /// The one-key demo: flush, log in, log in again, side by side (`d`).
+    case demo
     /// Closing the help screen.
     case closeHelp
 
     /// `true` for commands that need the cache to be flushable from here
     /// (unavailable in remote mode).
-    public var needsFlush: Bool { self == .flushUser || self == .flushAll }
+    public var needsFlush: Bool { self == .flushUser || self == .flushAll || self == .demo }
 }

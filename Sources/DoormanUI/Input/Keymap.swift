@@ -135,6 +135,7 @@ public struct Keymap: Sendable {
             guard binding.contexts.contains(context), let hint = binding.hint, !seen.contains(binding.command) else { return nil }
             seen.insert(binding.command)
             if binding.command.needsFlush && !mode.canFlush {
+                guard binding.command == .flushUser else { return nil }
                 return Hint(command: binding.command, keys: "f", label: "flush n/a (\(mode.name))")
             }
             return Hint(command: binding.command, keys: hint.keys, label: hint.label)
@@ -171,6 +172,7 @@ extension Keymap {
         KeyBinding([.enter], .acceptFilter, in: [.filter], "keep the filter, back to the table", hint: ("Enter", "keep")),
         KeyBinding([.character("f")], .flushUser, in: [.table], "flush your cached hash: the next login reads PostgreSQL", hint: ("f", "flush")),
         KeyBinding([.character("F")], .flushAll, in: [.table], "flush every cached hash"),
+        KeyBinding([.character("d")], .demo, in: [.table], "demo: flush your hash, log in twice, compare the two logins side by side", hint: ("d", "demo")),
         KeyBinding([.character("b")], .burst, in: [.table], "burst: 20 logins as you, latency by store (stops at a failure; Esc stops it)", hint: ("b", "burst")),
         KeyBinding([.character("l")], .logout, in: [.table], "log out", hint: ("l", "logout")),
         KeyBinding([.character("o")], .toggleCache, in: [.table], "take Redis out of this UI's path, or put it back: logins read PostgreSQL", hint: ("o", "bypass")),

@@ -24,6 +24,10 @@ public enum Action: Sendable {
     case burstProgress(session: Int, BurstSample)
     /// The burst ended, early when `failure` says why.
     case burstFinished(session: Int, failure: String?)
+    /// One login of the demo finished.
+    case demoProgress(session: Int, DemoLogin)
+    /// The demo ended, early when `failure` says why.
+    case demoFinished(session: Int, failure: String?)
     /// The statistics (or the hosted server's counters) changed.
     case statisticsChanged(PanelSnapshot)
     /// The stores were probed (every couple of seconds, off the UI thread).
@@ -55,6 +59,8 @@ public enum Effect: Equatable, Sendable {
     case flushCache(user: String?)
     /// Log in `count` times with the kept credentials, one after another.
     case burst(count: Int, session: Int)
+    /// The one-key demo: flush the user's hash, log in twice with the kept credentials.
+    case demo(session: Int)
     /// Take Redis out of this UI's logins (`true`) or put it back.
     case setCacheBypassed(Bool)
     /// Stop the running burst before its next login (Esc, logging out).

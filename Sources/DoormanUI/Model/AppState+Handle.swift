@@ -54,6 +54,20 @@ extension AppState {
                 message = Message(Self.burstSummary(burst), .ok)
             }
             return []
+        case .demoProgress(let id, let login):
+            guard id == session?.id, demo?.finished == false else { return [] }
+            demo?.logins.append(login)
+            return []
+        case .demoFinished(let id, let failure):
+            guard id == session?.id, demo?.finished == false else { return [] }
+            demo?.finished = true
+            demo?.failure = failure
+            if let failure {
+                message = Message("The demo stopped: \(failure)", .error)
+            } else if let demo {
+                message = Message(Self.demoSummary(demo), .ok)
+            }
+            return []
         case .statisticsChanged(let snapshot):
             panel = snapshot
             return []
@@ -230,6 +244,7 @@ extension AppState {
             table.clearFilter()
         case .flushUser, .flushAll: return flush(user: command == .flushUser ? session?.authentication.username : nil)
         case .burst: return startBurst()
+        case .demo: return startDemo()
         case .logout: return logout()
         default: break
         }
@@ -276,6 +291,29 @@ extension AppState {
         return [.burst(count: Self.burstSize, session: session.id)]
     }
 
+    private mutating func startDemo() -> [Effect] {
+        guard let session else { return [] }
+        guard mode.canFlush else {
+            message = Message("The demo flushes your hash first: \(mode.flushUnavailableReason ?? "not in this mode").", .error)
+            return []
+        }
+        if let demo, !demo.finished { return [] }
+        if let burst, !burst.finished {
+            message = Message("A burst is running (Esc stops it).", .info)
+            return []
+        }
+        demo = DemoState()
+        return [.demo(session: session.id)]
+    }
+
+    /// `Demo: 1st PostgreSQL 1.9 ms, 2nd Redis 0.05 ms (lookups)`.
+    static func demoSummary(_ demo: DemoState) -> String {
+        let parts = demo.logins.enumerated().map { index, login in
+            "\(index == 0 ? "1st" : "2nd") \(login.source?.displayName ?? "failed") \(login.lookup.millisecondsValue.compactMilliseconds) ms"
+        }
+        return "Demo: " + parts.joined(separator: ", ") + " (lookups)"
+    }
+
     private mutating func stopBurst() -> [Effect] {
         guard var running = burst, !running.finished else { return [] }
         running.finished = true
@@ -294,6 +332,7 @@ extension AppState {
         productsLoading = false
         productsError = nil
         burst = nil
+        demo = nil
         // The username stays (flush, log out, log in again needs no
         // retyping); only the password goes, and the cursor waits there.
         var form = LoginForm()

@@ -87,6 +87,8 @@ public struct AppState: Equatable, Sendable {
     public var panel = PanelSnapshot()
     /// The last (or running) burst.
     public var burst: BurstState?
+    /// The last (or running) one-key demo.
+    public var demo: DemoState?
     /// `true` while a flush runs.
     public var flushPending = false
     /// The footer's message, until the next key.
@@ -127,7 +129,7 @@ public struct AppState: Equatable, Sendable {
 
     /// `true` while something runs in the background (the spinner turns).
     public var isBusy: Bool {
-        pendingLogin != nil || productsLoading || flushPending || (burst.map { !$0.finished } ?? false)
+        pendingLogin != nil || productsLoading || flushPending || (burst.map { !$0.finished } ?? false) || (demo.map { !$0.finished } ?? false)
     }
 
     /// The spinner's current frame.

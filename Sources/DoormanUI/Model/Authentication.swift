@@ -142,3 +142,36 @@ public struct ModeInfo: Equatable, Sendable {
         self.cacheOff = cacheOff
     }
 }
+
+/// One login of the one-key demo (`d`): which store answered and what it cost.
+public struct DemoLogin: Equatable, Sendable {
+    /// The store that authenticated the user; `nil` when the login failed.
+    public var source: AuthSource?
+    /// The hash lookup (locally) or the round trip (remotely).
+    public var lookup: Duration
+    /// bcrypt (locally; `nil` remotely).
+    public var bcrypt: Duration?
+    /// From asking to the answer, as this UI measured it.
+    public var total: Duration
+
+    /// Creates a demo login.
+    public init(source: AuthSource?, lookup: Duration, bcrypt: Duration?, total: Duration) {
+        self.source = source
+        self.lookup = lookup
+        self.bcrypt = bcrypt
+        self.total = total
+    }
+}
+
+/// The one-key demo: flush, log in, log in again.
+public struct DemoState: Equatable, Sendable {
+    /// The logins so far (two when it is done).
+    public var logins: [DemoLogin] = []
+    /// `true` once it ended.
+    public var finished = false
+    /// Why it stopped early, if it did.
+    public var failure: String?
+
+    /// A demo about to start.
+    public init() {}
+}
