@@ -237,6 +237,35 @@ struct SnapshotTests {
         #expect(remote.message?.text.contains("remote mode") == true)
     }
 
+    @Test("Enter opens the selected product's detail, ↓ moves it to the next, Esc closes it, 100×30")
+    func detail() throws {
+        var state = Self.productsState(columns: 100, rows: 30)
+        state.press(.down)
+        state.press(.down)
+        state.press(.enter)
+        #expect(state.detailOpen)
+        state.press(.down)
+        #expect(state.selectedName == "CRÈME BRÛLÉE RAMEKIN")
+        let text = (0..<30).map { Frame.render(state).line($0) }.joined(separator: "\n")
+        #expect(text.contains("Product 4"))
+        try Self.check(state, "detail-100x30")
+        state.press(.escape)
+        #expect(!state.detailOpen)
+        state.press(.enter)
+        state.press(.enter)
+        #expect(!state.detailOpen)
+    }
+
+    @Test("a scroll bar and the row position when the rows do not fit, 80×24")
+    func scrollBar() throws {
+        var state = AppState.make(columns: 80, rows: 24)
+        state.logInWithProducts(Fixtures.many(453))
+        state.press(.pageDown)
+        state.press(.pageDown)
+        #expect(Frame.render(state).line(state.layout.footerRow).contains("/453"))
+        try Self.check(state, "scroll-80x24")
+    }
+
     @Test("the help, generated from the keymap, 100×30")
     func help() throws {
         var state = Self.productsState(columns: 100, rows: 30)

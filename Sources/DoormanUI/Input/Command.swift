@@ -21,6 +21,8 @@ public enum Command: String, CaseIterable, Sendable {
     case toggleCache
     /// The one-key demo: flush, log in, log in again, side by side (`d`).
     case demo
+    /// The selected product's detail (Enter), closed by Esc or Enter.
+    case toggleDetail
     /// Closing the help screen.
     case closeHelp
 

@@ -239,9 +239,12 @@ extension AppState {
         case .reverseSort: table.reverseSort()
         case .startFilter: table.isEditingFilter = true
         case .clearFilter:
-            // Esc stops a running burst first; else it clears the filter.
+            // Esc closes the detail first, then stops a running burst; else it clears the filter.
+            if detailOpen { detailOpen = false; return [] }
             if let burst, !burst.finished { return stopBurst() }
             table.clearFilter()
+        case .toggleDetail:
+            detailOpen = table.selectedRow != nil && !detailOpen
         case .flushUser, .flushAll: return flush(user: command == .flushUser ? session?.authentication.username : nil)
         case .burst: return startBurst()
         case .demo: return startDemo()
@@ -333,6 +336,7 @@ extension AppState {
         productsError = nil
         burst = nil
         demo = nil
+        detailOpen = false
         // The username stays (flush, log out, log in again needs no
         // retyping); only the password goes, and the cursor waits there.
         var form = LoginForm()

@@ -87,6 +87,8 @@ public struct AppState: Equatable, Sendable {
     public var panel = PanelSnapshot()
     /// The last (or running) burst.
     public var burst: BurstState?
+    /// `true` while the selected product's detail is open (Enter).
+    public var detailOpen = false
     /// The last (or running) one-key demo.
     public var demo: DemoState?
     /// `true` while a flush runs.

@@ -19,7 +19,9 @@ public enum Frame {
         } else {
             switch state.screen {
             case .login: LoginView.draw(state, in: layout.main, into: &buffer)
-            case .products: TableView.draw(state, in: layout.main, into: &buffer)
+            case .products:
+                TableView.draw(state, in: layout.main, into: &buffer)
+                if state.detailOpen { TableView.drawDetail(state, in: layout.main, into: &buffer) }
             }
             if let rect = layout.panel {
                 PanelView.draw(state, in: rect, placement: layout.placement ?? .right, into: &buffer)
