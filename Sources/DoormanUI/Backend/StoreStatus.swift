@@ -1,4 +1,5 @@
 import DoormanCore
+import Dispatch
 import DoormanHTTP
 import Synchronization
 
@@ -93,8 +94,11 @@ final class StoreProber: Sendable {
                     once.resume(returning: false)
                 }
             }
-            Task {
-                try? await Task.sleep(until: end + .milliseconds(10), clock: .continuous)
+            // The deadline on a Dispatch timer, not a task: it fires even when
+            // Swift's few cooperative threads are all busy.
+            let nanoseconds = Int((deadline + .milliseconds(10)).components.seconds) * 1_000_000_000
+                + Int((deadline + .milliseconds(10)).components.attoseconds / 1_000_000_000)
+            DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(nanoseconds)) {
                 once.resume(returning: false)
             }
         }
