@@ -34,7 +34,37 @@ struct InputDecoderTests {
         #expect(Self.decode("\u{1B}[1;5C") == [])
         #expect(Self.decode("\u{1B}[1;5Cx") == [.text("x")])
         #expect(Self.decode("\u{1B}OP") == [])
-        #expect(Self.decode("\u{1B}[<64;10;5M") == [])
+        #expect(Self.decode("\u{1B}[3;2~") == [])
+    }
+
+    @Test("xterm's SGR mouse reports: the wheel, a left click (from 0), releases and motion ignored, never typed")
+    func mouse() {
+        #expect(Self.decode("\u{1B}[<64;10;5M") == [.mouse(MouseEvent(.wheelUp, x: 9, y: 4))])
+        #expect(Self.decode("\u{1B}[<65;1;1M") == [.mouse(MouseEvent(.wheelDown, x: 0, y: 0))])
+        #expect(Self.decode("\u{1B}[<0;12;7M\u{1B}[<0;12;7m") == [.mouse(MouseEvent(.press(0), x: 11, y: 6))])
+        #expect(Self.decode("\u{1B}[<35;12;7M") == [])
+        #expect(Self.decode("ab\u{1B}[<65;3;3Mcd") == [.text("ab"), .mouse(MouseEvent(.wheelDown, x: 2, y: 2)), .text("cd")])
+        #expect(Self.decode("\u{1B}[<64;10;5") == [])  // cut short: dropped, not typed
+    }
+
+    @Test("the wheel moves the selection by three rows; a click selects the row under it; in the help the wheel scrolls")
+    func mouseInTheTable() {
+        var state = AppState.make()
+        state.logInWithProducts(Fixtures.products)
+        for event in Self.decode("\u{1B}[<65;10;5M") { state.send(event) }
+        #expect(state.table.selected == 3)
+        for event in Self.decode("\u{1B}[<64;10;5M") { state.send(event) }
+        #expect(state.table.selected == 0)
+        // Row 1 is the title, row 2 the heading: the screen's 8th row (y 7) is the 6th product.
+        for event in Self.decode("\u{1B}[<0;10;8M") { state.send(event) }
+        #expect(state.selectedName == "ラーメン RAMEN BOWL")
+        // A click on the heading or the panel selects nothing.
+        for event in Self.decode("\u{1B}[<0;10;2M\u{1B}[<0;90;8M") { state.send(event) }
+        #expect(state.selectedName == "ラーメン RAMEN BOWL")
+        state.press(.character("?"))
+        let before = state.help?.scroll ?? 0
+        for event in Self.decode("\u{1B}[<65;10;5M") { state.send(event) }
+        #expect((state.help?.scroll ?? 0) == before + 3)
     }
 
     @Test("typed text arrives as one event; control keys split it; a paste is text whole, newlines and Esc included")

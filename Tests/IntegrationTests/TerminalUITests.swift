@@ -123,6 +123,9 @@ struct TerminalUITests {
             let first = try ui.tmux.waitFor("PINK COTTON BUDS")
             // The health strip: both stores probed and up.
             try ui.tmux.waitUntil("the health strip shows both stores up") { $0.contains("PostgreSQL up ") && $0.contains("Redis up ") }
+            // The mouse wheel, as the terminal reports it: three rows down.
+            try ui.tmux.type("\u{1B}[<65;10;5M")
+            try ui.tmux.waitFor("row 4/")
 
             try ui.tmux.press("l")
             try ui.tmux.waitFor("john_doe logged out.")

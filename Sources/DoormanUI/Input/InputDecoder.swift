@@ -42,6 +42,8 @@ struct InputDecoder {
     private(set) var inPaste = false
     private var pasteLength = 0
     private var escape = Escape.none
+    /// The parameters of the control sequence being read.
+    private var sequence = ""
 
     init() {}
 
@@ -83,14 +85,23 @@ struct InputDecoder {
         switch escape {
         case .controlSequence:
             // Parameter and intermediate bytes, then one final byte ends it.
-            if (0x40...0x7E).contains(scalar.value) || scalar.value < 0x20 { escape = .none }
+            if (0x40...0x7E).contains(scalar.value) || scalar.value < 0x20 {
+                escape = .none
+                if let mouse = Self.mouse(sequence, final: scalar) {
+                    flushText()
+                    events.append(.mouse(mouse))
+                }
+                sequence = ""
+            } else if sequence.count < 32 {
+                sequence.unicodeScalars.append(scalar)
+            }
             return
         case .singleShift:
             escape = .none
             return
         case .pending:
             escape = .none
-            if scalar == "[" { escape = .controlSequence; return }
+            if scalar == "[" { escape = .controlSequence; sequence = ""; return }
             if scalar == "O" { escape = .singleShift; return }
             if scalar.value >= 0x20 && scalar.value != 0x7F {
                 flushText()
@@ -132,6 +143,22 @@ struct InputDecoder {
         if !text.isEmpty {
             events.append(.text(String(text)))
             text = String.UnicodeScalarView()
+        }
+    }
+
+    /// xterm's SGR mouse report `<b;x;y` ended by `M` (press) or `m`
+    /// (release, ignored); coordinates from 1 on the wire, from 0 here.
+    static func mouse(_ parameters: String, final: Unicode.Scalar) -> MouseEvent? {
+        guard final == "M" || final == "m", parameters.hasPrefix("<") else { return nil }
+        let numbers = parameters.dropFirst().split(separator: ";").compactMap { Int($0) }
+        guard numbers.count == 3, final == "M" else { return nil }
+        let (button, x, y) = (numbers[0], numbers[1] - 1, numbers[2] - 1)
+        guard button & 32 == 0 else { return nil }  // motion
+        switch button & ~0b11100 {  // without Shift, Meta, Ctrl
+        case 64: return MouseEvent(.wheelUp, x: x, y: y)
+        case 65: return MouseEvent(.wheelDown, x: x, y: y)
+        case 0, 1, 2: return MouseEvent(.press(button & 0b11), x: x, y: y)
+        default: return nil
         }
     }
 

@@ -52,6 +52,33 @@ public enum InputEvent: Equatable, Sendable {
     case text(String)
     /// The terminal changed size.
     case resize(TerminalSize)
+    /// The mouse (xterm's SGR reports, `ESC [ < b ; x ; y M`).
+    case mouse(MouseEvent)
+}
+
+/// A mouse report: the wheel or a button press, at a cell (from 0).
+public struct MouseEvent: Equatable, Sendable {
+    /// What happened.
+    public enum Kind: Equatable, Sendable {
+        /// The wheel, one notch up or down.
+        case wheelUp, wheelDown
+        /// A button went down (0 left, 1 middle, 2 right).
+        case press(Int)
+    }
+
+    /// What happened.
+    public var kind: Kind
+    /// The column.
+    public var x: Int
+    /// The row.
+    public var y: Int
+
+    /// Creates a report.
+    public init(_ kind: Kind, x: Int, y: Int) {
+        self.kind = kind
+        self.x = x
+        self.y = y
+    }
 }
 
 /// Which keys mean what right now: the same key does different things in

@@ -60,6 +60,8 @@ public struct Keymap: Sendable {
         switch event {
         case .resize(let size):
             return (.resize(size), nil)
+        case .mouse(let mouse):
+            return (.mouse(mouse), nil)
         case .key(let key):
             return (command(for: key, in: context).map(Action.command), nil)
         case .text(let text):

@@ -12,6 +12,8 @@ public enum Action: Sendable {
     case resize(TerminalSize)
     /// The animation timer (the spinner).
     case tick
+    /// The mouse: the wheel scrolls, a click selects a row.
+    case mouse(MouseEvent)
     /// A login finished. `session` is the attempt it answers; stale answers are ignored.
     case loginFinished(session: Int, LoginResult)
     /// The products arrived, prepared for the table.

@@ -20,6 +20,9 @@ extension AppState {
         case .tick:
             if isBusy { spinnerFrame += 1 }
             return []
+        case .mouse(let mouse):
+            handleMouse(mouse)
+            return []
         case .loginFinished(let attempt, let result):
             return loginFinished(attempt: attempt, result)
         case .productsLoaded(let id, let rows):
@@ -437,6 +440,34 @@ extension AppState {
         let lines = Keymap.standard.helpLineCount(mode: mode)
         help.scroll = max(0, min(help.scroll, lines - max(1, layout.body.height - 2)))
         self.help = help
+    }
+
+    /// The wheel moves the selection (or scrolls the help) by three rows; a
+    /// left click on a table row selects it.
+    private mutating func handleMouse(_ mouse: MouseEvent) {
+        switch inputContext {
+        case .help:
+            switch mouse.kind {
+            case .wheelUp: for _ in 0..<3 { scrollHelp(.moveUp) }
+            case .wheelDown: for _ in 0..<3 { scrollHelp(.moveDown) }
+            case .press: break
+            }
+        case .table, .filter:
+            switch mouse.kind {
+            case .wheelUp: table.moveSelection(by: -3)
+            case .wheelDown: table.moveSelection(by: 3)
+            case .press(0):
+                let main = layout.main
+                let firstRow = main.y + 1
+                guard (main.x..<main.maxX).contains(mouse.x), mouse.y >= firstRow, mouse.y < main.maxY else { return }
+                let position = table.top + (mouse.y - firstRow)
+                guard position < table.visibleCount else { return }
+                table.moveSelection(by: position - table.selected)
+            case .press: break
+            }
+        default:
+            break
+        }
     }
 
     /// Tells the table how many rows fit at the current size.

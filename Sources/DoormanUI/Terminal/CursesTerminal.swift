@@ -61,6 +61,9 @@ final class CursesTerminal {
         _ = curs_set(0)
         define_key("\u{1B}[200~", Self.pasteBegin)
         define_key("\u{1B}[201~", Self.pasteEnd)
+        // Mouse reports arrive as bytes for InputDecoder (xterm's SGR mode),
+        // not as ncurses' KEY_MOUSE.
+        _ = keyok(KEY_MOUSE, false)
 
         var colorsAvailable = false
         var useDefaults = false
@@ -79,12 +82,13 @@ final class CursesTerminal {
                 reset += Array(String(cString: value).utf8)
             }
         }
-        reset += Array("\u{1B}[?2004l\r\n".utf8)
+        reset += Array("\u{1B}[?1006l\u{1B}[?1000l\u{1B}[?2004l\r\n".utf8)
         resetSequence = reset
         // Pastes arrive between ESC [200~ and ESC [201~ (the terminal ignores
         // this if it cannot), so a paste is refused or taken whole.
         refresh()
-        writeRaw("\u{1B}[?2004h")
+        // Mouse: button presses and the wheel, as SGR reports (1000, 1006).
+        writeRaw("\u{1B}[?2004h\u{1B}[?1000h\u{1B}[?1006h")
     }
 
     deinit {
@@ -101,7 +105,7 @@ final class CursesTerminal {
     func end() {
         guard !ended else { return }
         ended = true
-        writeRaw("\u{1B}[?2004l")
+        writeRaw("\u{1B}[?1006l\u{1B}[?1000l\u{1B}[?2004l")
         _ = curs_set(1)
         endwin()
     }
