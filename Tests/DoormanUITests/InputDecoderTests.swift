@@ -47,7 +47,7 @@ struct InputDecoderTests {
         #expect(Self.decode("\u{1B}[<64;10;5") == [])  // cut short: dropped, not typed
     }
 
-    @Test("the wheel moves the selection by three rows; a click selects the row under it; in the help the wheel scrolls")
+    @Test("the wheel moves the selection by three rows; a click selects the row under it, on a heading sorts; in the help the wheel scrolls")
     func mouseInTheTable() {
         var state = AppState.make()
         state.logInWithProducts(Fixtures.products)
@@ -58,9 +58,19 @@ struct InputDecoderTests {
         // Row 1 is the title, row 2 the heading: the screen's 8th row (y 7) is the 6th product.
         for event in Self.decode("\u{1B}[<0;10;8M") { state.send(event) }
         #expect(state.selectedName == "ラーメン RAMEN BOWL")
-        // A click on the heading or the panel selects nothing.
-        for event in Self.decode("\u{1B}[<0;10;2M\u{1B}[<0;90;8M") { state.send(event) }
+        // A click on the panel selects nothing.
+        for event in Self.decode("\u{1B}[<0;90;8M") { state.send(event) }
         #expect(state.selectedName == "ラーメン RAMEN BOWL")
+        // A click on a heading sorts by it; again reverses.
+        for event in Self.decode("\u{1B}[<0;10;2M") { state.send(event) }
+        #expect(state.table.sort == SortOrder(.name))
+        #expect(state.table.selected == 0)
+        for event in Self.decode("\u{1B}[<0;10;2M") { state.send(event) }
+        #expect(state.table.sort == SortOrder(.name, ascending: false))
+        for event in Self.decode("\u{1B}[<0;58;2M") { state.send(event) }
+        #expect(state.table.sort == SortOrder(.price))
+        for event in Self.decode("\u{1B}[<0;3;2M") { state.send(event) }
+        #expect(state.table.sort == SortOrder(.id))
         state.press(.character("?"))
         let before = state.help?.scroll ?? 0
         for event in Self.decode("\u{1B}[<65;10;5M") { state.send(event) }

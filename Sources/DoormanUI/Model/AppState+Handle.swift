@@ -459,6 +459,11 @@ extension AppState {
             case .press(0):
                 let main = layout.main
                 let firstRow = main.y + 1
+                // A click on a heading sorts by that column (again: reverses).
+                if mouse.y == main.y, screen == .products, let column = TableView.column(atX: mouse.x, table.rows, in: main) {
+                    table.sort(by: column)
+                    return
+                }
                 guard (main.x..<main.maxX).contains(mouse.x), mouse.y >= firstRow, mouse.y < main.maxY else { return }
                 let position = table.top + (mouse.y - firstRow)
                 guard position < table.visibleCount else { return }

@@ -10,10 +10,7 @@ enum TableView {
         guard rect.height >= 2, rect.width >= 20 else { return }
         let table = state.table
         let rows = table.rows
-        // Wide enough for the data and for the heading with its ▲.
-        let idWidth = max(rows.idWidth, DisplayWidth.of(SortColumn.id.title) + 2)
-        let priceWidth = max(rows.priceWidth, DisplayWidth.of(SortColumn.price.title) + 2)
-        let nameWidth = max(4, rect.width - 2 - idWidth - priceWidth - 2 * gap)
+        let (idWidth, nameWidth, priceWidth) = columnWidths(rows, width: rect.width)
         let idX = rect.x + 1
         let nameX = idX + idWidth + gap
         let priceX = nameX + nameWidth + gap
@@ -67,6 +64,25 @@ enum TableView {
             buffer.write(highlighted(DisplayWidth.truncate(product.name, to: nameWidth), query, role, match), x: nameX, y: y, maxWidth: nameWidth)
             buffer.write(highlighted(DisplayWidth.pad(product.price, to: priceWidth, alignRight: true), query, role, match), x: priceX, y: y, maxWidth: priceWidth)
         }
+    }
+
+    /// The columns' widths: wide enough for the data and for the heading with its ▲.
+    static func columnWidths(_ rows: ProductRows, width: Int) -> (id: Int, name: Int, price: Int) {
+        let idWidth = max(rows.idWidth, DisplayWidth.of(SortColumn.id.title) + 2)
+        let priceWidth = max(rows.priceWidth, DisplayWidth.of(SortColumn.price.title) + 2)
+        let nameWidth = max(4, width - 2 - idWidth - priceWidth - 2 * gap)
+        return (idWidth, nameWidth, priceWidth)
+    }
+
+    /// The column whose heading is at `x` in a table drawn in `rect` (for a click).
+    static func column(atX x: Int, _ rows: ProductRows, in rect: Rect) -> SortColumn? {
+        let (idWidth, nameWidth, _) = columnWidths(rows, width: rect.width)
+        let nameX = rect.x + 1 + idWidth + gap
+        let priceX = nameX + nameWidth + gap
+        guard (rect.x..<rect.maxX).contains(x) else { return nil }
+        if x < nameX - gap / 2 { return .id }
+        if x < priceX - gap / 2 { return .name }
+        return .price
     }
 
     /// The selected product in a box over the table (Enter): every field
