@@ -75,8 +75,13 @@ struct TerminalCommand: AsyncParsableCommand {
             case .libpqEnvironment: "PostgreSQL from PG*"
             case .url: "PostgreSQL from --database-url"
             }
-            let cache = settings.cache == .embedded ? "embedded Redis" : runtime.cacheDescription
-            let backend = LocalBackend(auth: runtime.auth, catalog: runtime.catalog, detail: "\(database) · \(cache)", server: hosted)
+            let cache = switch settings.cache {
+            case .embedded: "embedded Redis"
+            case .disabled: "cache off (--no-cache)"
+            default: runtime.cacheDescription
+            }
+            let backend = LocalBackend(auth: runtime.auth, catalog: runtime.catalog, detail: "\(database) · \(cache)", server: hosted,
+                                       healthChecks: runtime.healthChecks)
             do {
                 exit = try await TerminalUI.run(configuration(backend))
             } catch {

@@ -94,7 +94,7 @@ struct KeymapTests {
     @Test("the footer hints come from the same table, one per command")
     func footer() {
         let hints = keymap.footerHints(in: .table, mode: local)
-        #expect(hints.map(\.keys) == ["↑↓", "s", "/", "Esc", "f", "b", "l", "p", "t", "?", "q"])
+        #expect(hints.map(\.keys) == ["↑↓", "s", "/", "Esc", "f", "d", "b", "l", "o", "p", "t", "?", "q"])
         #expect(keymap.footerHints(in: .login, mode: local).map(\.keys) == ["Tab", "Enter", "Esc", "F1", "Ctrl-C"])
     }
 }

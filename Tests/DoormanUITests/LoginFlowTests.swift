@@ -192,6 +192,7 @@ struct LoginFlowTests {
         #expect(state.table.rows.count == Fixtures.products.count)
         let effects = state.press(.character("l"))
         #expect(effects == [.forgetCredentials])
+        #expect(state.login.focus == .password)
         #expect(state.screen == .login)
         #expect(state.session == nil)
         #expect(state.table.rows.count == 0)
@@ -199,6 +200,126 @@ struct LoginFlowTests {
         // Products that arrive for the old session are dropped.
         #expect(state.handle(.productsLoaded(session: 1, ProductRows(Fixtures.products))).isEmpty)
         #expect(state.table.rows.count == 0)
+    }
+
+    @Test("logging out keeps the username and clears only the password; the cursor waits in the password")
+    func logoutKeepsUsername() {
+        var state = AppState.make()
+        state.logInWithProducts(Fixtures.products)
+        state.press(.character("l"))
+        #expect(state.login.username.text == "john_doe")
+        #expect(state.login.password.isEmpty)
+        #expect(state.login.focus == .password)
+        // Typing the password and Enter logs in again: no retyping of the name.
+        state.type("EXAMPLE_PASSWORD")
+        guard case .login(let credentials, _)? = state.press(.enter).first else {
+            Issue.record("no login")
+            return
+        }
+        #expect(credentials.username == "john_doe")
+    }
+
+    @Test("a pasted password that ends in one newline is taken without it; two, or one inside, are still refused")
+    func pastedNewline() {
+        var state = AppState.make()
+        state.type("john_doe")
+        state.press(.tab)
+        state.type("EXAMPLE_PASSWORD\n")
+        #expect(state.login.password.text == "EXAMPLE_PASSWORD")
+        #expect(state.loginFeedback == nil)
+        state.press(.control("U"))
+        state.type("EXAMPLE_PASSWORD\r\n")
+        #expect(state.login.password.text == "EXAMPLE_PASSWORD")
+        state.press(.control("U"))
+        state.type("EXAMPLE\nPASSWORD")
+        #expect(state.login.password.isEmpty)
+        state.type("EXAMPLE\n\n")
+        #expect(state.login.password.isEmpty)
+    }
+
+    @Test("Esc cancels a login in progress: the form is free again and the late answer is ignored")
+    func cancelLogin() {
+        var state = AppState.make()
+        state.type("john_doe")
+        state.press(.tab)
+        state.type("EXAMPLE_PASSWORD")
+        guard case .login(_, let attempt)? = state.press(.enter).first else {
+            Issue.record("no login")
+            return
+        }
+        #expect(state.pendingLogin == attempt)
+        #expect(state.press(.escape) == [.cancelLogin(session: attempt)])
+        #expect(state.pendingLogin == nil)
+        #expect(state.loginFeedback == Message("Login cancelled.", .info))
+        #expect(state.login.username.text == "john_doe")
+        let late = LoginResult.authenticated(Authentication(username: "john_doe", source: .postgres, timing: .local(lookup: .milliseconds(2), bcrypt: .milliseconds(46))))
+        #expect(state.handle(.loginFinished(session: attempt, late)).isEmpty)
+        #expect(state.screen == .login)
+        #expect(state.session == nil)
+    }
+
+    @Test("Esc stops a running burst (the session stays); l stops it and logs out")
+    func stopBurst() {
+        var state = AppState.make()
+        state.logInWithProducts(Fixtures.products)
+        #expect(state.press(.character("b")) == [.burst(count: AppState.burstSize, session: 1)])
+        _ = state.handle(.burstProgress(session: 1, BurstSample(source: .redis, latency: .microseconds(50))))
+        #expect(state.press(.escape) == [.stopBurst])
+        #expect(state.burst?.finished == true)
+        #expect(state.message == Message("Burst stopped after 1 of 20 logins.", .info))
+        #expect(state.screen == .products)
+        // Late progress is ignored.
+        _ = state.handle(.burstProgress(session: 1, BurstSample(source: .redis, latency: .microseconds(50))))
+        #expect(state.burst?.samples.count == 1)
+        // A second Esc clears the filter as before (no burst runs).
+        #expect(state.press(.escape) == [])
+        state.press(.character("b"))
+        #expect(state.press(.character("l")) == [.stopBurst, .forgetCredentials])
+        #expect(state.loginFeedback == Message("Burst stopped; john_doe logged out.", .info))
+    }
+
+    @Test("--no-cache says 'cache off', not 'cache unavailable' as for a fault")
+    func cacheOff() {
+        let mode = ModeInfo(name: "local", detail: "embedded PostgreSQL · no cache", canFlush: false,
+                            flushUnavailableReason: "the cache is off (--no-cache)", cacheOff: true)
+        var state = AppState.make(mode: mode)
+        _ = state.logIn()
+        let status = Frame.render(state).line(state.layout.statusRow)
+        #expect(status.contains("cache off"))
+        #expect(!status.contains("unavailable"))
+    }
+
+    @Test("o takes Redis out of this UI's path and puts it back; the next login says 'cache off by you'")
+    func cacheBypass() {
+        let mode = ModeInfo(name: "local", detail: "embedded PostgreSQL · embedded Redis", canBypassCache: true)
+        var state = AppState.make(mode: mode)
+        state.logInWithProducts(Fixtures.products)
+        _ = state.handle(.healthChanged([StoreStatus(name: "PostgreSQL", state: .up), StoreStatus(name: "Redis", state: .up)]))
+        #expect(state.press(.character("o")) == [.setCacheBypassed(true)])
+        #expect(state.cacheBypassed)
+        #expect(state.health.last?.state == .offByYou)
+        #expect(state.message?.text.contains("next login reads PostgreSQL") == true)
+        state.press(.character("l"))
+        state.type("EXAMPLE_PASSWORD")
+        guard case .login(_, let attempt)? = state.press(.enter).first else {
+            Issue.record("no login")
+            return
+        }
+        let bypassed = LoginResult.authenticated(Authentication(username: "john_doe", source: .postgres, cacheBypassed: true,
+                                                                timing: .local(lookup: .milliseconds(2), bcrypt: .milliseconds(46))))
+        _ = state.handle(.loginFinished(session: attempt, bypassed))
+        let status = Frame.render(state).line(state.layout.statusRow)
+        #expect(status.contains("Authenticated by PostgreSQL"))
+        #expect(status.contains("cache off by you"))
+        #expect(Frame.render(state).line(0).contains("Redis off by you"))
+        // Ctrl-O in the form too; o again puts it back.
+        #expect(state.press(.character("o")) == [.setCacheBypassed(false)])
+        #expect(!state.cacheBypassed)
+        // Remote (or --no-cache): not possible, and it says why.
+        var remote = AppState.make(mode: ModeInfo(name: "remote", detail: "http://127.0.0.1:8080", canFlush: false))
+        remote.logInWithProducts(Fixtures.products)
+        #expect(remote.press(.character("o")) == [])
+        #expect(remote.message?.text.contains("locally") == true)
     }
 
     @Test("Ctrl-C quits from the form, q quits from the table")

@@ -3,6 +3,7 @@ import Testing
 @testable import DoormanUI
 
 /// The README's table of keys is the keymap's, so the two cannot drift apart.
+/// After a change to the keymap: `UPDATE_README=1 swift test --filter ReadmeTests`.
 @Suite("README")
 struct ReadmeTests {
     static let readme = URL(fileURLWithPath: #filePath)
@@ -27,6 +28,11 @@ struct ReadmeTests {
         let begin = try #require(text.range(of: "<!-- keys:begin (generated from Keymap.standard by ReadmeTests) -->\n"))
         let end = try #require(text.range(of: "\n<!-- keys:end -->"))
         let table = String(text[begin.upperBound..<end.lowerBound])
+        if ProcessInfo.processInfo.environment["UPDATE_README"] == "1" {
+            try text.replacingCharacters(in: begin.upperBound..<end.lowerBound, with: Self.keysTable())
+                .write(to: Self.readme, atomically: true, encoding: .utf8)
+            return
+        }
         if table != Self.keysTable() {
             Issue.record("README.md's keys differ from the keymap; replace them with:\n\(Self.keysTable())")
         }

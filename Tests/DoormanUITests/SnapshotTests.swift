@@ -175,6 +175,97 @@ struct SnapshotTests {
         try Self.check(state, "cache-unavailable-100x30")
     }
 
+    @Test("the panel with the memory tier on: every store's count shows whole, 100×30 and 120×36", arguments: [(100, 30), (120, 36)])
+    func memoryTier(_ size: (Int, Int)) throws {
+        var state = Self.productsState(columns: size.0, rows: size.1)
+        var panel = Self.panel
+        panel.stores = [.redis, .postgres, .memory]
+        panel.authenticated[.memory] = 7
+        _ = state.handle(.statisticsChanged(panel))
+        let frame = Frame.render(state)
+        let text = (0..<frame.size.rows).map { frame.line($0) }.joined(separator: "\n")
+        #expect(text.contains("Redis 12"))
+        #expect(text.contains("PostgreSQL 3"))
+        #expect(text.contains("Memory 7"))
+        try Self.check(state, "memory-tier-\(size.0)x\(size.1)")
+    }
+
+    @Test("at 60×15 (no panel) a burst shows its progress in the status line and its result in the footer")
+    func burstSmall() throws {
+        var state = Self.productsState(columns: 60, rows: 15)
+        #expect(state.layout.panel == nil)
+        state.press(.character("b"))
+        _ = state.handle(.burstProgress(session: 1, BurstSample(source: .postgres, latency: .microseconds(1920))))
+        #expect(Frame.render(state).line(state.layout.statusRow).contains("burst 1/20"))
+        for _ in 0..<19 { _ = state.handle(.burstProgress(session: 1, BurstSample(source: .redis, latency: .microseconds(50)))) }
+        _ = state.handle(.burstFinished(session: 1, failure: nil))
+        let footer = Frame.render(state).line(state.layout.footerRow)
+        #expect(footer.contains("Burst: PostgreSQL 1×1.9, Redis 19×0.05 ms"), "\(footer)")
+        #expect(footer.contains("q quit"))
+        try Self.check(state, "burst-60x15")
+    }
+
+    @Test("a filter that matches nothing says so, in the table and in the footer; the position counts rows")
+    func noMatch() {
+        var state = Self.productsState(columns: 100, rows: 30)
+        state.press(.down)
+        #expect(Frame.render(state).line(state.layout.footerRow).contains("row 2/12"))
+        state.type("/zzzz")
+        let frame = Frame.render(state)
+        let text = (0..<frame.size.rows).map { frame.line($0) }.joined(separator: "\n")
+        #expect(text.contains("No product matches “zzzz”."))
+        #expect(frame.line(state.layout.footerRow).contains("no match of 12"))
+    }
+
+    @Test("the one-key demo: the two logins side by side, and a summary in the footer, 100×30")
+    func demo() throws {
+        var state = Self.productsState(columns: 100, rows: 30)
+        #expect(state.press(.character("d")) == [.demo(session: 1)])
+        #expect(state.press(.character("d")) == [])  // one at a time
+        _ = state.handle(.demoProgress(session: 1, DemoLogin(source: .postgres, lookup: .microseconds(1900), bcrypt: .microseconds(2900), total: .microseconds(5200))))
+        _ = state.handle(.demoProgress(session: 1, DemoLogin(source: .redis, lookup: .microseconds(60), bcrypt: .microseconds(2800), total: .microseconds(3100))))
+        _ = state.handle(.demoFinished(session: 1, failure: nil))
+        #expect(state.message == Message("Demo: 1st PostgreSQL 1.9 ms, 2nd Redis 0.06 ms (lookups)", .ok))
+        let frame = Frame.render(state)
+        let text = (0..<frame.size.rows).map { frame.line($0) }.joined(separator: "\n")
+        #expect(text.contains("Demo: flush, log in, log in again"))
+        try Self.check(state, "demo-100x30")
+        // Remote: the demo needs a flush, and says so.
+        var remote = AppState.make(mode: ModeInfo(name: "remote", detail: "http://127.0.0.1:8080", canFlush: false, flushUnavailableReason: "remote mode: the server owns the cache"))
+        remote.logInWithProducts(Fixtures.products)
+        #expect(remote.press(.character("d")) == [])
+        #expect(remote.message?.text.contains("remote mode") == true)
+    }
+
+    @Test("Enter opens the selected product's detail, ↓ moves it to the next, Esc closes it, 100×30")
+    func detail() throws {
+        var state = Self.productsState(columns: 100, rows: 30)
+        state.press(.down)
+        state.press(.down)
+        state.press(.enter)
+        #expect(state.detailOpen)
+        state.press(.down)
+        #expect(state.selectedName == "CRÈME BRÛLÉE RAMEKIN")
+        let text = (0..<30).map { Frame.render(state).line($0) }.joined(separator: "\n")
+        #expect(text.contains("Product 4"))
+        try Self.check(state, "detail-100x30")
+        state.press(.escape)
+        #expect(!state.detailOpen)
+        state.press(.enter)
+        state.press(.enter)
+        #expect(!state.detailOpen)
+    }
+
+    @Test("a scroll bar and the row position when the rows do not fit, 80×24")
+    func scrollBar() throws {
+        var state = AppState.make(columns: 80, rows: 24)
+        state.logInWithProducts(Fixtures.many(453))
+        state.press(.pageDown)
+        state.press(.pageDown)
+        #expect(Frame.render(state).line(state.layout.footerRow).contains("/453"))
+        try Self.check(state, "scroll-80x24")
+    }
+
     @Test("the help, generated from the keymap, 100×30")
     func help() throws {
         var state = Self.productsState(columns: 100, rows: 30)

@@ -60,14 +60,20 @@ struct TableStateTests {
         #expect(state.table.sort == SortOrder(.id))
     }
 
-    @Test("the selected product stays selected when the sort changes")
-    func selectionFollowsSort() {
-        var state = loaded()
+    @Test("a new or reversed sort starts at the top, whichever row was selected", arguments: [
+        Key.character("3"), .character("1"), .character("s"), .character("r"),
+    ])
+    func sortStartsAtTop(_ key: Key) {
+        var state = AppState.make()
+        state.logInWithProducts(Fixtures.many(453))
+        state.press(.pageDown)
+        state.press(.pageDown)
         state.press(.character("j"))
-        state.press(.character("j"))
-        #expect(state.selectedName == "WINE GLASS")
-        state.press(.character("3"))
-        #expect(state.selectedName == "WINE GLASS")
+        #expect(state.table.selected > 0 && state.table.top > 0)
+        state.press(key)
+        #expect(state.table.selected == 0)
+        #expect(state.table.top == 0)
+        #expect(state.table.selectedRow == state.table.visible.first)
     }
 
     @Test("/ filters as you type, ignoring case and accents; Esc clears it")

@@ -124,6 +124,46 @@ struct ThemeTests {
         #expect(Style(.indexed(8), .default).degraded(to: .colors(8), for: .panelBorder) == Style(.default, .default, .dim))
     }
 
+    @Test("a theme that relies on a background sets it: no role's text is left on the terminal's background", arguments: ["dark", "light", "high-contrast", "monochrome"])
+    func ownBackground(_ name: String) throws {
+        let theme = try ThemeCatalog(directories: [Self.shipped]).load(name)
+        #expect(theme.rolesRelyingOnTerminalBackground == [], "\(name): \(theme.rolesRelyingOnTerminalBackground)")
+    }
+
+    @Test("light on a dark terminal: the panel's grey text is drawn on light's own white, never on the terminal's background")
+    func lightPanel() throws {
+        let light = try ThemeCatalog(directories: [Self.shipped]).load("light")
+        for support in [ColorSupport.colors(256), .colors(8)] {
+            let panel = light.style(for: .panel, on: support)
+            #expect(panel.background != .default, "\(support)")
+            #expect((ThemeColor.contrast(panel.foreground, panel.background) ?? 0) >= Style.minimumContrast, "\(support): \(panel)")
+        }
+        #expect(light.style(for: .panel, on: .colors(256)) == Style(.indexed(236), .indexed(255)))
+    }
+
+    @Test("on 8 colours every role of every shipped theme stays readable (no white or yellow on cyan)", arguments: ["dark", "light", "high-contrast"])
+    func eightColourContrast(_ name: String) throws {
+        let theme = try ThemeCatalog(directories: [Self.shipped]).load(name)
+        for role in Role.all {
+            let style = theme.style(for: role, on: .colors(8))
+            guard let ratio = ThemeColor.contrast(style.foreground, style.background) else { continue }
+            #expect(ratio >= Style.minimumContrast, "\(name) \(role): \(style), contrast \(ratio)")
+        }
+        let selected = theme.style(for: .tableSelected, on: .colors(8))
+        let match = theme.style(for: .tableSelectedMatch, on: .colors(8))
+        // A match in the selection still stands out from the selection.
+        #expect(selected != match)
+    }
+
+    @Test("the contrast fix: white on cyan becomes black on cyan; readable pairs and 256 colours are left alone")
+    func contrastFix() {
+        #expect(Style(.indexed(7), .indexed(6)).readable(onColors: 8) == Style(.indexed(0), .indexed(6)))
+        #expect(Style(.indexed(3), .indexed(6), .bold).readable(onColors: 8) == Style(.indexed(0), .indexed(6), .bold))
+        #expect(Style(.indexed(7), .indexed(4)).readable(onColors: 8) == Style(.indexed(7), .indexed(4)))
+        #expect(Style(.indexed(7), .indexed(6)).readable(onColors: 256) == Style(.indexed(7), .indexed(6)))
+        #expect(Style(.indexed(7), .default).readable(onColors: 8) == Style(.indexed(7), .default))
+    }
+
     @Test("without colours, attributes only: the theme's and the role's emphasis")
     func monochrome() throws {
         let dark = try ThemeCatalog(directories: [Self.shipped]).load("dark")

@@ -22,21 +22,26 @@ struct CommandLineTests {
         let label: String
         let user: String
         let input: String
+        var expected = "Authentication failed.\n"
         var testDescription: String { label }
     }
 
-    @Test("a failed login prints 'Authentication failed.' and exits 1", arguments: [
+    @Test("a failed login prints 'Authentication failed.' and exits 1; input the rules refuse says why, as the UI does", arguments: [
         LoginInput(label: "wrong password", user: "john_doe", input: "wrong\n"),
         LoginInput(label: "unknown user", user: "no_such_user", input: "EXAMPLE_PASSWORD\n"),
-        LoginInput(label: "empty password", user: "john_doe", input: "\n"),
-        LoginInput(label: "no input", user: "john_doe", input: ""),
-        LoginInput(label: "100-byte password", user: "john_doe", input: String(repeating: "x", count: 100) + "\n"),
-        LoginInput(label: "10 KB paste", user: "john_doe", input: String(repeating: "x", count: 10_000)),
+        LoginInput(label: "empty password", user: "john_doe", input: "\n", expected: "Authentication failed: the password is empty.\n"),
+        LoginInput(label: "no input", user: "john_doe", input: "", expected: "Authentication failed: no password on standard input.\n"),
+        LoginInput(label: "100-byte password", user: "john_doe", input: String(repeating: "x", count: 100) + "\n",
+                   expected: "Authentication failed: the password is longer than 72 bytes, which bcrypt would silently truncate.\n"),
+        LoginInput(label: "10 KB paste", user: "john_doe", input: String(repeating: "x", count: 10_000), expected: "Authentication failed: the password is too long.\n"),
+        LoginInput(label: "60-character username", user: String(repeating: "u", count: 60), input: "EXAMPLE_PASSWORD\n",
+                   expected: "Authentication failed: the username is longer than 50 characters.\n"),
     ])
     func failedLogin(_ login: LoginInput) async throws {
         let result = try await DoormanBinary.run(["login", login.user] + DoormanBinary.serverFlags(redisDatabase: 2), input: login.input)
         #expect(result.status == 1)
-        #expect(result.standardError == "Authentication failed.\n")
+        #expect(result.standardError == login.expected)
+        #expect(!result.standardError.contains("EXAMPLE_PASSWORD") && !result.standardError.contains("uuuu"))
         #expect(result.standardOutput.isEmpty)
     }
 
@@ -132,6 +137,17 @@ struct CommandLineTests {
         let result = try await DoormanBinary.run(["db", "init"] + DoormanBinary.serverFlags(redisDatabase: 4))
         #expect(result.status == 0)
         #expect(result.standardOutput.contains("up to date"))
+    }
+
+    @Test("doorman --help names the UI and its options; ui --help lists them")
+    func rootHelp() throws {
+        let root = try DoormanBinary.run(["--help"])
+        #expect(root.status == 0)
+        for word in ["ui", "--theme", "--remote", "--serve"] {
+            #expect(root.standardOutput.contains(word), "\(word) missing from doorman --help:\n\(root.standardOutput)")
+        }
+        let ui = try DoormanBinary.run(["ui", "--help"])
+        #expect(ui.standardOutput.contains("--theme <name>"))
     }
 
     @Test("--help has real text for every command")

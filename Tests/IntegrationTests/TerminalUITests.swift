@@ -1,6 +1,8 @@
 import DoormanAuth
 import DoormanCore
 import DoormanHTTP
+import DoormanPasswords
+import DoormanPostgres
 import DoormanRedis
 import Foundation
 import Testing
@@ -66,6 +68,13 @@ struct TerminalUITests {
             try tmux.press("Enter")
         }
 
+        /// After logging out: the username is kept, so only the password and Enter.
+        func logInAgain(password: String = "EXAMPLE_PASSWORD") throws {
+            try tmux.waitFor("logged out.")
+            try tmux.type(password)
+            try tmux.press("Enter")
+        }
+
         /// Waits for the shell to report the UI's exit status; returns the screen.
         @discardableResult
         func waitForExit(_ status: Int32) throws -> String {
@@ -112,16 +121,21 @@ struct TerminalUITests {
             try ui.logIn()
             try ui.tmux.waitFor("Authenticated by PostgreSQL")
             let first = try ui.tmux.waitFor("PINK COTTON BUDS")
+            // The health strip: both stores probed and up.
+            try ui.tmux.waitUntil("the health strip shows both stores up") { $0.contains("PostgreSQL up ") && $0.contains("Redis up ") }
+            // The mouse wheel, as the terminal reports it: three rows down.
+            try ui.tmux.type("\u{1B}[<65;10;5M")
+            try ui.tmux.waitFor("row 4/")
 
             try ui.tmux.press("l")
             try ui.tmux.waitFor("john_doe logged out.")
-            try ui.logIn()
+            try ui.logInAgain()
             try ui.tmux.waitFor("Authenticated by Redis")
 
             try ui.tmux.press("f")
             try ui.tmux.waitFor("Flushed john_doe's cached hash")
             try ui.tmux.press("l")
-            try ui.logIn()
+            try ui.logInAgain()
             try ui.tmux.waitFor("Authenticated by PostgreSQL")
             // The panel counts every login of this process.
             let panel = try ui.tmux.waitFor("Logins  Redis 1 PostgreSQL 2")
@@ -169,7 +183,7 @@ struct TerminalUITests {
             try ui.tmux.press("/")
             try ui.tmux.type("ramen")
             // The filter narrows as each letter arrives: wait for the last one.
-            let filtered = try ui.tmux.waitUntil("the filter matches one row") { $0.contains("/ramen ") && $0.contains("ラーメン RAMEN BOWL") }
+            let filtered = try ui.tmux.waitUntil("the filter matches one row") { $0.contains("/ramen ") && $0.contains("ラーメン RAMEN BOWL") && $0.contains("row 1/1 of") }
 
             try ui.tmux.resize(columns: 50, rows: 12)
             try ui.tmux.waitFor("Terminal too small: 50×12")
@@ -178,14 +192,14 @@ struct TerminalUITests {
 
             // Esc clears the filter: every row again, the selection kept.
             try ui.tmux.press("Escape")
-            let cleared = try ui.tmux.waitUntil("the filter is cleared") { !$0.contains("1 of ") && $0.contains("CAFÉ AU LAIT BOWL") }
+            let cleared = try ui.tmux.waitUntil("the filter is cleared") { !$0.contains("/1 of ") && $0.contains("CAFÉ AU LAIT BOWL") }
 
             guard let pid = ui.pid else { throw TmuxError.failed("the UI left no pid") }
             kill(pid, SIGTERM)
             try ui.waitForExit(128 + SIGTERM)
             return (filtered, resized, cleared, try ui.restored())
         }
-        #expect(filtered.range(of: "/ramen  1 of [0-9]+ rows", options: .regularExpression) != nil)
+        #expect(filtered.range(of: "/ramen  row 1/1 of [0-9]+", options: .regularExpression) != nil)
         #expect(!filtered.contains("1L FOUNTAIN DRINKING WATER"))
         #expect(resized.contains("Authenticated by PostgreSQL"))
         #expect(cleared.contains("ラーメン RAMEN BOWL"))
@@ -229,8 +243,10 @@ struct TerminalUITests {
                 try ui.logIn()
                 try ui.tmux.waitFor("Authenticated by PostgreSQL · via http://127.0.0.1:\(port)")
                 let first = try ui.tmux.waitFor("1L FOUNTAIN DRINKING WATER")
+                // The health strip from the server's /healthz.
+                try ui.tmux.waitFor("PostgreSQL up ")
                 try ui.tmux.press("l")
-                try ui.logIn()
+                try ui.logInAgain()
                 try ui.tmux.waitFor("Authenticated by Redis · via")
                 try ui.tmux.press("f")
                 let flush = try ui.tmux.waitFor("Flushing is not available")
@@ -255,6 +271,7 @@ struct TerminalUITests {
         let screen = try await offThread {
             let ui = try UIProcess(["--remote", "http://127.0.0.1:\(port)"])
             try ui.logIn()
+            try ui.tmux.waitFor("server down")
             let screen = try ui.tmux.waitFor("Cannot reach http://127.0.0.1:\(port)")
             try ui.tmux.press("C-c")
             try ui.waitForExit(0)
@@ -272,10 +289,14 @@ struct TerminalUITests {
             let screen = try ui.tmux.waitFor("broken.theme:2: unknown colour")
             let colours = try ui.tmux.capture(escapes: true)
             try ui.tmux.press("C-c")
-            try ui.waitForExit(0)
-            return (screen, colours, ui.log, ui.directory)
+            let after = try ui.waitForExit(0)
+            // The terminal wraps the long line at its width.
+            return (screen + "\n" + after.replacingOccurrences(of: "\n", with: ""), colours, ui.log, ui.directory)
         }
-        #expect(screen.contains("Using theme dark: \(directory)/doorman/themes/broken.theme:2"))
+        // The footer has the file's name; the whole message, printed before
+        // the UI started, is on the terminal after it.
+        #expect(screen.contains("Using theme dark: broken.theme:2: unknown colour"))
+        #expect(screen.contains("cannot use theme broken, using dark: \(directory)/doorman/themes/broken.theme:2: unknown colour or attribute 'purpel'"))
         #expect(screen.contains("theme dark"))
         // dark's colours (as many as the pane's TERM has).
         #expect(colours.range(of: "\u{1B}\\[(38;5;[0-9]+|3[0-7])m", options: .regularExpression) != nil)
@@ -298,5 +319,168 @@ struct TerminalUITests {
         #expect(!screen.contains("\u{1B}[48;5;"))
         #expect(screen.range(of: "\u{1B}\\[[34][0-7]m", options: .regularExpression) == nil)
         #expect(screen.contains("\u{1B}[1;7m"))  // the title: bold, reverse video
+    }
+
+    @Test("o takes Redis out of the path: PostgreSQL answers with 'cache off by you'; o again and Redis answers")
+    func cacheBypass() async throws {
+        let flags = try Self.serverFlags(redisDatabase: 14)
+        let (off, back) = try await offThread {
+            let ui = try UIProcess(flags)
+            try ui.logIn()
+            try ui.tmux.waitFor("Authenticated by PostgreSQL")
+            try ui.tmux.waitFor("PINK COTTON BUDS")
+            try ui.tmux.press("o")
+            try ui.tmux.waitFor("Redis off by you")
+            try ui.tmux.press("l")
+            try ui.logInAgain()
+            // Cached by the first login, yet PostgreSQL answers.
+            let off = try ui.tmux.waitFor("cache off by you")
+            try ui.tmux.waitFor("PINK COTTON BUDS")
+            try ui.tmux.press("o")
+            try ui.tmux.waitFor("Redis is back")
+            try ui.tmux.press("l")
+            try ui.logInAgain()
+            let back = try ui.tmux.waitFor("Authenticated by Redis")
+            try ui.tmux.press("q")
+            try ui.waitForExit(0)
+            return (off, back)
+        }
+        #expect(off.contains("Authenticated by PostgreSQL"))
+        #expect(!back.contains("cache off by you"))
+    }
+
+    @Test("d: flush, log in, log in again: PostgreSQL then Redis, side by side")
+    func demo() async throws {
+        let flags = try Self.serverFlags(redisDatabase: 15)
+        let screen = try await offThread {
+            let ui = try UIProcess(flags)
+            try ui.logIn()
+            try ui.tmux.waitFor("PINK COTTON BUDS")
+            try ui.tmux.press("d")
+            let screen = try ui.tmux.waitFor("Demo: 1st")
+            try ui.tmux.press("q")
+            try ui.waitForExit(0)
+            return screen
+        }
+        #expect(screen.range(of: "Demo: 1st PostgreSQL [0-9.]+ ms, 2nd Redis [0-9.]+ ms", options: .regularExpression) != nil, "\(screen)")
+        #expect(screen.contains("Demo: flush, log in, log in again"))
+    }
+
+    // MARK: - Issue 12's bugs, each seen in a real terminal
+
+    @Test("bug 1: a burst after the password changed elsewhere stops at its first refusal, and the new password still works")
+    func burstStopsAtFailure() async throws {
+        let flags = try Self.serverFlags(redisDatabase: 13)
+        let user = try TestServers.makeUser(password: "old-password", prefix: "burst")
+        let (stopped, after) = try await offThread {
+            let ui = try UIProcess(flags)
+            try ui.logIn(user, password: "old-password")
+            try ui.tmux.waitFor("Authenticated by PostgreSQL")
+            // Another shell changes the password.
+            let postgres = try PostgresGateway(configuration: PostgresConfiguration(connectionString: TestServers.shared.databaseURL, poolSize: 1))
+            try postgres.setPasswordHash(try BCrypt.hash("new-password", cost: 4), for: user)
+            try ui.tmux.press("f")
+            try ui.tmux.waitFor("cached hash")
+            try ui.tmux.press("b")
+            let stopped = try ui.tmux.waitFor("The burst stopped")
+            try ui.tmux.press("l")
+            try ui.logInAgain(password: "new-password")
+            let after = try ui.tmux.waitUntil("the new password is answered") { $0.contains("Authenticated by") || $0.contains("Too many") }
+            try ui.tmux.press("q")
+            try ui.waitForExit(0)
+            return (stopped, after)
+        }
+        #expect(stopped.contains("a login was refused"))
+        #expect(after.contains("Authenticated by PostgreSQL"), "locked out:\n\(after)")
+    }
+
+    @Test("bug 3: TERM=dumb is refused with a message, not a blank UI")
+    func dumbTerminal() async throws {
+        let screen = try await offThread {
+            let ui = try UIProcess(["--remote", "http://127.0.0.1:1"], environment: ["TERM": "dumb"])
+            // The command line itself shows `exit=$?`: wait for a number.
+            return try ui.tmux.waitUntil("the UI exits") { $0.range(of: "exit=[0-9]", options: .regularExpression) != nil }
+        }
+        #expect(screen.contains("TERM=dumb cannot"))
+        #expect(screen.contains("doorman login"))
+        #expect(!screen.contains("exit=0"))
+    }
+
+    @Test("bug 4: M-b in the form moves a word back (it used to clear the form and type b)")
+    func altKeys() async throws {
+        let screen = try await offThread {
+            let ui = try UIProcess(["--remote", "http://127.0.0.1:1"])
+            try ui.tmux.waitFor("Username")
+            try ui.tmux.type("john_doe")
+            try ui.tmux.waitFor("john_doe")
+            try ui.tmux.press("M-b")
+            try ui.tmux.type("X")
+            let screen = try ui.tmux.waitUntil("the X is typed") { $0.contains("X") && $0.contains("Username") }
+            try ui.tmux.press("C-c")
+            try ui.waitForExit(0)
+            return screen
+        }
+        #expect(screen.contains("john_Xdoe"), "\(screen)")
+    }
+
+    @Test("bug 5: the light theme draws its panel on its own white background, not the terminal's")
+    func lightTheme() async throws {
+        let colours = try await offThread {
+            let ui = try UIProcess(["--remote", "http://127.0.0.1:1", "--theme", "light"], environment: ["TERM": "xterm-256color"])
+            try ui.tmux.waitFor("Recent logins")
+            let colours = try ui.tmux.capture(escapes: true)
+            try ui.tmux.press("C-c")
+            try ui.waitForExit(0)
+            return colours
+        }
+        // capture-pane -e writes only changes: follow the background up to the text.
+        #expect(Self.background(at: "Hit ratio", in: colours) == 255, "\(colours.debugDescription)")
+        #expect(Self.background(at: "Recent logins", in: colours) == 255)
+    }
+
+    @Test("bug 7: on 8 colours the title is not white on cyan")
+    func eightColours() async throws {
+        let colours = try await offThread {
+            let ui = try UIProcess(["--remote", "http://127.0.0.1:1"], environment: ["TERM": "xterm"])
+            try ui.tmux.waitFor("Username")
+            let colours = try ui.tmux.capture(escapes: true)
+            try ui.tmux.press("C-c")
+            try ui.waitForExit(0)
+            return colours
+        }
+        let title = String(colours.split(separator: "\n").first { $0.contains("Doorman") } ?? "")
+        #expect(title.contains("30") && title.contains("46"), "\(title.debugDescription)")
+        #expect(!title.contains("37;46") && !title.contains("97;46"), "\(title.debugDescription)")
+    }
+
+    /// The background colour (a palette index, `nil` for the terminal's own)
+    /// in effect where `text` first appears in a `capture-pane -e` screen.
+    static func background(at text: String, in capture: String) -> Int?? {
+        guard let target = capture.range(of: text) else { return .none }
+        var background: Int?
+        var rest = capture[..<target.lowerBound]
+        while let escape = rest.range(of: "\u{1B}[") {
+            rest = rest[escape.upperBound...]
+            guard let end = rest.firstIndex(where: { $0.isLetter }) else { break }
+            if rest[end] == "m" {
+                let parameters = rest[..<end].split(separator: ";", omittingEmptySubsequences: false).map { Int($0) ?? 0 }
+                var index = 0
+                while index < parameters.count {
+                    switch parameters[index] {
+                    case 0, 49: background = nil
+                    case 40...47: background = parameters[index] - 40
+                    case 48 where index + 2 < parameters.count && parameters[index + 1] == 5:
+                        background = parameters[index + 2]
+                        index += 2
+                    case 38 where index + 2 < parameters.count && parameters[index + 1] == 5:
+                        index += 2
+                    default: break
+                    }
+                    index += 1
+                }
+            }
+            rest = rest[rest.index(after: end)...]
+        }
+        return .some(background)
     }
 }

@@ -80,12 +80,18 @@ public enum TerminalUI {
     static func runBlocking(_ configuration: Configuration) throws(DoormanError) -> Exit {
         do {
             try ProcessTerminal.prepareLocale()
-            let redirect = try configuration.logFile.map { path throws(TerminalError) in try StandardErrorRedirect(path: path) }
-            defer { redirect?.restore() }
             let logger = configuration.logger
-
+            // The theme before curses starts: a message about a mistyped
+            // --theme goes to the terminal whole (it is there again after
+            // quitting), where the footer can only show one line of it.
             let requested = configuration.themeName ?? ThemeCatalog.defaultName
             let (theme, themeError) = configuration.themes.loadWithFallback(requested)
+            if let themeError {
+                FileHandle.standardError.write(Data("doorman: cannot use theme \(requested), using \(theme.name): \(themeError)\n".utf8))
+            }
+
+            let redirect = try configuration.logFile.map { path throws(TerminalError) in try StandardErrorRedirect(path: path) }
+            defer { redirect?.restore() }
             if let themeError { logger.error("cannot use theme \(requested), using \(theme.name): \(themeError)") }
 
             let pipe = try WakePipe()
@@ -97,7 +103,7 @@ public enum TerminalUI {
 
             let state = AppState(
                 size: terminal.size, mode: configuration.backend.mode, themeName: theme.name, themes: configuration.themes.names,
-                message: themeError.map { Message("Using theme \(theme.name): \($0.description)", .error) })
+                message: themeError.map { Message("Using theme \(theme.name): \($0.shortDescription)", .error) })
             let loop = UILoop(state: state, terminal: terminal, backend: configuration.backend, catalog: configuration.themes,
                               keymap: .standard, pipe: pipe, logger: logger)
             switch loop.run() {

@@ -17,6 +17,9 @@ final class UILoop {
     private let pipe: WakePipe
     private let inbox: ActionInbox
     private let vault = CredentialVault()
+    private let bursts = BurstSwitch()
+    private let cancelledLogins = LoginCancellations()
+    private let healthProbe = InFlight()
     private let logger: Logger
     private var panelVersion: PanelVersion?
 
@@ -43,6 +46,7 @@ final class UILoop {
         defer { vault.forget() }
         let clock = ContinuousClock()
         var nextTick = clock.now
+        var nextHealth = clock.now
         _ = refreshPanel()
         draw(since: clock.now)
         while true {
@@ -66,6 +70,10 @@ final class UILoop {
                     changed = true
                 }
                 if refreshPanel() { changed = true }
+                if clock.now >= nextHealth {
+                    probeHealth()
+                    nextHealth = clock.now + .seconds(2)
+                }
                 nextTick = clock.now + .milliseconds(state.isBusy ? 100 : 250)
             }
             if state.quitting { return .quit }
@@ -99,6 +107,20 @@ final class UILoop {
         return true
     }
 
+    /// Probes the stores off the UI thread (one probe at a time); the result
+    /// comes back as ``Action/healthChanged(_:)``.
+    private func probeHealth() {
+        guard healthProbe.start() else { return }
+        let backend = backend
+        let inbox = inbox
+        let probe = healthProbe
+        spawn {
+            let statuses = await backend.storeHealth()
+            probe.finish()
+            inbox.post(.healthChanged(statuses))
+        }
+    }
+
     private func draw(since start: ContinuousClock.Instant) {
         let frame = Frame.render(state, keymap: keymap)
         terminal.draw(frame)
@@ -116,11 +138,17 @@ final class UILoop {
         let vault = vault
         switch effect {
         case .login(let credentials, let session):
+            let cancelled = cancelledLogins
             spawn {
                 let result = await backend.logIn(credentials)
-                if case .authenticated = result { vault.keep(credentials, session: session) }
+                // A cancelled attempt keeps nothing (the state ignores its answer too).
+                if case .authenticated = result, !cancelled.take(session) {
+                    vault.keep(credentials, session: session)
+                }
                 inbox.post(.loginFinished(session: session, result))
             }
+        case .cancelLogin(let session):
+            cancelledLogins.cancel(session)
         case .loadProducts(let session):
             spawn {
                 guard let credentials = vault.credentials(for: session) else { return }
@@ -136,37 +164,46 @@ final class UILoop {
                 inbox.post(.flushFinished(await backend.flushCache(user: user)))
             }
         case .burst(let count, let session):
+            let bursts = bursts
+            let started = bursts.current()
             spawn {
+                await BurstRunner.run(
+                    count: count, session: session,
+                    credentials: { vault.credentials(for: session) },
+                    isStopped: { bursts.isStopped(started) },
+                    logIn: { await backend.logIn($0) },
+                    post: { inbox.post($0) })
+            }
+        case .demo(let session):
+            spawn {
+                guard let credentials = vault.credentials(for: session) else { return }
+                if case .failed(let reason) = await backend.flushCache(user: credentials.username) {
+                    inbox.post(.demoFinished(session: session, failure: reason))
+                    return
+                }
                 let clock = ContinuousClock()
-                for _ in 0..<count {
-                    guard let credentials = vault.credentials(for: session) else {
-                        inbox.post(.burstFinished(session: session, failure: "logged out"))
-                        return
-                    }
+                for _ in 0..<2 {
                     let start = clock.now
                     let result = await backend.logIn(credentials)
-                    let sample: BurstSample
-                    switch result {
-                    case .authenticated(let authentication):
-                        switch authentication.timing {
-                        case .local(let lookup, _): sample = BurstSample(source: authentication.source, latency: lookup)
-                        case .remote(let roundTrip, _): sample = BurstSample(source: authentication.source, latency: roundTrip)
-                        }
-                    case .rejected, .unavailable, .throttled:
-                        sample = BurstSample(source: nil, latency: clock.now - start)
-                    }
-                    inbox.post(.burstProgress(session: session, sample))
-                    if case .unavailable(let reason) = result {
-                        inbox.post(.burstFinished(session: session, failure: reason))
+                    let total = clock.now - start
+                    guard case .authenticated(let authentication) = result else {
+                        inbox.post(.demoProgress(session: session, DemoLogin(source: nil, lookup: total, bcrypt: nil, total: total)))
+                        inbox.post(.demoFinished(session: session, failure: "a login was not authenticated"))
                         return
                     }
-                    if case .throttled(let retryAfter) = result {
-                        inbox.post(.burstFinished(session: session, failure: AuthOutcome.throttledMessage(retryAfter: retryAfter)))
-                        return
+                    let login: DemoLogin = switch authentication.timing {
+                    case .local(let lookup, let bcrypt): DemoLogin(source: authentication.source, lookup: lookup, bcrypt: bcrypt, total: total)
+                    case .remote(let roundTrip, _): DemoLogin(source: authentication.source, lookup: roundTrip, bcrypt: nil, total: total)
                     }
+                    inbox.post(.demoProgress(session: session, login))
                 }
-                inbox.post(.burstFinished(session: session, failure: nil))
+                inbox.post(.demoFinished(session: session, failure: nil))
             }
+        case .stopBurst:
+            bursts.stop()
+        case .setCacheBypassed(let bypassed):
+            _ = backend.setCacheBypassed(bypassed)
+            probeHealth()
         case .forgetCredentials:
             vault.forget()
         case .applyTheme(let name):

@@ -3,6 +3,7 @@ import DoormanCore
 import DoormanHTTP
 import DoormanPostgres
 import NIOPosix
+import Synchronization
 
 /// The gateways in this process: logins through ``AuthService`` (Redis, then
 /// PostgreSQL), products from ``PostgresGateway``, flushes in Redis. With
@@ -18,6 +19,13 @@ public struct LocalBackend: UIBackend {
     /// Where the products come from: kept until they change, when the program listens for changes.
     let catalog: ProductCatalog
     let threadPool: NIOThreadPool
+    /// The stores' probes (the same as `/healthz`'s), for the health strip.
+    let prober: StoreProber
+    /// The same stages without Redis (and without the memory tier), for
+    /// logins while the person has taken Redis out of the path (`o`); the
+    /// throttle, the statistics and the freshness are shared.
+    let withoutCache: AuthService
+    let bypass = CacheBypass()
 
     /// An HTTP server running in this process.
     public struct HostedServer: Sendable {
@@ -34,23 +42,33 @@ public struct LocalBackend: UIBackend {
     }
 
     /// A backend over `auth`; `detail` says where the stores are, for the title bar.
-    public init(auth: AuthService, catalog: ProductCatalog, detail: String, server: HostedServer? = nil, threadPool: NIOThreadPool = .singleton) {
+    public init(auth: AuthService, catalog: ProductCatalog, detail: String, server: HostedServer? = nil,
+                healthChecks: [HealthCheck] = [], threadPool: NIOThreadPool = .singleton) {
         self.auth = auth
+        prober = StoreProber(checks: healthChecks)
+        var direct = auth.configuration
+        direct.memoryCache = nil
+        withoutCache = AuthService(
+            stages: AuthService.Stages(throttle: auth.stages.throttle, cache: nil, source: auth.stages.source, verifier: auth.stages.verifier),
+            freshness: auth.freshness, configuration: direct, statistics: auth.statistics)
         self.catalog = catalog
         self.server = server
         self.threadPool = threadPool
         let canFlush = auth.hasCache
         mode = ModeInfo(name: "local", detail: (server.map { "serving \($0.url) · " } ?? "") + detail,
-                        canFlush: canFlush, flushUnavailableReason: canFlush ? nil : "no Redis configured")
+                        canFlush: canFlush, flushUnavailableReason: canFlush ? nil : "the cache is off (--no-cache)", cacheOff: !canFlush,
+                        canBypassCache: canFlush)
     }
 
     /// Logs in through ``AuthService`` (Redis, then PostgreSQL) on NIO's blocking pool.
     public func logIn(_ credentials: Credentials) async -> LoginResult {
-        let outcome = await auth.authenticate(username: credentials.username, password: credentials.password, origin: .terminal)
+        let bypassed = bypass.isOn
+        let service = bypassed ? withoutCache : auth
+        let outcome = await service.authenticate(username: credentials.username, password: credentials.password, origin: .terminal)
         switch outcome.result {
         case .authenticated(let source):
             return .authenticated(Authentication(
-                username: outcome.username, source: source, cacheUnavailable: outcome.cacheUnavailable,
+                username: outcome.username, source: source, cacheUnavailable: outcome.cacheUnavailable, cacheBypassed: bypassed,
                 timing: .local(lookup: outcome.lookupDuration, bcrypt: outcome.bcryptDuration)))
         case .rejected:
             return .rejected
@@ -87,6 +105,27 @@ public struct LocalBackend: UIBackend {
         }
     }
 
+    /// Each store probed as `/healthz` probes it (`SELECT 1`, `PING`), with a
+    /// bounded wait; Redis is `off` without a cache.
+    public func storeHealth() async -> [StoreStatus] {
+        var statuses = await prober.statuses()
+        if bypass.isOn, let index = statuses.firstIndex(where: { $0.name == "Redis" }) {
+            statuses[index].state = .offByYou
+            statuses[index].roundTrip = nil
+        }
+        if !auth.hasCache && !statuses.contains(where: { $0.name == "Redis" }) {
+            statuses.append(StoreStatus(name: "Redis", state: .off))
+        }
+        return statuses
+    }
+
+    /// Takes Redis out of this UI's logins (the hosted HTTP server, if any, keeps it).
+    public func setCacheBypassed(_ bypassed: Bool) -> Bool {
+        guard auth.hasCache else { return false }
+        bypass.set(bypassed)
+        return true
+    }
+
     /// The statistics' generation and the hosted server's response count.
     public func panelVersion() -> PanelVersion {
         PanelVersion(statistics: auth.statistics.snapshot().generation,
@@ -99,4 +138,15 @@ public struct LocalBackend: UIBackend {
                       server: server.map { PanelSnapshot.HostedServer(url: $0.url, responses: $0.metrics.responsesByStatus) },
                       memoryTier: auth.memoryCache != nil)
     }
+}
+
+/// The `o` switch: shared by copies of the backend.
+final class CacheBypass: Sendable {
+    private let on = Mutex(false)
+
+    /// `true` while Redis is out of the path.
+    var isOn: Bool { on.withLock { $0 } }
+
+    /// Sets the switch.
+    func set(_ value: Bool) { on.withLock { $0 = value } }
 }

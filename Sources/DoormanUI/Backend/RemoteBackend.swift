@@ -106,6 +106,31 @@ public struct RemoteBackend: UIBackend {
         PanelSnapshot(statistics: statistics.snapshot(), scope: "this client")
     }
 
+    /// The server's `GET /healthz`: each store's state and `<store>_rtt_ms`
+    /// as the server sees them; the server itself `down` when it does not answer.
+    public func storeHealth() async -> [StoreStatus] {
+        do {
+            let response = try await client.get(host: endpoint.host, port: endpoint.port, path: endpoint.basePath + "/healthz", headers: [])
+            return Self.parseHealth(response.body) ?? [StoreStatus(name: "server", state: .down)]
+        } catch {
+            return [StoreStatus(name: "server", state: .down)]
+        }
+    }
+
+    /// `{"status":"ok","postgres":"up","redis":"slow","postgres_rtt_ms":0.41,...}` as statuses, PostgreSQL first.
+    static func parseHealth(_ body: [UInt8]) -> [StoreStatus]? {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] else { return nil }
+        var statuses: [StoreStatus] = []
+        for key in ["postgres", "redis"] {
+            guard let value = object[key] as? String else { continue }
+            let state = StoreStatus.State(rawValue: value) ?? .down
+            let milliseconds = (object["\(key)_rtt_ms"] as? NSNumber)?.doubleValue
+            statuses.append(StoreStatus(name: StoreStatus.displayName(key), state: state,
+                                        roundTrip: milliseconds.map { .nanoseconds(Int64($0 * 1_000_000)) }))
+        }
+        return statuses.isEmpty ? nil : statuses
+    }
+
     // MARK: -
 
     private func request(_ path: String, _ credentials: Credentials) async throws(HTTPClient.Failure) -> HTTPClient.Response {

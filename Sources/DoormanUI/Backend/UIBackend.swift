@@ -23,6 +23,23 @@ public protocol UIBackend: Sendable {
 
     /// The panel's data now.
     func panelSnapshot() -> PanelSnapshot
+
+    /// PostgreSQL and Redis as up, slow, down or off, with their last round
+    /// trip, for the header's health strip. Returns within about 250 ms
+    /// however the stores behave; called off the UI thread.
+    func storeHealth() async -> [StoreStatus]
+
+    /// Takes Redis out of (or puts it back in) the path of this UI's logins (`o`).
+    func setCacheBypassed(_ bypassed: Bool) -> Bool
+}
+
+extension UIBackend {
+    /// No health known (a backend that cannot tell).
+    public func storeHealth() async -> [StoreStatus] { [] }
+
+    /// Takes Redis out of (or puts it back in) the path of this UI's logins;
+    /// `false` when this backend cannot (``ModeInfo/canBypassCache``).
+    public func setCacheBypassed(_ bypassed: Bool) -> Bool { false }
 }
 
 /// What a poll compares to see whether the panel must be gathered again.

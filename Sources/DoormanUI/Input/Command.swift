@@ -7,6 +7,8 @@ public enum Command: String, CaseIterable, Sendable {
     case nextField, previousField, submit, clearForm
     /// Editing a field (the login form's, the filter).
     case deleteBackward, deleteForward, cursorLeft, cursorRight, cursorHome, cursorEnd, clearField
+    /// Readline's word commands in a field: M-b, M-f, M-d, Ctrl-W.
+    case cursorWordLeft, cursorWordRight, deleteWordForward, deleteWordBackward
     /// Moving in the table (and scrolling the help).
     case moveUp, moveDown, pageUp, pageDown, moveToTop, moveToBottom
     /// Sorting the table.
@@ -15,10 +17,16 @@ public enum Command: String, CaseIterable, Sendable {
     case startFilter, acceptFilter, clearFilter
     /// The cache demo: flush one user's hash or all, a burst of logins; log out; the panel.
     case flushUser, flushAll, burst, logout, togglePanel
+    /// Take Redis out of this UI's path, or put it back (`o`).
+    case toggleCache
+    /// The one-key demo: flush, log in, log in again, side by side (`d`).
+    case demo
+    /// The selected product's detail (Enter), closed by Esc or Enter.
+    case toggleDetail
     /// Closing the help screen.
     case closeHelp
 
     /// `true` for commands that need the cache to be flushable from here
     /// (unavailable in remote mode).
-    public var needsFlush: Bool { self == .flushUser || self == .flushAll }
+    public var needsFlush: Bool { self == .flushUser || self == .flushAll || self == .demo }
 }

@@ -13,6 +13,9 @@ public enum Key: Hashable, Sendable {
     case enter, tab, backTab, escape, backspace, delete
     /// F1...F12.
     case function(Int)
+    /// Alt (Meta) and a character: `.alt("f")` is M-f. Terminals send it as
+    /// Esc then the character; ``InputDecoder`` makes it one key.
+    case alt(Character)
 
     /// The key's name on the help screen and in the footer: `↑`, `PgDn`, `Ctrl-C`.
     public var label: String {
@@ -35,6 +38,7 @@ public enum Key: Hashable, Sendable {
         case .backspace: "Backspace"
         case .delete: "Del"
         case .function(let number): "F\(number)"
+        case .alt(let character): "M-\(character)"
         }
     }
 }
@@ -48,6 +52,33 @@ public enum InputEvent: Equatable, Sendable {
     case text(String)
     /// The terminal changed size.
     case resize(TerminalSize)
+    /// The mouse (xterm's SGR reports, `ESC [ < b ; x ; y M`).
+    case mouse(MouseEvent)
+}
+
+/// A mouse report: the wheel or a button press, at a cell (from 0).
+public struct MouseEvent: Equatable, Sendable {
+    /// What happened.
+    public enum Kind: Equatable, Sendable {
+        /// The wheel, one notch up or down.
+        case wheelUp, wheelDown
+        /// A button went down (0 left, 1 middle, 2 right).
+        case press(Int)
+    }
+
+    /// What happened.
+    public var kind: Kind
+    /// The column.
+    public var x: Int
+    /// The row.
+    public var y: Int
+
+    /// Creates a report.
+    public init(_ kind: Kind, x: Int, y: Int) {
+        self.kind = kind
+        self.x = x
+        self.y = y
+    }
 }
 
 /// Which keys mean what right now: the same key does different things in

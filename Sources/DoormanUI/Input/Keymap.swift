@@ -60,6 +60,8 @@ public struct Keymap: Sendable {
         switch event {
         case .resize(let size):
             return (.resize(size), nil)
+        case .mouse(let mouse):
+            return (.mouse(mouse), nil)
         case .key(let key):
             return (command(for: key, in: context).map(Action.command), nil)
         case .text(let text):
@@ -110,6 +112,13 @@ public struct Keymap: Sendable {
         helpSections(mode: mode).reduce(0) { $0 + $1.lines.count + 2 }
     }
 
+    /// The help screen's line where `context`'s section starts (0 when it has none).
+    public func helpLine(of context: InputContext, mode: ModeInfo) -> Int {
+        let sections = helpSections(mode: mode)
+        guard let index = sections.firstIndex(where: { $0.title == context.title }) else { return 0 }
+        return sections[..<index].reduce(0) { $0 + $1.lines.count + 2 }
+    }
+
     /// A key hint in the footer.
     public struct Hint: Equatable, Sendable {
         /// The command it is for.
@@ -128,6 +137,7 @@ public struct Keymap: Sendable {
             guard binding.contexts.contains(context), let hint = binding.hint, !seen.contains(binding.command) else { return nil }
             seen.insert(binding.command)
             if binding.command.needsFlush && !mode.canFlush {
+                guard binding.command == .flushUser else { return nil }
                 return Hint(command: binding.command, keys: "f", label: "flush n/a (\(mode.name))")
             }
             return Hint(command: binding.command, keys: hint.keys, label: hint.label)
@@ -142,7 +152,7 @@ extension Keymap {
         KeyBinding([.tab, .down], .nextField, in: [.login], "next field", hint: ("Tab", "next field")),
         KeyBinding([.backTab, .up], .previousField, in: [.login], "previous field"),
         KeyBinding([.enter], .submit, in: [.login], "log in", hint: ("Enter", "log in")),
-        KeyBinding([.escape], .clearForm, in: [.login], "clear the form, back to the username", hint: ("Esc", "clear")),
+        KeyBinding([.escape], .clearForm, in: [.login], "clear the form, back to the username; while logging in: cancel", hint: ("Esc", "clear")),
 
         // The table.
         KeyBinding([.up], .moveUp, in: [.table, .filter], "previous row"),
@@ -159,13 +169,17 @@ extension Keymap {
         KeyBinding([.character("3")], .sortByPrice, in: [.table], "sort by price (again: reverse)"),
         KeyBinding([.character("s")], .sortByNextColumn, in: [.table], "sort by the next column", hint: ("s", "sort")),
         KeyBinding([.character("r")], .reverseSort, in: [.table], "reverse the sort"),
+        KeyBinding([.enter], .toggleDetail, in: [.table], "the selected product's detail (Esc or Enter closes it)"),
         KeyBinding([.character("/")], .startFilter, in: [.table], "filter rows as you type (name, id, price)", hint: ("/", "filter")),
-        KeyBinding([.escape], .clearFilter, in: [.table, .filter], "clear the filter", hint: ("Esc", "clear")),
+        KeyBinding([.escape], .clearFilter, in: [.table, .filter], "clear the filter; while a burst runs: stop it; close the detail", hint: ("Esc", "clear")),
         KeyBinding([.enter], .acceptFilter, in: [.filter], "keep the filter, back to the table", hint: ("Enter", "keep")),
         KeyBinding([.character("f")], .flushUser, in: [.table], "flush your cached hash: the next login reads PostgreSQL", hint: ("f", "flush")),
         KeyBinding([.character("F")], .flushAll, in: [.table], "flush every cached hash"),
-        KeyBinding([.character("b")], .burst, in: [.table], "burst: 20 logins as you, latency by store", hint: ("b", "burst")),
+        KeyBinding([.character("d")], .demo, in: [.table], "demo: flush your hash, log in twice, compare the two logins side by side", hint: ("d", "demo")),
+        KeyBinding([.character("b")], .burst, in: [.table], "burst: 20 logins as you, latency by store (stops at a failure; Esc stops it)", hint: ("b", "burst")),
         KeyBinding([.character("l")], .logout, in: [.table], "log out", hint: ("l", "logout")),
+        KeyBinding([.character("o")], .toggleCache, in: [.table], "take Redis out of this UI's path, or put it back: logins read PostgreSQL", hint: ("o", "bypass")),
+        KeyBinding([.control("O")], .toggleCache, in: [.login], "take Redis out of this UI's path, or put it back"),
         KeyBinding([.character("p")], .togglePanel, in: [.table], "show or hide the cache panel", hint: ("p", "panel")),
         KeyBinding([.control("P")], .togglePanel, in: [.login], "show or hide the cache panel"),
         KeyBinding([.character("t")], .cycleTheme, in: [.table, .help], "next theme", hint: ("t", "theme")),
@@ -179,6 +193,10 @@ extension Keymap {
         KeyBinding([.home, .control("A")], .cursorHome, in: [.login, .filter], "start of the field"),
         KeyBinding([.end, .control("E")], .cursorEnd, in: [.login, .filter], "end of the field"),
         KeyBinding([.control("U")], .clearField, in: [.login, .filter], "clear the field"),
+        KeyBinding([.alt("b")], .cursorWordLeft, in: [.login, .filter], "back a word"),
+        KeyBinding([.alt("f")], .cursorWordRight, in: [.login, .filter], "forward a word"),
+        KeyBinding([.alt("d")], .deleteWordForward, in: [.login, .filter], "delete the word after the cursor"),
+        KeyBinding([.control("W")], .deleteWordBackward, in: [.login, .filter], "delete the word before the cursor"),
 
         // The help screen.
         KeyBinding([.up, .character("k")], .moveUp, in: [.help], "scroll up"),

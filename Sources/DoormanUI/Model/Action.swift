@@ -12,6 +12,8 @@ public enum Action: Sendable {
     case resize(TerminalSize)
     /// The animation timer (the spinner).
     case tick
+    /// The mouse: the wheel scrolls, a click selects a row.
+    case mouse(MouseEvent)
     /// A login finished. `session` is the attempt it answers; stale answers are ignored.
     case loginFinished(session: Int, LoginResult)
     /// The products arrived, prepared for the table.
@@ -24,8 +26,14 @@ public enum Action: Sendable {
     case burstProgress(session: Int, BurstSample)
     /// The burst ended, early when `failure` says why.
     case burstFinished(session: Int, failure: String?)
+    /// One login of the demo finished.
+    case demoProgress(session: Int, DemoLogin)
+    /// The demo ended, early when `failure` says why.
+    case demoFinished(session: Int, failure: String?)
     /// The statistics (or the hosted server's counters) changed.
     case statisticsChanged(PanelSnapshot)
+    /// The stores were probed (every couple of seconds, off the UI thread).
+    case healthChanged([StoreStatus])
     /// A theme was loaded and is in use.
     case themeApplied(name: String)
     /// A theme could not be loaded (the message names the file and line); the
@@ -53,6 +61,14 @@ public enum Effect: Equatable, Sendable {
     case flushCache(user: String?)
     /// Log in `count` times with the kept credentials, one after another.
     case burst(count: Int, session: Int)
+    /// The one-key demo: flush the user's hash, log in twice with the kept credentials.
+    case demo(session: Int)
+    /// Take Redis out of this UI's logins (`true`) or put it back.
+    case setCacheBypassed(Bool)
+    /// Stop the running burst before its next login (Esc, logging out).
+    case stopBurst
+    /// The login attempt `session` was cancelled (Esc): keep nothing it brings back.
+    case cancelLogin(session: Int)
     /// Wipe the kept credentials (logging out).
     case forgetCredentials
     /// Load and use the named theme.

@@ -20,6 +20,9 @@ extension AppState {
         case .tick:
             if isBusy { spinnerFrame += 1 }
             return []
+        case .mouse(let mouse):
+            handleMouse(mouse)
+            return []
         case .loginFinished(let attempt, let result):
             return loginFinished(attempt: attempt, result)
         case .productsLoaded(let id, let rows):
@@ -47,10 +50,32 @@ extension AppState {
             guard id == session?.id, burst?.finished == false else { return [] }
             burst?.finished = true
             burst?.failure = failure
-            if let failure { message = Message("The burst stopped: \(failure)", .error) }
+            if let failure {
+                message = Message("The burst stopped: \(failure)", .error)
+            } else if layout.panel == nil, let burst {
+                // No panel to show it in (a small terminal): the footer sums it up.
+                message = Message(Self.burstSummary(burst), .ok)
+            }
+            return []
+        case .demoProgress(let id, let login):
+            guard id == session?.id, demo?.finished == false else { return [] }
+            demo?.logins.append(login)
+            return []
+        case .demoFinished(let id, let failure):
+            guard id == session?.id, demo?.finished == false else { return [] }
+            demo?.finished = true
+            demo?.failure = failure
+            if let failure {
+                message = Message("The demo stopped: \(failure)", .error)
+            } else if let demo {
+                message = Message(Self.demoSummary(demo), .ok)
+            }
             return []
         case .statisticsChanged(let snapshot):
             panel = snapshot
+            return []
+        case .healthChanged(let statuses):
+            health = statuses
             return []
         case .themeApplied(let name):
             themeName = name
@@ -71,7 +96,14 @@ extension AppState {
             quitting = true
             return [.quit]
         case .toggleHelp:
-            help = help == nil ? Help() : nil
+            if help == nil {
+                // At the section of where the person was.
+                let lines = Keymap.standard.helpLineCount(mode: mode)
+                let start = Keymap.standard.helpLine(of: inputContext, mode: mode)
+                help = Help(scroll: max(0, min(start, lines - max(1, layout.body.height - 2))))
+            } else {
+                help = nil
+            }
             return []
         case .closeHelp:
             help = nil
@@ -83,6 +115,20 @@ extension AppState {
             }
             let next = themes.firstIndex(of: themeName).map { themes[($0 + 1) % themes.count] } ?? themes[0]
             return [.applyTheme(next)]
+        case .toggleCache:
+            guard mode.canBypassCache else {
+                message = Message(mode.cacheOff ? "The cache is already off (--no-cache)." : "Redis can only be taken out of the path locally, with a cache.", .info)
+                return []
+            }
+            cacheBypassed.toggle()
+            if let index = health.firstIndex(where: { $0.name == "Redis" }) {
+                health[index].state = cacheBypassed ? .offByYou : .up
+                health[index].roundTrip = nil
+            }
+            message = cacheBypassed
+                ? Message("Redis is out of this UI's path: the next login reads PostgreSQL (o puts it back).", .info)
+                : Message("Redis is back in the path.", .ok)
+            return [.setCacheBypassed(cacheBypassed)]
         case .togglePanel:
             panelWanted.toggle()
             fitTable()
@@ -104,7 +150,15 @@ extension AppState {
     }
 
     private mutating func handleLogin(_ command: Command) -> [Effect] {
-        guard pendingLogin == nil else { return [] }  // the form waits for the answer
+        if let attempt = pendingLogin {
+            // The form waits for the answer; Esc stops waiting (a hung store
+            // must not hold the form). A late answer is ignored.
+            guard command == .clearForm else { return [] }
+            pendingLogin = nil
+            login.focus = .password
+            loginFeedback = Message("Login cancelled.", .info)
+            return [.cancelLogin(session: attempt)]
+        }
         switch command {
         case .nextField, .previousField:
             login.focus = login.focus == .username ? .password : .username
@@ -187,9 +241,16 @@ extension AppState {
         case .sortByNextColumn: table.sortByNextColumn()
         case .reverseSort: table.reverseSort()
         case .startFilter: table.isEditingFilter = true
-        case .clearFilter: table.clearFilter()
+        case .clearFilter:
+            // Esc closes the detail first, then stops a running burst; else it clears the filter.
+            if detailOpen { detailOpen = false; return [] }
+            if let burst, !burst.finished { return stopBurst() }
+            table.clearFilter()
+        case .toggleDetail:
+            detailOpen = table.selectedRow != nil && !detailOpen
         case .flushUser, .flushAll: return flush(user: command == .flushUser ? session?.authentication.username : nil)
         case .burst: return startBurst()
+        case .demo: return startDemo()
         case .logout: return logout()
         default: break
         }
@@ -236,17 +297,69 @@ extension AppState {
         return [.burst(count: Self.burstSize, session: session.id)]
     }
 
+    private mutating func startDemo() -> [Effect] {
+        guard let session else { return [] }
+        guard mode.canFlush else {
+            message = Message("The demo flushes your hash first: \(mode.flushUnavailableReason ?? "not in this mode").", .error)
+            return []
+        }
+        if let demo, !demo.finished { return [] }
+        if let burst, !burst.finished {
+            message = Message("A burst is running (Esc stops it).", .info)
+            return []
+        }
+        demo = DemoState()
+        return [.demo(session: session.id)]
+    }
+
+    /// `Demo: 1st PostgreSQL 1.9 ms, 2nd Redis 0.05 ms (lookups)`.
+    static func demoSummary(_ demo: DemoState) -> String {
+        let parts = demo.logins.enumerated().map { index, login in
+            "\(index == 0 ? "1st" : "2nd") \(login.source?.displayName ?? "failed") \(login.lookup.millisecondsValue.compactMilliseconds) ms"
+        }
+        return "Demo: " + parts.joined(separator: ", ") + " (lookups)"
+    }
+
+    private mutating func stopBurst() -> [Effect] {
+        guard var running = burst, !running.finished else { return [] }
+        running.finished = true
+        running.failure = "stopped after \(running.samples.count) of \(running.total) logins"
+        burst = running
+        message = Message("Burst stopped after \(running.samples.count) of \(running.total) logins.", .info)
+        return [.stopBurst]
+    }
+
     private mutating func logout() -> [Effect] {
         let name = session?.authentication.username
+        let burstRunning = burst.map { !$0.finished } ?? false
         session = nil
         screen = .login
         table = ProductTable()
         productsLoading = false
         productsError = nil
         burst = nil
-        login = LoginForm()
-        loginFeedback = name.map { Message("\($0) logged out.", .info) }
-        return [.forgetCredentials]
+        demo = nil
+        detailOpen = false
+        // The username stays (flush, log out, log in again needs no
+        // retyping); only the password goes, and the cursor waits there.
+        var form = LoginForm()
+        if let name { _ = form.username.insert(name) }
+        form.focus = name == nil ? .username : .password
+        login = form
+        loginFeedback = name.map { Message(burstRunning ? "Burst stopped; \($0) logged out." : "\($0) logged out.", .info) }
+        return (burstRunning ? [.stopBurst] : []) + [.forgetCredentials]
+    }
+
+    /// `Burst: PostgreSQL 1×1.9, Redis 19×0.05 ms`: logins × mean lookup, per store (short: it is for small terminals).
+    static func burstSummary(_ burst: BurstState) -> String {
+        var sources: [AuthSource] = []
+        for source in burst.samples.compactMap(\.source) where !sources.contains(source) { sources.append(source) }
+        let parts = sources.map { source -> String in
+            let values = burst.samples.filter { $0.source == source }.map(\.latency.millisecondsValue)
+            let mean = values.reduce(0, +) / Double(max(1, values.count))
+            return "\(source.displayName) \(values.count)×\(mean.compactMilliseconds)"
+        }
+        return "Burst: " + (parts.isEmpty ? "no login succeeded" : parts.joined(separator: ", ") + " ms")
     }
 
     private func flushMessage(_ result: FlushResult) -> Message {
@@ -264,7 +377,11 @@ extension AppState {
 
     // MARK: - Typing
 
-    private mutating func insert(_ text: String) {
+    private mutating func insert(_ typed: String) {
+        // A pasted line often ends in its newline: one is dropped (more, or
+        // one inside, are still refused).
+        var text = typed
+        if text.count > 1, let last = text.last, last == "\n" || last == "\r" || last == "\r\n" { text.removeLast() }
         switch inputContext {
         case .login:
             guard pendingLogin == nil else { return }
@@ -302,6 +419,10 @@ extension AppState {
         case .cursorHome: field.moveCursor(toEnd: false)
         case .cursorEnd: field.moveCursor(toEnd: true)
         case .clearField: field.clear()
+        case .cursorWordLeft: field.moveWordLeft()
+        case .cursorWordRight: field.moveWordRight()
+        case .deleteWordForward: field.deleteWordForward()
+        case .deleteWordBackward: field.deleteWordBackward()
         default: break
         }
     }
@@ -319,6 +440,39 @@ extension AppState {
         let lines = Keymap.standard.helpLineCount(mode: mode)
         help.scroll = max(0, min(help.scroll, lines - max(1, layout.body.height - 2)))
         self.help = help
+    }
+
+    /// The wheel moves the selection (or scrolls the help) by three rows; a
+    /// left click on a table row selects it.
+    private mutating func handleMouse(_ mouse: MouseEvent) {
+        switch inputContext {
+        case .help:
+            switch mouse.kind {
+            case .wheelUp: for _ in 0..<3 { scrollHelp(.moveUp) }
+            case .wheelDown: for _ in 0..<3 { scrollHelp(.moveDown) }
+            case .press: break
+            }
+        case .table, .filter:
+            switch mouse.kind {
+            case .wheelUp: table.moveSelection(by: -3)
+            case .wheelDown: table.moveSelection(by: 3)
+            case .press(0):
+                let main = layout.main
+                let firstRow = main.y + 1
+                // A click on a heading sorts by that column (again: reverses).
+                if mouse.y == main.y, screen == .products, let column = TableView.column(atX: mouse.x, table.rows, in: main) {
+                    table.sort(by: column)
+                    return
+                }
+                guard (main.x..<main.maxX).contains(mouse.x), mouse.y >= firstRow, mouse.y < main.maxY else { return }
+                let position = table.top + (mouse.y - firstRow)
+                guard position < table.visibleCount else { return }
+                table.moveSelection(by: position - table.selected)
+            case .press: break
+            }
+        default:
+            break
+        }
     }
 
     /// Tells the table how many rows fit at the current size.

@@ -87,6 +87,10 @@ public struct AppState: Equatable, Sendable {
     public var panel = PanelSnapshot()
     /// The last (or running) burst.
     public var burst: BurstState?
+    /// `true` while the selected product's detail is open (Enter).
+    public var detailOpen = false
+    /// The last (or running) one-key demo.
+    public var demo: DemoState?
     /// `true` while a flush runs.
     public var flushPending = false
     /// The footer's message, until the next key.
@@ -99,6 +103,10 @@ public struct AppState: Equatable, Sendable {
     public var themeName: String
     /// The themes `t` cycles through.
     public var themes: [String]
+    /// `true` while the person has taken Redis out of this UI's path (`o`).
+    public var cacheBypassed = false
+    /// PostgreSQL and Redis as last probed, for the header's health strip (empty until the first probe).
+    public var health: [StoreStatus] = []
     /// `true` once the person asked to quit.
     public var quitting = false
 
@@ -123,7 +131,7 @@ public struct AppState: Equatable, Sendable {
 
     /// `true` while something runs in the background (the spinner turns).
     public var isBusy: Bool {
-        pendingLogin != nil || productsLoading || flushPending || (burst.map { !$0.finished } ?? false)
+        pendingLogin != nil || productsLoading || flushPending || (burst.map { !$0.finished } ?? false) || (demo.map { !$0.finished } ?? false)
     }
 
     /// The spinner's current frame.

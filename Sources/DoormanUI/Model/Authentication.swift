@@ -19,12 +19,15 @@ public struct Authentication: Equatable, Sendable {
     public var cacheUnavailable: Bool
     /// The timings.
     public var timing: Timing
+    /// `true` when the person took Redis out of this process's path (`o`) for this login.
+    public var cacheBypassed: Bool
 
     /// Creates an authentication.
-    public init(username: String, source: AuthSource, cacheUnavailable: Bool = false, timing: Timing) {
+    public init(username: String, source: AuthSource, cacheUnavailable: Bool = false, cacheBypassed: Bool = false, timing: Timing) {
         self.username = username
         self.source = source
         self.cacheUnavailable = cacheUnavailable
+        self.cacheBypassed = cacheBypassed
         self.timing = timing
     }
 
@@ -121,13 +124,54 @@ public struct ModeInfo: Equatable, Sendable {
     public var flushUnavailableReason: String?
     /// What the panel's latencies measure: `lookup` locally, `round trip` remotely.
     public var latencyName: String
+    /// `true` when this process runs without a cache on purpose (`--no-cache`):
+    /// logins say "cache off", not "cache unavailable" as for a fault.
+    public var cacheOff: Bool
+    /// `true` when `o` can take Redis out of this UI's path (local, with a cache).
+    public var canBypassCache: Bool
 
     /// Creates a description.
-    public init(name: String, detail: String, canFlush: Bool = true, flushUnavailableReason: String? = nil, latencyName: String = "lookup") {
+    public init(name: String, detail: String, canFlush: Bool = true, flushUnavailableReason: String? = nil, latencyName: String = "lookup",
+                cacheOff: Bool = false, canBypassCache: Bool = false) {
+        self.canBypassCache = canBypassCache
         self.name = name
         self.detail = detail
         self.canFlush = canFlush
         self.flushUnavailableReason = flushUnavailableReason
         self.latencyName = latencyName
+        self.cacheOff = cacheOff
     }
+}
+
+/// One login of the one-key demo (`d`): which store answered and what it cost.
+public struct DemoLogin: Equatable, Sendable {
+    /// The store that authenticated the user; `nil` when the login failed.
+    public var source: AuthSource?
+    /// The hash lookup (locally) or the round trip (remotely).
+    public var lookup: Duration
+    /// bcrypt (locally; `nil` remotely).
+    public var bcrypt: Duration?
+    /// From asking to the answer, as this UI measured it.
+    public var total: Duration
+
+    /// Creates a demo login.
+    public init(source: AuthSource?, lookup: Duration, bcrypt: Duration?, total: Duration) {
+        self.source = source
+        self.lookup = lookup
+        self.bcrypt = bcrypt
+        self.total = total
+    }
+}
+
+/// The one-key demo: flush, log in, log in again.
+public struct DemoState: Equatable, Sendable {
+    /// The logins so far (two when it is done).
+    public var logins: [DemoLogin] = []
+    /// `true` once it ended.
+    public var finished = false
+    /// Why it stopped early, if it did.
+    public var failure: String?
+
+    /// A demo about to start.
+    public init() {}
 }

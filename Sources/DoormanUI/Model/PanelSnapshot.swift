@@ -71,8 +71,9 @@ public struct PanelSnapshot: Equatable, Sendable {
     /// Nothing yet.
     public init() {}
 
-    /// How many events and latencies are kept.
-    public static let recentLimit = 12
+    /// How many events are kept: enough for the tallest panel ("Recent
+    /// logins" fills the rows the terminal has).
+    public static let recentLimit = 100
     /// How many latencies per store the chart can show.
     public static let latencyLimit = 80
 

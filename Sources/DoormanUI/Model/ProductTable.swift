@@ -122,11 +122,15 @@ public struct ProductTable: Equatable, Sendable {
         scrollToSelection()
     }
 
+    /// A new or reversed order starts at its first row (as htop and tig do):
+    /// keeping the old row selected left the cursor somewhere in the middle
+    /// of a list the person had just asked to see from the top.
     private mutating func resort() {
-        let keep = selectedRow
         let ordered = rows.indices(in: sort)
         visible = appliedQuery.isEmpty ? ordered : ordered.filter { rows.matches($0, appliedQuery) }
-        reselect(keep)
+        selected = 0
+        top = 0
+        scrollToSelection()
     }
 
     private mutating func refilter(from ordered: [Int32]) {

@@ -78,6 +78,58 @@ public struct TextField: Equatable, Sendable {
         cursor = toEnd ? text.count : 0
     }
 
+    /// Where the word before the cursor starts (readline's `backward-word`:
+    /// words are letters and digits).
+    private func wordStart(before position: Int, isWord: (Character) -> Bool) -> Int {
+        let characters = Array(text)
+        var index = position
+        while index > 0 && !isWord(characters[index - 1]) { index -= 1 }
+        while index > 0 && isWord(characters[index - 1]) { index -= 1 }
+        return index
+    }
+
+    /// Where the word after the cursor ends (readline's `forward-word`).
+    private func wordEnd(after position: Int) -> Int {
+        let characters = Array(text)
+        var index = position
+        while index < characters.count && !Self.isWordCharacter(characters[index]) { index += 1 }
+        while index < characters.count && Self.isWordCharacter(characters[index]) { index += 1 }
+        return index
+    }
+
+    private static func isWordCharacter(_ character: Character) -> Bool { character.isLetter || character.isNumber }
+
+    /// M-b: to the start of this or the previous word.
+    public mutating func moveWordLeft() {
+        cursor = wordStart(before: cursor, isWord: Self.isWordCharacter)
+    }
+
+    /// M-f: to the end of this or the next word.
+    public mutating func moveWordRight() {
+        cursor = wordEnd(after: cursor)
+    }
+
+    /// M-d: deletes to the end of this or the next word.
+    public mutating func deleteWordForward() {
+        removeCharacters(cursor..<wordEnd(after: cursor))
+    }
+
+    /// Ctrl-W: deletes back to the previous space (readline's `unix-word-rubout`).
+    public mutating func deleteWordBackward() {
+        let start = wordStart(before: cursor, isWord: { !$0.isWhitespace })
+        let end = cursor
+        removeCharacters(start..<end)
+        cursor = start
+    }
+
+    private mutating func removeCharacters(_ range: Range<Int>) {
+        guard !range.isEmpty else { return }
+        let lower = text.index(text.startIndex, offsetBy: range.lowerBound)
+        let upper = text.index(text.startIndex, offsetBy: range.upperBound)
+        text.removeSubrange(lower..<upper)
+        cursor = min(cursor, text.count)
+    }
+
     /// Empties the field.
     public mutating func clear() {
         text = ""

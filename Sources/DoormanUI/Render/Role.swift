@@ -31,6 +31,16 @@ public struct Role: Hashable, Sendable, CustomStringConvertible {
     public static let `default` = Role("default")
     /// The title bar at the top.
     public static let title = Role("title")
+    /// A store in the title bar's health strip, by its state: `title.up`,
+    /// `title.slow`, `title.down`, `title.off` (falling back to `title`).
+    public static func title(_ state: StoreStatus.State) -> Role {
+        switch state {
+        case .up: Role("title.up")
+        case .slow: Role("title.slow")
+        case .down: Role("title.down")
+        case .off, .offByYou: Role("title.off")
+        }
+    }
     /// The product table's column headings.
     public static let tableHeader = Role("table.header")
     /// An ordinary table row.
@@ -47,6 +57,8 @@ public struct Role: Hashable, Sendable, CustomStringConvertible {
     public static let statusOK = Role("status.ok")
     /// Bad news (a failed login, an outage, a broken theme).
     public static let statusError = Role("status.error")
+    /// Something to notice that is not a fault (the cache off on purpose).
+    public static let statusWarning = Role("status.warning")
     /// The store that authenticated the user, e.g. `status.redis`.
     public static func status(_ source: AuthSource) -> Role { Role("status.\(source.rawValue)") }
     /// The cache panel's frame.
@@ -82,8 +94,8 @@ public struct Role: Hashable, Sendable, CustomStringConvertible {
     /// theme validation and documentation.
     public static var all: [Role] {
         var roles: [Role] = [
-            .default, .title, Role("table"), .tableHeader, .tableRow, .tableSelected, .tableMatch, .tableSelectedMatch,
-            .status, .statusOK, .statusError, .panelBorder, .panelTitle, .panel, .panelMuted, Role("chart"),
+            .default, .title, Role("title.up"), Role("title.slow"), Role("title.down"), Role("title.off"), Role("table"), .tableHeader, .tableRow, .tableSelected, .tableMatch, .tableSelectedMatch,
+            .status, .statusOK, .statusError, .statusWarning, .panelBorder, .panelTitle, .panel, .panelMuted, Role("chart"),
             .footer, .footerKey, Role("login"), .loginLabel, .loginField, .loginFocus, .spinner, .help, .helpKey, .helpTitle,
         ]
         for source in AuthSource.allCases {

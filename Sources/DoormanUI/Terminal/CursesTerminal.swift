@@ -33,8 +33,6 @@ final class CursesTerminal {
     /// Key codes (above ncurses' own) for the start and end of a bracketed paste.
     private static let pasteBegin = doorman_key_max() + 1
     private static let pasteEnd = doorman_key_max() + 2
-    /// The most text one paste may carry; anything longer is refused anyway.
-    private static let maxPasteScalars = 1 << 20
 
     /// Opens the terminal on standard input and output. Wraps `newterm`,
     /// `raw`, `noecho`, `keypad`, `set_escdelay(25)`, `start_color`.
@@ -44,9 +42,15 @@ final class CursesTerminal {
         guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else {
             throw TerminalError("the terminal UI needs a terminal; use 'doorman login' or 'doorman serve' in scripts")
         }
+        let term = ProcessInfo.processInfo.environment["TERM"] ?? ""
         guard doorman_newterm() != nil else {
-            let term = ProcessInfo.processInfo.environment["TERM"] ?? ""
             throw TerminalError("cannot open the terminal (TERM=\(term.isEmpty ? "unset" : term)): set TERM to your terminal's type")
+        }
+        // A terminal that cannot move the cursor (TERM=dumb, an editor's
+        // shell buffer) would show a blank screen: refuse it as clearly.
+        guard doorman_tigetstr("cup") != nil else {
+            endwin()
+            throw TerminalError(Self.cannotAddressMessage(term: term))
         }
         raw()  // Ctrl-C arrives as a key: quitting goes through the normal path
         noecho()
@@ -57,6 +61,9 @@ final class CursesTerminal {
         _ = curs_set(0)
         define_key("\u{1B}[200~", Self.pasteBegin)
         define_key("\u{1B}[201~", Self.pasteEnd)
+        // Mouse reports arrive as bytes for InputDecoder (xterm's SGR mode),
+        // not as ncurses' KEY_MOUSE.
+        _ = keyok(KEY_MOUSE, false)
 
         var colorsAvailable = false
         var useDefaults = false
@@ -75,23 +82,30 @@ final class CursesTerminal {
                 reset += Array(String(cString: value).utf8)
             }
         }
-        reset += Array("\u{1B}[?2004l\r\n".utf8)
+        reset += Array("\u{1B}[?1006l\u{1B}[?1000l\u{1B}[?2004l\r\n".utf8)
         resetSequence = reset
         // Pastes arrive between ESC [200~ and ESC [201~ (the terminal ignores
         // this if it cannot), so a paste is refused or taken whole.
         refresh()
-        writeRaw("\u{1B}[?2004h")
+        // Mouse: button presses and the wheel, as SGR reports (1000, 1006).
+        writeRaw("\u{1B}[?2004h\u{1B}[?1000h\u{1B}[?1006h")
     }
 
     deinit {
         end()
     }
 
+    /// Why a terminal without cursor addressing is refused.
+    static func cannotAddressMessage(term: String) -> String {
+        "the terminal UI needs a terminal that can move the cursor, and TERM=\(term.isEmpty ? "unset" : term) cannot: "
+            + "set TERM to your terminal's type (e.g. xterm-256color), or use 'doorman login' in scripts"
+    }
+
     /// Puts the terminal back as it was. Safe to call more than once. Wraps `endwin`.
     func end() {
         guard !ended else { return }
         ended = true
-        writeRaw("\u{1B}[?2004l")
+        writeRaw("\u{1B}[?1006l\u{1B}[?1000l\u{1B}[?2004l")
         _ = curs_set(1)
         endwin()
     }
@@ -111,87 +125,41 @@ final class CursesTerminal {
     /// Every event available now, without waiting (except a few milliseconds
     /// to collect the rest of a paste). Wraps `wget_wch`.
     func readEvents() -> [InputEvent] {
-        var events: [InputEvent] = []
-        var text = String.UnicodeScalarView()
-        var inPaste = false
-        var pasteLength = 0
-
-        func flushText() {
-            if !text.isEmpty {
-                events.append(.text(String(text)))
-                text = String.UnicodeScalarView()
-            }
-        }
-
+        var decoder = InputDecoder()
         while true {
             var value: wint_t = 0
             let status = wget_wch(doorman_stdscr(), &value)
             if status == ERR {
                 // A paste without brackets arrives as a burst: wait briefly for
                 // its rest so that it is refused or taken whole, never split.
-                if (inPaste || text.count > 1) && Self.waitForInput(milliseconds: inPaste ? 200 : 15) { continue }
+                if decoder.wantsMore && Self.waitForInput(milliseconds: decoder.inPaste ? 200 : 15) { continue }
                 break
             }
             if status == doorman_key_code_yes() {
                 let code = Int32(value)
                 if code == Self.pasteBegin {
-                    flushText()
-                    inPaste = true
-                    pasteLength = 0
-                    continue
-                }
-                if code == Self.pasteEnd {
-                    inPaste = false
-                    flushText()
-                    continue
-                }
-                if code == KEY_RESIZE {
-                    flushText()
+                    decoder.feed(.pasteBegin)
+                } else if code == Self.pasteEnd {
+                    decoder.feed(.pasteEnd)
+                } else if code == KEY_RESIZE {
                     size = TerminalSize(columns: Int(getmaxx(doorman_stdscr())), rows: Int(getmaxy(doorman_stdscr())))
                     previous = nil
-                    events.append(.resize(size))
-                    continue
+                    decoder.feed(.resize(size))
+                } else if let key = Self.key(forCode: code) {
+                    decoder.feed(.key(key))
                 }
-                guard let key = Self.key(forCode: code) else { continue }
-                if inPaste { continue }
-                flushText()
-                events.append(.key(key))
                 continue
             }
             guard let scalar = Unicode.Scalar(UInt32(value)) else { continue }
-            if inPaste {
-                // Everything between the brackets is text, newlines included:
-                // the field refuses what it cannot take.
-                pasteLength += 1
-                if pasteLength <= Self.maxPasteScalars { text.append(scalar) }
-                continue
-            }
-            if let key = Self.key(forControl: scalar) {
-                flushText()
-                events.append(.key(key))
-            } else if scalar.value >= 0x20 {
-                text.append(scalar)
-            }
+            decoder.feed(.scalar(scalar))
         }
-        flushText()
-        return events
+        return decoder.finish()
     }
 
     /// `true` when input arrives within `milliseconds`.
     private static func waitForInput(milliseconds: Int32) -> Bool {
         var descriptor = pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0)
         return poll(&descriptor, 1, milliseconds) > 0
-    }
-
-    private static func key(forControl scalar: Unicode.Scalar) -> Key? {
-        switch scalar.value {
-        case 0x09: .tab
-        case 0x0A, 0x0D: .enter
-        case 0x1B: .escape
-        case 0x7F, 0x08: .backspace
-        case 0x01...0x1A: .control(Character(Unicode.Scalar(scalar.value + 0x40)!))
-        default: nil
-        }
     }
 
     private static func key(forCode code: Int32) -> Key? {

@@ -72,7 +72,8 @@ extension Role {
     /// not...
     public var monochromeEmphasis: TextAttributes {
         switch name {
-        case "title", "table.selected", "login.focus": .reverse
+        case "title", "table.selected", "login.focus", "title.up", "title.off": .reverse
+        case "title.slow", "title.down": [.reverse, .bold, .underline]
         case "table.header", "help.title": [.bold, .underline]
         case "table.match": [.bold, .underline]
         case "table.selected.match": [.reverse, .underline]
@@ -111,7 +112,25 @@ extension Style {
             if result.foreground != .default, result.foreground == result.background, foreground != background {
                 result.foreground = result.background.luminance > 127 ? .indexed(0) : .indexed(7)
             }
-            return result
+            return result.readable(onColors: count)
         }
+    }
+
+    /// The least contrast (WCAG's ratio, 1...21) text keeps on a terminal
+    /// with fewer than 16 colours.
+    public static let minimumContrast = 3.0
+
+    /// On a terminal with fewer than 16 colours, text whose colour is too
+    /// close to its background (white or yellow on cyan, which is what the
+    /// themes' teal and blue become on 8 colours) turns black or white,
+    /// whichever stands out more; its attributes keep it apart. With more
+    /// colours, or a colour left to the terminal, unchanged.
+    public func readable(onColors count: Int) -> Style {
+        guard count < 16, let ratio = ThemeColor.contrast(foreground, background), ratio < Self.minimumContrast else { return self }
+        var result = self
+        let onBlack = ThemeColor.contrast(.indexed(0), background) ?? 0
+        let onWhite = ThemeColor.contrast(.indexed(7), background) ?? 0
+        result.foreground = onBlack >= onWhite ? .indexed(0) : .indexed(7)
+        return result
     }
 }

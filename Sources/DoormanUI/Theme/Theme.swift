@@ -40,9 +40,36 @@ public struct Theme: Equatable, Sendable {
         return .plain
     }
 
-    /// The style of `role` on a terminal with `support`.
+    /// The style of `role` on a terminal with `support`. A `default` colour
+    /// in a role means the theme's own `default` role colour: a theme that
+    /// sets `default = 235 255` draws every role on that background, never on
+    /// whatever the terminal happens to have (dark text on a dark terminal).
     public func style(for role: Role, on support: ColorSupport) -> Style {
-        style(for: role).degraded(to: support, for: role)
+        var resolved = style(for: role)
+        let base = style(for: .default)
+        if resolved.foreground == .default { resolved.foreground = base.foreground }
+        if resolved.background == .default { resolved.background = base.background }
+        var degraded = resolved.degraded(to: support, for: role)
+        // Degrading may hand a colour back to the terminal (mid grey becomes
+        // the terminal's own, dimmed): the theme's default again, if it has one.
+        if case .colors(let count) = support {
+            let degradedBase = base.degraded(to: support, for: .default)
+            if degraded.foreground == .default { degraded.foreground = degradedBase.foreground }
+            if degraded.background == .default { degraded.background = degradedBase.background }
+            degraded = degraded.readable(onColors: count)
+        }
+        return degraded
+    }
+
+    /// The roles whose text colour is set while their background is left to
+    /// the terminal: such text is only readable on the background the theme
+    /// was made for. Empty for a well-formed theme (it sets `default`'s
+    /// background, or leaves every text colour to the terminal as well).
+    public var rolesRelyingOnTerminalBackground: [Role] {
+        Role.all.filter { role in
+            let resolved = style(for: role, on: .colors(256))
+            return resolved.foreground != .default && resolved.background == .default
+        }
     }
 
     /// The theme used when no theme file can be read: the terminal's own
@@ -115,6 +142,16 @@ public struct ThemeError: Error, Equatable, Sendable, CustomStringConvertible {
     /// `themes/bad.theme:12: unknown colour or attribute 'purpel' …`.
     public var description: String {
         line.map { "\(path):\($0): \(message)" } ?? "\(path): \(message)"
+    }
+
+    /// The same with the file's name only (`bad.theme:12: …`), for a
+    /// one-line footer; the whole text is printed before the UI starts.
+    public var shortDescription: String {
+        let file = path.split(separator: "/").last.map(String.init) ?? path
+        let text = line.map { "\(file):\($0): \(message)" } ?? "\(file): \(message)"
+        // The list of directories searched is in the printed text.
+        if let cut = text.range(of: " (looked in ") { return String(text[..<cut.lowerBound]) }
+        return text
     }
 }
 

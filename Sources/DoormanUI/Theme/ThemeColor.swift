@@ -1,3 +1,5 @@
+import Foundation
+
 /// A colour as a theme names it: the terminal's own default, one of the 256
 /// palette entries (0-7 the basic colours, 8-15 their bright variants), or an
 /// RGB value that is shown as the nearest palette entry.
@@ -121,6 +123,28 @@ public enum ThemeColor: Hashable, Sendable, CustomStringConvertible {
         case .rgb(let red, let green, let blue): (Int(red), Int(green), Int(blue))
         }
         return (299 * red + 587 * green + 114 * blue) / 1000
+    }
+
+    /// WCAG's relative luminance (0...1) of the colour as xterm shows it; `nil` for `default`.
+    var relativeLuminance: Double? {
+        let (red, green, blue): (Int, Int, Int)
+        switch self {
+        case .default: return nil
+        case .indexed(let index): (red, green, blue) = Self.rgb(ofIndex: index)
+        case .rgb(let r, let g, let b): (red, green, blue) = (Int(r), Int(g), Int(b))
+        }
+        func linear(_ channel: Int) -> Double {
+            let value = Double(channel) / 255
+            return value <= 0.03928 ? value / 12.92 : pow((value + 0.055) / 1.055, 2.4)
+        }
+        return 0.2126 * linear(red) + 0.7152 * linear(green) + 0.0722 * linear(blue)
+    }
+
+    /// WCAG's contrast ratio (1...21) between two colours; `nil` when either
+    /// is the terminal's own (unknown here).
+    static func contrast(_ first: ThemeColor, _ second: ThemeColor) -> Double? {
+        guard let a = first.relativeLuminance, let b = second.relativeLuminance else { return nil }
+        return (max(a, b) + 0.05) / (min(a, b) + 0.05)
     }
 
     private static func square(_ value: Int) -> Int { value * value }

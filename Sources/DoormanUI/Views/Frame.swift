@@ -19,7 +19,9 @@ public enum Frame {
         } else {
             switch state.screen {
             case .login: LoginView.draw(state, in: layout.main, into: &buffer)
-            case .products: TableView.draw(state, in: layout.main, into: &buffer)
+            case .products:
+                TableView.draw(state, in: layout.main, into: &buffer)
+                if state.detailOpen { TableView.drawDetail(state, in: layout.main, into: &buffer) }
             }
             if let rect = layout.panel {
                 PanelView.draw(state, in: rect, placement: layout.placement ?? .right, into: &buffer)
@@ -30,18 +32,34 @@ public enum Frame {
         return buffer
     }
 
-    /// The title bar: what Doorman is connected to, and the theme.
+    /// The title bar: what Doorman is connected to, the stores' health
+    /// strip, and the theme. When room runs out the theme goes first, then
+    /// the detail is shortened; the health strip stays.
     static func drawTitle(_ state: AppState, into buffer: inout ScreenBuffer) {
         let width = state.size.columns
         buffer.fill(Rect(x: 0, y: 0, width: width, height: 1), role: .title)
-        let right = "theme \(state.themeName) "
-        let left = " Doorman · \(state.mode.name) · \(state.mode.detail)"
-        let room = width - DisplayWidth.of(right) - 1
-        if DisplayWidth.of(left) <= room {
-            buffer.write(left, x: 0, y: 0, role: .title)
-            buffer.write(right, x: width - DisplayWidth.of(right), y: 0, role: .title)
-        } else {
-            buffer.write(DisplayWidth.truncate(left, to: width - 1), x: 0, y: 0, role: .title)
+        let theme = "theme \(state.themeName) "
+        let head = " Doorman · \(state.mode.name)"
+        let detail = " · \(state.mode.detail)"
+        var strip: [Span] = []
+        for (index, status) in state.health.enumerated() {
+            if index > 0 { strip.append(Span(" · ", .title)) }
+            strip.append(Span(status.text, .title(status.state)))
+        }
+        let stripWidth = DisplayWidth.of(strip.map(\.text).joined())
+        let stripRoom = stripWidth > 0 ? stripWidth + 3 : 0
+        var x = buffer.write(head, x: 0, y: 0, role: .title)
+        let showTheme = DisplayWidth.of(head) + DisplayWidth.of(detail) + stripRoom + DisplayWidth.of(theme) + 1 <= width
+        let right = width - (showTheme ? DisplayWidth.of(theme) : 0) - stripRoom - 1
+        if right - x > 4 {
+            x = buffer.write(DisplayWidth.truncate(detail, to: right - x), x: x, y: 0, role: .title)
+        }
+        if stripWidth > 0 && stripWidth + 1 <= width - DisplayWidth.of(head) {
+            let stripX = width - (showTheme ? DisplayWidth.of(theme) : 0) - stripWidth - 2
+            buffer.write(strip, x: max(x + 1, stripX), y: 0, maxWidth: width - max(x + 1, stripX))
+        }
+        if showTheme {
+            buffer.write(theme, x: width - DisplayWidth.of(theme), y: 0, role: .title)
         }
     }
 
@@ -56,7 +74,16 @@ public enum Frame {
             // Who and which store always; the timings and the cache warning when they fit.
             let verdict = [Span(authentication.username, .status), Span(" · ", .status), Span(authentication.verdict, .status(authentication.source))]
             let timing = [Span(" · \(authentication.timingSummary)", .status)]
-            let warning = authentication.cacheUnavailable ? [Span(" · ", .status), Span("cache unavailable", .statusError)] : []
+            // The cache's part: off on purpose (by --no-cache or by `o`) is news, not a fault.
+            let warning: [Span] = if authentication.cacheBypassed {
+                [Span(" · ", .status), Span("cache off by you", .statusWarning)]
+            } else if state.mode.cacheOff {
+                [Span(" · ", .status), Span("cache off", .statusWarning)]
+            } else if authentication.cacheUnavailable {
+                [Span(" · ", .status), Span("cache unavailable", .statusError)]
+            } else {
+                []
+            }
             let candidates = [verdict + timing + warning, verdict + warning, verdict]
             spans += candidates.first { DisplayWidth.of($0.map(\.text).joined()) + 1 <= room } ?? verdict
         } else {
@@ -95,24 +122,17 @@ public enum Frame {
                 buffer.cursor = ScreenBuffer.Point(x: min(end, x + DisplayWidth.of(prefix)), y: row)
                 x = end + 2
             }
-            if !state.productsLoading && state.session != nil {
-                let count = table.filter.isEmpty
-                    ? "\(table.rows.count) rows"
-                    : "\(table.visibleCount) of \(table.rows.count) rows"
-                x = buffer.write(count, x: x, y: row, role: .footer) + 2
+            // The position, unless it would crowd out a message.
+            let position = positionText(table)
+            let messageWidth = state.message.map { DisplayWidth.of($0.text) } ?? 0
+            let essentialWidth = 18
+            let crowds = state.message != nil && x + DisplayWidth.of(position) + 2 + messageWidth > width - essentialWidth
+            if !state.productsLoading && state.session != nil && !crowds {
+                x = buffer.write(position, x: x, y: row, role: .footer) + 2
                 if !table.filter.isEmpty && context == .table {
                     x = buffer.write("filter “\(DisplayWidth.truncate(table.filter.text, to: 20))”", x: x, y: row, role: .footer) + 2
                 }
             }
-        }
-        if let message = state.message {
-            let role: Role = switch message.kind {
-            case .info: .footer
-            case .ok: .statusOK
-            case .error: .statusError
-            }
-            buffer.write(message.text, x: x, y: row, role: role, maxWidth: width - x)
-            return
         }
         var hints = keymap.footerHints(in: context, mode: state.mode)
         if context == .table && state.table.filter.isEmpty {
@@ -121,15 +141,51 @@ public enum Frame {
         if context == .help {
             hints = [Keymap.Hint(command: .closeHelp, keys: "Esc", label: "close"), Keymap.Hint(command: .moveDown, keys: "↑↓", label: "scroll")]
         }
-        // Help and quit first: they must show even on a narrow terminal.
-        let first: Set<Command> = [.toggleHelp, .quit]
-        hints = hints.filter { first.contains($0.command) } + hints.filter { !first.contains($0.command) }
-        for hint in hints {
-            let needed = DisplayWidth.of(hint.keys) + 1 + DisplayWidth.of(hint.label)
-            if x + needed > width - 1 { break }
+        // Help and quit are essential: they always show, at the right end,
+        // messages or not; the other hints fill what is left, and "…" says
+        // some did not fit (F1 lists them all).
+        let essential: Set<Command> = [.toggleHelp, .quit, .closeHelp]
+        let kept = hints.filter { essential.contains($0.command) }
+        let others = hints.filter { !essential.contains($0.command) }
+        func hintWidth(_ hint: Keymap.Hint) -> Int { DisplayWidth.of(hint.keys) + 1 + DisplayWidth.of(hint.label) }
+        let keptWidth = kept.reduce(0) { $0 + hintWidth($1) + 2 }
+        var right = max(x, width - keptWidth)
+        var keptX = right
+        for hint in kept {
+            keptX = buffer.write(hint.keys, x: keptX, y: row, role: .footerKey)
+            keptX = buffer.write(" " + hint.label, x: keptX, y: row, role: .footer) + 2
+        }
+        right -= 1
+        if let message = state.message {
+            let role: Role = switch message.kind {
+            case .info: .footer
+            case .ok: .statusOK
+            case .error: .statusError
+            }
+            let room = right - x
+            buffer.write(DisplayWidth.truncate(message.text, to: max(0, room)), x: x, y: row, role: role, maxWidth: max(0, room))
+            return
+        }
+        for (index, hint) in others.enumerated() {
+            let last = index == others.count - 1
+            // Room for this hint, and for "…" unless it is the last.
+            if x + hintWidth(hint) + (last ? 0 : 2) > right {
+                buffer.write("…", x: x, y: row, role: .footerKey)
+                break
+            }
             x = buffer.write(hint.keys, x: x, y: row, role: .footerKey)
             x = buffer.write(" " + hint.label, x: x, y: row, role: .footer) + 2
         }
+    }
+
+    /// The table's position for the footer: `row 35/453`, or with a filter
+    /// `row 3/12 of 453`, or `no match of 453`.
+    static func positionText(_ table: ProductTable) -> String {
+        if table.filter.isEmpty {
+            return table.visibleCount == 0 ? "no rows" : "row \(table.selected + 1)/\(table.visibleCount)"
+        }
+        if table.visibleCount == 0 { return "no match of \(table.rows.count)" }
+        return "row \(table.selected + 1)/\(table.visibleCount) of \(table.rows.count)"
     }
 
     /// The message shown instead of the UI when the terminal is too small.

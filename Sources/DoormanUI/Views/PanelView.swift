@@ -14,7 +14,7 @@ enum PanelView {
         switch placement {
         case .right:
             var lines = summary(state, width: inner.width)
-            for section in [server(state), burst(state, width: inner.width), chart(state, width: inner.width)] where !section.isEmpty {
+            for section in [demo(state, width: inner.width), server(state), burst(state, width: inner.width), chart(state, width: inner.width)] where !section.isEmpty {
                 lines += [[]] + section
             }
             lines += [[]] + recent(state, width: inner.width, limit: max(0, inner.height - lines.count - 2))
@@ -28,7 +28,8 @@ enum PanelView {
                 leftLines += [[]] + section
             }
             write(leftLines, in: left, into: &buffer)
-            let burstLines = burst(state, width: right.width)
+            let demoLines = demo(state, width: right.width)
+            let burstLines = demoLines.isEmpty ? burst(state, width: right.width) : demoLines
             write(burstLines.isEmpty ? recent(state, width: right.width, limit: right.height - 1) : burstLines, in: right, into: &buffer)
         }
     }
@@ -42,9 +43,21 @@ enum PanelView {
     /// Logins by store, the hit ratio, failures.
     static func summary(_ state: AppState, width: Int) -> [Line] {
         let panel = state.panel
-        var counts: Line = [Span("Logins ", .panelTitle)]
+        // One store after the other; a store that does not fit goes on the
+        // next line, under the first (with the memory tier on, three stores
+        // are wider than a narrow panel).
+        let label = "Logins "
+        var countLines: [Line] = [[Span(label, .panelTitle)]]
+        var used = DisplayWidth.of(label)
         for source in panel.stores {
-            counts += [Span(" \(source.displayName) ", .status(source)), Span("\(panel.authenticated[source, default: 0])", .panel)]
+            let item: Line = [Span(" \(source.displayName) ", .status(source)), Span("\(panel.authenticated[source, default: 0])", .panel)]
+            let itemWidth = DisplayWidth.of(item.map(\.text).joined())
+            if used + itemWidth > width && used > DisplayWidth.of(label) {
+                countLines.append([Span(String(repeating: " ", count: DisplayWidth.of(label)), .panel)])
+                used = DisplayWidth.of(label)
+            }
+            countLines[countLines.count - 1] += item
+            used += itemWidth
         }
         let ratio = Int((panel.hitRatio * 100).rounded())
         let second: Line = [Span("Hit ratio \(ratio)%", .panel), Span("  failed \(panel.rejected)", .panel)]
@@ -52,7 +65,7 @@ enum PanelView {
         if panel.unavailable > 0 { third.append(Span("Unavailable \(panel.unavailable)  ", .statusError)) }
         third.append(Span("Flushes \(panel.flushes)", .panelMuted))
         if panel.cacheUnavailable > 0 { third.append(Span("  cache down \(panel.cacheUnavailable)×", .statusError)) }
-        return [counts, second, third]
+        return countLines + [second, third]
     }
 
     /// The hosted HTTP server: where it listens and what it answered.
@@ -97,6 +110,33 @@ enum PanelView {
         }
         lines.append(bars)
         if let failure = burst.failure { lines.append([Span(failure, .statusError)]) }
+        return lines
+    }
+
+    /// The demo's two logins side by side: store, lookup, bcrypt, total.
+    static func demo(_ state: AppState, width: Int) -> [Line] {
+        guard let demo = state.demo else { return [] }
+        let title = (demo.finished ? "" : "\(state.spinner) ") + "Demo: flush, log in, log in again"
+        var lines: [Line] = [[Span(title, .panelTitle)]]
+        let labelWidth = 8
+        let columnWidth = max(10, (width - labelWidth) / 2)
+        func row(_ label: String, _ values: [(String, Role)]) -> Line {
+            [Span(DisplayWidth.pad(label, to: labelWidth), .panelMuted)]
+                + values.map { Span(DisplayWidth.pad($0.0, to: columnWidth, alignRight: true), $0.1) }
+        }
+        let logins = demo.logins
+        func cell(_ index: Int, _ text: (DemoLogin) -> String) -> (String, Role) {
+            index < logins.count ? (text(logins[index]), .panel) : ("…", .panelMuted)
+        }
+        lines.append(row("", [("1st", .panelMuted), ("2nd", .panelMuted)]))
+        lines.append(row("store", (0..<2).map { index in
+            guard index < logins.count else { return ("…", .panelMuted) }
+            return (logins[index].source?.displayName ?? "failed", logins[index].source.map(Role.status) ?? .statusError)
+        }))
+        lines.append(row(state.mode.latencyName == "lookup" ? "lookup" : "trip", (0..<2).map { cell($0) { $0.lookup.millisecondsValue.compactMilliseconds + " ms" } }))
+        lines.append(row("bcrypt", (0..<2).map { cell($0) { $0.bcrypt.map { $0.millisecondsValue.compactMilliseconds + " ms" } ?? "–" } }))
+        lines.append(row("total", (0..<2).map { cell($0) { $0.total.millisecondsValue.compactMilliseconds + " ms" } }))
+        if let failure = demo.failure { lines.append([Span(failure, .statusError)]) }
         return lines
     }
 
