@@ -140,13 +140,13 @@ struct CommandLineTests {
     }
 
     @Test("doorman --help names the UI and its options; ui --help lists them")
-    func rootHelp() throws {
-        let root = try DoormanBinary.run(["--help"])
+    func rootHelp() async throws {
+        let root = try await DoormanBinary.run(["--help"])
         #expect(root.status == 0)
         for word in ["ui", "--theme", "--remote", "--serve"] {
             #expect(root.standardOutput.contains(word), "\(word) missing from doorman --help:\n\(root.standardOutput)")
         }
-        let ui = try DoormanBinary.run(["ui", "--help"])
+        let ui = try await DoormanBinary.run(["ui", "--help"])
         #expect(ui.standardOutput.contains("--theme <name>"))
     }
 

@@ -323,7 +323,7 @@ struct TerminalUITests {
 
     @Test("o takes Redis out of the path: PostgreSQL answers with 'cache off by you'; o again and Redis answers")
     func cacheBypass() async throws {
-        let flags = try Self.serverFlags(redisDatabase: 14)
+        let flags = try await Self.serverFlags(redisDatabase: 14)
         let (off, back) = try await offThread {
             let ui = try UIProcess(flags)
             try ui.logIn()
@@ -351,7 +351,7 @@ struct TerminalUITests {
 
     @Test("d: flush, log in, log in again: PostgreSQL then Redis, side by side")
     func demo() async throws {
-        let flags = try Self.serverFlags(redisDatabase: 15)
+        let flags = try await Self.serverFlags(redisDatabase: 15)
         let screen = try await offThread {
             let ui = try UIProcess(flags)
             try ui.logIn()
@@ -370,15 +370,16 @@ struct TerminalUITests {
 
     @Test("bug 1: a burst after the password changed elsewhere stops at its first refusal, and the new password still works")
     func burstStopsAtFailure() async throws {
-        let flags = try Self.serverFlags(redisDatabase: 13)
-        let user = try TestServers.makeUser(password: "old-password", prefix: "burst")
+        let flags = try await Self.serverFlags(redisDatabase: 13)
+        let user = try await TestServers.makeUser(password: "old-password", prefix: "burst")
         let (stopped, after) = try await offThread {
             let ui = try UIProcess(flags)
             try ui.logIn(user, password: "old-password")
             try ui.tmux.waitFor("Authenticated by PostgreSQL")
             // Another shell changes the password.
-            let postgres = try PostgresGateway(configuration: PostgresConfiguration(connectionString: TestServers.shared.databaseURL, poolSize: 1))
-            try postgres.setPasswordHash(try BCrypt.hash("new-password", cost: 4), for: user)
+            let postgres = try PostgresGateway(configuration: PostgresConfiguration.test(connectionString: TestServers.shared.databaseURL, poolSize: 1))
+            let hash = try BCrypt.hash("new-password", cost: 4)
+            try waitOffThePool { try await postgres.setPasswordHash(hash, for: user) }
             try ui.tmux.press("f")
             try ui.tmux.waitFor("cached hash")
             try ui.tmux.press("b")

@@ -9,6 +9,7 @@ import DoormanStack
 import Foundation
 import Logging
 import NIOPosix
+import Synchronization
 
 /// The real PostgreSQL and Redis the integration tests run against, started
 /// through the same `EmbeddedStack` code Doorman uses, under a temporary
@@ -230,4 +231,19 @@ extension PostgresConfiguration {
     static func test(connectionString: String?, poolSize: Int = 4) -> PostgresConfiguration {
         PostgresConfiguration(connectionString: connectionString, poolSize: poolSize, connectTimeout: 30, queryTimeout: .seconds(120))
     }
+}
+
+/// Waits for async work from a thread that is not one of the cooperative
+/// pool's (inside ``offThePool(_:)``, a tmux script), blocking only that thread.
+func waitOffThePool<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
+    let done = DispatchSemaphore(value: 0)
+    let result = Mutex<Result<T, any Error>?>(nil)
+    Task {
+        let outcome: Result<T, any Error>
+        do { outcome = .success(try await body()) } catch { outcome = .failure(error) }
+        result.withLock { $0 = outcome }
+        done.signal()
+    }
+    done.wait()
+    return try result.withLock { $0! }.get()
 }
