@@ -57,6 +57,7 @@ let package = Package(
         .target(name: "DoormanRuntime", dependencies: [
             "DoormanAuth", "DoormanCore", "DoormanPostgres", "DoormanRedis", "DoormanStack",
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .target(name: "DoormanHTTP", dependencies: [
             "DoormanAuth", "DoormanCore", "DoormanPostgres",
@@ -81,6 +82,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
 
         // Tests. Unit tests need no server; integration tests run against real

@@ -107,6 +107,9 @@ final class HashUpkeep: Sendable {
                         logger.notice("weak password hashes are not rehashed: this database role may not update users (grant UPDATE on users, or pass --no-rehash)")
                     }
                 }
+            } catch let error as DoormanError where error.isUnavailable {
+                // PostgreSQL is down, late or closing: a later login tries again.
+                logger.debug("could not rehash a weak password hash", metadata: ["reason": "\(error.message)"])
             } catch {
                 logger.warning("could not rehash a weak password hash", metadata: ["reason": "\((error as? DoormanError)?.message ?? "\(type(of: error))")"])
             }

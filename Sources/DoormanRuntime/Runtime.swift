@@ -5,6 +5,7 @@ import DoormanRedis
 import DoormanStack
 import Foundation
 import Logging
+import ServiceLifecycle
 import Synchronization
 
 /// Doorman's parts, wired together from ``Settings``: the embedded stack when
@@ -108,10 +109,46 @@ public final class Runtime: Sendable {
         }
     }
 
+    /// The long-running parts as services, in the order they start:
+    /// PostgreSQL's pool, Redis' pool, then the change feed (the LISTEN
+    /// connection, and polling while it is deaf). Put them first in a
+    /// `ServiceGroup`, before the HTTP server: the group stops them in reverse
+    /// order, so the server finishes its requests while the stores are still
+    /// there, and the listener is joined before the pools close.
+    public var services: [any Service] {
+        var services: [any Service] = [postgres]
+        if let redis { services.append(redis) }
+        services.append(ChangeFeed(runtime: self))
+        return services
+    }
+
+    /// Listens and polls for changes while it runs (see ``services``).
+    struct ChangeFeed: Service {
+        let runtime: Runtime
+
+        func run() async throws {
+            runtime.listener.start()
+            runtime.startPolling()
+            try? await gracefulShutdown()
+            await runtime.stopListening()
+        }
+    }
+
+    /// Stops polling and listening, and waits for both to finish.
+    func stopListening() async {
+        let polling = poller.withLock { poller in
+            defer { poller = nil }
+            return poller
+        }
+        polling?.cancel()
+        await polling?.value
+        await listener.stop()
+    }
+
     /// While the listener is not listening, reads `doorman_user_changes` every
     /// second and applies what it finds as if it had been notified: a password
     /// changed by SQL is refused within about two seconds even with no listener.
-    private func startPolling(every interval: Duration = .seconds(1)) {
+    func startPolling(every interval: Duration = .seconds(1)) {
         let postgres = postgres, invalidator = invalidator, listener = listener, logger = logger
         poller.withLock { poller in
             guard poller == nil else { return }
@@ -163,10 +200,7 @@ public final class Runtime: Sendable {
 
     /// Releases the embedded stack (the last process using it stops it).
     public func shutdown() async {
-        let polling = poller.withLock { $0 }
-        polling?.cancel()
-        await polling?.value
-        await listener.stop()
+        await stopListening()
         await postgres.shutdown()
         redis?.reset()
         stack?.detach()

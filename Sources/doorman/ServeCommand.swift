@@ -4,6 +4,7 @@ import DoormanHTTP
 import DoormanRuntime
 import Foundation
 import Logging
+import ServiceLifecycle
 
 /// `doorman serve`: the seed's HTTP API.
 struct ServeCommand: AsyncParsableCommand {
@@ -70,7 +71,7 @@ struct ServeCommand: AsyncParsableCommand {
             let tls = try Self.tls(certificate: tlsCertificate, key: tlsKey)
             let instanceName = try Self.instanceName(instanceName ?? ProcessInfo.processInfo.environment["DOORMAN_INSTANCE_NAME"])
             try await withRuntime(settings) { runtime in
-            await runtime.prepareForLogins(listen: true)
+            await runtime.prepareForLogins(listen: false)
             let server = DoormanHTTPServer(
                 configuration: HTTPServerConfiguration(host: host, port: port, idleTimeout: .seconds(idleTimeout),
                                                        metricsToken: settings.metricsToken, metricsAddress: settings.metricsAddress,
@@ -79,8 +80,12 @@ struct ServeCommand: AsyncParsableCommand {
                 catalog: runtime.catalog,
                 health: runtime.healthChecks,
                 logger: Logger(label: "doorman.http"))
+            // One group: the stores' pools, the change feed, then the server;
+            // SIGTERM or SIGINT stops them in reverse order.
+            let group = ServiceGroup(configuration: .init(
+                services: runtime.services + [server], gracefulShutdownSignals: [.sigterm, .sigint], logger: Logger(label: "doorman.services")))
             do {
-                try await server.runUntilSignalled()
+                try await group.run()
             } catch let error as DoormanError {
                 throw error
             } catch {
