@@ -15,9 +15,10 @@ extension AuthService {
         logger: Logger = Logger(label: "doorman.auth")
     ) {
         let freshness = CacheFreshness()
-        let cache = redis.map { SignedRedisCache(redis: $0, signingKey: CacheSigningKey(postgres: postgres), freshness: freshness, ttl: configuration.cacheTTL) }
+        let signingKey = CacheSigningKey(postgres: postgres)
+        let cache = redis.map { SignedRedisCache(redis: $0, signingKey: signingKey, freshness: freshness, ttl: configuration.cacheTTL) }
         let stages = Stages(
-            throttle: RedisLoginThrottle(policy: configuration.throttle, redis: redis),
+            throttle: RedisLoginThrottle(policy: configuration.throttle, redis: redis, signingKey: signingKey),
             cache: cache,
             source: PostgresCredentialSource(postgres: postgres),
             verifier: verifier)

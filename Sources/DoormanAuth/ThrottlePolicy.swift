@@ -1,4 +1,5 @@
 import DoormanCore
+import DoormanPasswords
 import DoormanRedis
 import Foundation
 import Synchronization
@@ -56,6 +57,12 @@ struct ThrottleCounts: Equatable {
     var client = 0
     var account = 0
     var known = false
+
+    /// The higher count of each counter (a client is known if either says so).
+    func stricter(_ other: ThrottleCounts) -> ThrottleCounts {
+        ThrottleCounts(pair: max(pair, other.pair), client: max(client, other.client), account: max(account, other.account),
+                       known: known || other.known)
+    }
 }
 
 /// Which counter stopped a login.
@@ -83,18 +90,22 @@ extension ThrottlePolicy {
 
 /// Redis keys of the throttle counters. The username is length-prefixed so
 /// that no name and client can make another pair's key.
+/// The names of one subject's counters. Neither the typed username (often a
+/// password typed into the wrong field) nor the client appears in them: each
+/// is named by an HMAC made with ``ThrottleNaming``'s key, so that Redis (and
+/// whoever reads it) sees `pair:<16 bytes hex>:<16 bytes hex>`.
 struct ThrottleKeys {
     let pair: [UInt8]
     let client: [UInt8]
     let account: [UInt8]
     let known: [UInt8]
 
-    init(username: String, client: ClientIdentity, prefix: String) {
-        let user = "\(username.utf8.count):\(username)"
-        pair = Array("\(prefix)pair:\(user):\(client.value)".utf8)
-        self.client = Array("\(prefix)client:\(client.value)".utf8)
+    init(username: String, client: ClientIdentity, prefix: String, naming: ThrottleNaming) {
+        let user = naming.name("user", username), from = naming.name("client", client.value)
+        pair = Array("\(prefix)pair:\(user):\(from)".utf8)
+        self.client = Array("\(prefix)client:\(from)".utf8)
         account = Array("\(prefix)account:\(user)".utf8)
-        known = Array("\(prefix)known:\(user):\(client.value)".utf8)
+        known = Array("\(prefix)known:\(user):\(from)".utf8)
     }
 
     var all: [[UInt8]] { [pair, client, account, known] }
@@ -108,14 +119,41 @@ struct ThrottleKeys {
     }
 
     /// Every key that can lock `username` out (for `doorman user unlock`).
-    static func accountPrefixes(username: String, prefix: String) -> (account: [UInt8], pairs: [UInt8]) {
-        let user = "\(username.utf8.count):\(username)"
+    static func accountPrefixes(username: String, prefix: String, naming: ThrottleNaming) -> (account: [UInt8], pairs: [UInt8]) {
+        let user = naming.name("user", username)
         return (Array("\(prefix)account:\(user)".utf8), Array("\(prefix)pair:\(user):".utf8))
     }
 }
 
-/// Throttle counters kept in this process, used while Redis cannot be: the
-/// limits still hold per process rather than failing open.
+/// Names counters by HMAC-SHA-256 under a key derived from the cache-signing
+/// key in PostgreSQL (so every process names a subject alike, and Redis alone
+/// cannot tell which name is whose), or under a key of this process while
+/// that key is unknown (then the counters stay in this process).
+struct ThrottleNaming: Sendable {
+    let key: [UInt8]
+    /// `true` when named with the shared key: the counters may go to Redis.
+    let shared: Bool
+
+    init(signingKey: [UInt8]) {
+        key = Digest.hmacSHA256(key: signingKey, message: Array("doorman throttle names".utf8))
+        shared = true
+    }
+
+    /// A key of this process only.
+    static let local = ThrottleNaming(key: Digest.randomBytes(32))
+
+    private init(key: [UInt8]) {
+        self.key = key
+        shared = false
+    }
+
+    func name(_ kind: String, _ text: String) -> String {
+        Digest.hex(Array(Digest.hmacSHA256(key: key, message: Array("\(kind)\u{0}\(text)".utf8)).prefix(16)))
+    }
+}
+
+/// Throttle counters kept in this process, beside Redis' (a check takes the
+/// stricter): the limits hold per process whatever Redis does.
 final class LocalThrottleCounters: Sendable {
     private struct Counter {
         var count: Int
@@ -141,6 +179,13 @@ final class LocalThrottleCounters: Sendable {
             } else {
                 counters[key] = Counter(count: 1, expires: now + window)
             }
+        }
+    }
+
+    func count(_ key: [UInt8], now: ContinuousClock.Instant = .now) -> Int {
+        counters.withLock { counters in
+            guard let counter = counters[key], counter.expires > now else { return 0 }
+            return counter.count
         }
     }
 
