@@ -13,8 +13,11 @@ test: deps-test
 	$(SWIFT) build
 	$(SWIFT) test
 
+# make bench BENCH_ARGS=--quick to try it; by default it rewrites BENCHMARKS.md and the README's table.
+BENCH_ARGS ?= --write BENCHMARKS.md --readme
 bench: release
 	@scripts/install-deps.sh --bench
+	$(SWIFT) build -c release --package-path bench/hello
 	scripts/bench.py $(BENCH_ARGS)
 
 build: deps
