@@ -18,6 +18,13 @@ test: deps-test
 	$(SWIFT) test --skip IntegrationTests
 	$(SWIFT) test --filter IntegrationTests --no-parallel
 
+# make bench BENCH_ARGS=--quick to try it; by default it rewrites BENCHMARKS.md and the README's table.
+BENCH_ARGS ?= --write BENCHMARKS.md --readme
+bench: release
+	@scripts/install-deps.sh --bench
+	$(SWIFT) build -c release --package-path bench/hello
+	scripts/bench.py $(BENCH_ARGS)
+
 build: deps
 	$(SWIFT) build
 
