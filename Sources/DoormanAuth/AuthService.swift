@@ -121,7 +121,9 @@ public final class AuthService: Sendable {
     /// Logs in. Never throws: every failure is an outcome.
     public func authenticate(username: String, password: String, origin: AuthOrigin, client: ClientIdentity = .local) async -> AuthOutcome {
         let (outcome, failure) = await login(username: username, password: password, client: client)
-        statistics.record(outcome, origin: origin)
+        // The statistics (the UI's panel, the metrics) name a user only when that user exists.
+        let known = outcome.isAuthenticated || failure == .wrongPassword
+        statistics.record(known ? outcome : outcome.hidingUsername, origin: origin)
         // Metadata is built only for lines the log level lets through.
         func metadata(_ extra: Logger.Metadata = [:]) -> Logger.Metadata {
             extra.merging(["origin": "\(origin.rawValue)", "client": "\(client.value)"]) { $1 }

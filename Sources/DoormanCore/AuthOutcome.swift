@@ -29,6 +29,18 @@ public struct AuthOutcome: Sendable, Equatable {
     /// Time spent in bcrypt.
     public var bcryptDuration: Duration
 
+    /// What statistics, panels and logs show instead of a name that may
+    /// match no user (often a password typed into the wrong field).
+    public static let hiddenUsername = "(hidden)"
+
+    /// This outcome with its username hidden, for everything that keeps or
+    /// shows outcomes beyond the request.
+    public var hidingUsername: AuthOutcome {
+        var hidden = self
+        hidden.username = Self.hiddenUsername
+        return hidden
+    }
+
     /// Creates an outcome.
     public init(
         username: String,

@@ -92,3 +92,18 @@ struct ThrottleFailClosedTests {
         #expect(try await service.unlock(typed) >= 1)
     }
 }
+
+/// What is kept of a login beyond the request names a user only when that user exists.
+@Suite("Names kept of logins")
+struct KeptNamesTests {
+    @Test("the statistics (the UI's panel, the metrics) hide names that match no user, and keep those that do")
+    func hidden() async throws {
+        let service = try TestServers.service()
+        let typed = "EXAMPLE_PASSWORD_as_a_name_\(UUID().uuidString.prefix(4))"
+        _ = await service.authenticate(username: typed, password: "x", origin: .cli)
+        _ = await service.authenticate(username: "john_doe", password: "wrong", origin: .cli)
+        let recent = service.auth.statistics.snapshot().recent.map(\.outcome.username)
+        #expect(!recent.contains(typed))
+        #expect(recent.suffix(2) == [AuthOutcome.hiddenUsername, "john_doe"])
+    }
+}

@@ -46,11 +46,12 @@ public struct RemoteBackend: UIBackend {
                 statistics.record(AuthOutcome(username: credentials.username, result: .authenticated(source), lookupDuration: roundTrip), origin: .terminal)
                 return .authenticated(Authentication(username: credentials.username, source: source, timing: .remote(roundTrip: roundTrip, server: endpoint.description)))
             case 401:
-                statistics.record(AuthOutcome(username: credentials.username, result: .rejected, lookupDuration: roundTrip), origin: .terminal)
+                // A 401 does not say whether the user exists: no name in the panel.
+                statistics.record(AuthOutcome(username: AuthOutcome.hiddenUsername, result: .rejected, lookupDuration: roundTrip), origin: .terminal)
                 return .rejected
             case 429:
                 let seconds = response.headers.first(name: "Retry-After").flatMap { Int($0) } ?? 60
-                statistics.record(AuthOutcome(username: credentials.username, result: .throttled(retryAfter: .seconds(seconds)), lookupDuration: roundTrip), origin: .terminal)
+                statistics.record(AuthOutcome(username: AuthOutcome.hiddenUsername, result: .throttled(retryAfter: .seconds(seconds)), lookupDuration: roundTrip), origin: .terminal)
                 return .throttled(retryAfter: .seconds(seconds))
             case 503:
                 result = .unavailable("Service unavailable: the server at \(endpoint) cannot reach PostgreSQL; try again shortly.")
@@ -60,7 +61,7 @@ public struct RemoteBackend: UIBackend {
         } catch {
             result = .unavailable("Cannot reach \(endpoint): \(Self.describe(error)).")
         }
-        statistics.record(AuthOutcome(username: credentials.username, result: .unavailable, lookupDuration: clock.now - start), origin: .terminal)
+        statistics.record(AuthOutcome(username: AuthOutcome.hiddenUsername, result: .unavailable, lookupDuration: clock.now - start), origin: .terminal)
         return result
     }
 
