@@ -19,6 +19,7 @@ import Foundation
 public enum PRECIS {
     /// The UsernameCasePreserved preparation: width mapping, then NFC.
     public static func prepareUsername(_ typed: String) -> String {
+        if typed.utf8.allSatisfy({ $0 < 0x80 }) { return typed }  // ASCII is its own NFC, with no width variants
         var mapped = String.UnicodeScalarView()
         for scalar in typed.unicodeScalars {
             if isWidthVariant(scalar) {
@@ -32,6 +33,7 @@ public enum PRECIS {
 
     /// The OpaqueString preparation: every non-ASCII space becomes U+0020, then NFC.
     public static func preparePassword(_ typed: String) -> String {
+        if typed.utf8.allSatisfy({ $0 < 0x80 }) { return typed }
         var mapped = String.UnicodeScalarView()
         for scalar in typed.unicodeScalars {
             mapped.append(scalar.properties.generalCategory == .spaceSeparator ? " " : scalar)
