@@ -4,7 +4,7 @@
 SWIFT ?= swift
 PREFIX ?= /usr/local
 
-.PHONY: run test bench build release deps deps-test install clean
+.PHONY: run test bench build release deps deps-test install clean fuzz
 
 run: deps release
 	.build/release/doorman $(ARGS)
@@ -43,5 +43,31 @@ install: release
 	install -m 644 sql/*.sql $(DESTDIR)$(PREFIX)/share/doorman/sql/
 	install -m 644 themes/*.theme $(DESTDIR)$(PREFIX)/share/doorman/themes/
 
+# libFuzzer over the parsers of untrusted input (Fuzz/, a package of its own,
+# never part of `swift build`): each target runs FUZZ_SECONDS from its seeds in
+# Fuzz/Corpus/<target> plus what earlier runs found (Fuzz/.build/fuzz/corpus).
+# A crash stops make; its input is in Fuzz/.build/fuzz/crashes/, the whole
+# log in Fuzz/.build/fuzz/<target>.log.
+# swiftc keeps only the last -sanitize= flag, so SwiftPM's two flags alone give
+# AddressSanitizer without coverage (libFuzzer then fuzzes blind): the
+# -Xswiftc flag after them asks for both in one.
+FUZZ_SECONDS ?= 30
+FUZZ_TARGETS ?= basic-authorization:FuzzBasicAuthorization resp-reader:FuzzRESPReader theme:FuzzTheme
+fuzz: deps
+	cd Fuzz && $(SWIFT) build --sanitize=fuzzer --sanitize=address -Xswiftc -sanitize=fuzzer,address
+	@set -e; for pair in $(FUZZ_TARGETS); do \
+		name=$${pair%%:*}; exe=$${pair#*:}; \
+		mkdir -p Fuzz/.build/fuzz/corpus/$$name Fuzz/.build/fuzz/crashes; \
+		echo "fuzz: $$name for $(FUZZ_SECONDS) s"; \
+		if Fuzz/.build/debug/$$exe -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+			-dict=Fuzz/Dictionaries/$$name.dict -artifact_prefix=Fuzz/.build/fuzz/crashes/$$name- \
+			Fuzz/.build/fuzz/corpus/$$name Fuzz/Corpus/$$name >Fuzz/.build/fuzz/$$name.log 2>&1; then \
+			grep -e '^Done' -e 'stat::number_of_executed_units' -e 'stat::new_units_added' Fuzz/.build/fuzz/$$name.log; \
+		else \
+			tail -n 40 Fuzz/.build/fuzz/$$name.log; \
+			echo "fuzz: $$name failed (log: Fuzz/.build/fuzz/$$name.log; input in Fuzz/.build/fuzz/crashes/)"; exit 1; \
+		fi; \
+	done
+
 clean:
-	rm -rf .build
+	rm -rf .build Fuzz/.build

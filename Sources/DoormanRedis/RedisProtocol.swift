@@ -23,17 +23,52 @@ enum RedisCommandEncoder {
 /// split on the way (a reply may arrive over many reads, and one read may hold
 /// the end of one reply and the start of the next). Owns its `redisReader`
 /// and frees it in `deinit`. Not thread-safe: one connection, one thread.
+///
+/// hiredis allocates an array's element pointers as soon as it reads the
+/// array's header, before any element arrives: the 14 bytes `*2147483647\r\n`
+/// ask for 16 GiB (found by `make fuzz`). So the reader refuses, as a protocol
+/// error, a reply whose arrays announce more than `maxElementsPerReply`
+/// elements in all (nested arrays count towards the same reply).
 final class RedisReplyReader {
-    private let handle: UnsafeMutablePointer<redisReader>
+    /// The default bound: far above any reply Doorman asks for (MGET of a
+    /// batch, SCAN pages of 500), 8 MiB of element pointers at most.
+    static let defaultMaxElementsPerReply = 1 << 20
 
-    /// Wraps `redisReaderCreate` (replies built as hiredis `redisReply` objects).
-    init() {
-        guard let made = redisReaderCreate() else { fatalError("hiredis could not allocate a reply reader (out of memory)") }
+    private let handle: UnsafeMutablePointer<redisReader>
+    /// hiredis' own reply functions, with `createArray` bounded; the reader
+    /// points at it, so it lives as long as the reader.
+    private let functions: UnsafeMutablePointer<redisReplyObjectFunctions>
+    /// What the bounded `createArray` reads and counts (the reader's privdata).
+    private let budget: UnsafeMutablePointer<ElementBudget>
+
+    /// Wraps `redisReaderCreate` (replies built as hiredis `redisReply`
+    /// objects), with `createArray` bounded by `maxElementsPerReply`.
+    init(maxElementsPerReply: Int = RedisReplyReader.defaultMaxElementsPerReply) {
+        guard let made = redisReaderCreate(), let defaults = made.pointee.fn else {
+            fatalError("hiredis could not allocate a reply reader (out of memory)")
+        }
         handle = made
+        budget = .allocate(capacity: 1)
+        budget.initialize(to: ElementBudget(limit: maxElementsPerReply, remaining: maxElementsPerReply, exceeded: false, createArray: defaults.pointee.createArray))
+        functions = .allocate(capacity: 1)
+        functions.initialize(to: defaults.pointee)
+        functions.pointee.createArray = { task, elements in
+            guard let task, let budget = task.pointee.privdata?.assumingMemoryBound(to: ElementBudget.self) else { return nil }
+            guard elements >= 0, Int(elements) <= budget.pointee.remaining else {
+                budget.pointee.exceeded = true
+                return nil  // hiredis: an error, the stream is unusable
+            }
+            budget.pointee.remaining -= Int(elements)
+            return budget.pointee.createArray?(task, elements)
+        }
+        handle.pointee.fn = functions
+        handle.pointee.privdata = UnsafeMutableRawPointer(budget)
     }
 
     deinit {
-        redisReaderFree(handle)
+        redisReaderFree(handle)  // frees a half-read reply through `functions`
+        functions.deallocate()
+        budget.deallocate()
     }
 
     /// Hands bytes read from the server to the reader. Wraps `redisReaderFeed`.
@@ -53,16 +88,28 @@ final class RedisReplyReader {
             throw protocolError()
         }
         guard let raw else { return nil }
+        budget.pointee.remaining = budget.pointee.limit
         defer { freeReplyObject(raw) }
         return RedisReply(copying: raw.assumingMemoryBound(to: redisReply.self))
     }
 
     private func protocolError() -> DoormanError {
+        if budget.pointee.exceeded {
+            return DoormanError(.unavailable, "Redis: protocol error: a reply announces more than \(budget.pointee.limit) array elements")
+        }
         let reason = withUnsafeBytes(of: handle.pointee.errstr) { raw in
             String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
         }
         return DoormanError(.unavailable, "Redis: protocol error: \(reason.isEmpty ? "unreadable reply" : reason)")
     }
+}
+
+/// The element count left to one reply, and hiredis' own `createArray`.
+private struct ElementBudget {
+    var limit: Int
+    var remaining: Int
+    var exceeded: Bool
+    var createArray: (@convention(c) (UnsafePointer<redisReadTask>?, Int32) -> UnsafeMutableRawPointer?)?
 }
 
 extension RedisReply {

@@ -1,0 +1,1 @@
+../../../Sources/DoormanRedis/RedisReply.swift

@@ -1,0 +1,1 @@
+../../../Sources/DoormanUI/Render/Role.swift
