@@ -1,5 +1,4 @@
 import DoormanCore
-import DoormanPostgres
 
 /// Where the UI's data comes from: the gateways in this process
 /// (``LocalBackend``) or a Doorman HTTP server (``RemoteBackend``). Every

@@ -1,4 +1,4 @@
-import DoormanPostgres
+import DoormanCore
 import Foundation
 
 /// The products of one load, with everything sorting and filtering need

@@ -1,3 +1,5 @@
+import DoormanCore
+
 /// Parses an HTTP `Authorization` header with the Basic scheme (RFC 7617).
 ///
 /// - The scheme name is case-insensitive (`Basic`, `basic`, `BASIC`).
