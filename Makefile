@@ -4,7 +4,7 @@
 SWIFT ?= swift
 PREFIX ?= /usr/local
 
-.PHONY: run test bench build release deps deps-test install clean
+.PHONY: run test bench build release deps deps-test install clean check-graph
 
 run: deps release
 	.build/release/doorman $(ARGS)
@@ -20,6 +20,11 @@ test: deps-test
 
 build: deps
 	$(SWIFT) build
+
+# Fails when a module imports one that Package.swift does not list as its
+# dependency (the README's module map is what Package.swift says).
+check-graph:
+	$(SWIFT) build --build-tests --explicit-target-dependency-import-check error
 
 release: deps
 	$(SWIFT) build -c release
