@@ -4,7 +4,7 @@
 SWIFT ?= swift
 PREFIX ?= /usr/local
 
-.PHONY: run test bench build release deps deps-test install clean fuzz
+.PHONY: run test bench build release deps deps-test install clean fuzz check-graph
 
 run: deps release
 	.build/release/doorman $(ARGS)
@@ -27,6 +27,11 @@ bench: release
 
 build: deps
 	$(SWIFT) build
+
+# Fails when a module imports one that Package.swift does not list as its
+# dependency (the README's module map is what Package.swift says).
+check-graph:
+	$(SWIFT) build --build-tests --explicit-target-dependency-import-check error
 
 release: deps
 	$(SWIFT) build -c release

@@ -70,15 +70,23 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
+        // The terminal UI knows its backends only through UIBackend; it
+        // needs DoormanCore's value types, ncurses, and NIO for the remote
+        // mode's HTTP client. Nothing of the stores, the login or the server.
         .target(name: "DoormanUI", dependencies: [
-            "CNcursesw", "DoormanAuth", "DoormanCore", "DoormanHTTP", "DoormanPostgres", "DoormanRuntime",
+            "CNcursesw", "DoormanCore",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
+        // The UI's in-process backend: logins through AuthService, products
+        // from the catalog, the health strip from the /healthz probes.
+        .target(name: "DoormanLocalBackend", dependencies: [
+            "DoormanAuth", "DoormanCore", "DoormanHTTP", "DoormanPostgres", "DoormanUI",
+        ]),
         .executableTarget(name: "doorman", dependencies: [
-            "DoormanAuth", "DoormanHTTP", "DoormanUI", "DoormanCore", "DoormanPasswords", "DoormanPostgres", "DoormanRuntime", "DoormanStack",
+            "DoormanAuth", "DoormanHTTP", "DoormanLocalBackend", "DoormanUI", "DoormanCore", "DoormanPasswords", "DoormanPostgres", "DoormanRuntime", "DoormanStack",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -92,7 +100,8 @@ let package = Package(
         ]),
         .testTarget(name: "DoormanAuthTests", dependencies: ["DoormanAuth", "DoormanCore", "DoormanPostgres"]),
         .testTarget(name: "DoormanHTTPTests", dependencies: ["DoormanCore", "DoormanHTTP", "DoormanPostgres"]),
-        .testTarget(name: "DoormanUITests", dependencies: ["DoormanAuth", "DoormanCore", "DoormanPostgres", "DoormanUI"], exclude: ["Snapshots"]),
+        .testTarget(name: "DoormanUITests", dependencies: ["DoormanCore", "DoormanUI"], exclude: ["Snapshots"]),
+        .testTarget(name: "DoormanLocalBackendTests", dependencies: ["DoormanCore", "DoormanHTTP", "DoormanLocalBackend", "DoormanUI"]),
         .testTarget(name: "IntegrationTests", dependencies: [
             "DoormanAuth", "DoormanHTTP", "DoormanCore", "DoormanPasswords", "DoormanPostgres", "DoormanRedis", "DoormanRuntime", "DoormanStack",
             .product(name: "Logging", package: "swift-log"),

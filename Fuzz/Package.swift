@@ -17,7 +17,7 @@ let package = Package(
         // The project's DoormanCore, whole (it needs only Foundation).
         .target(name: "DoormanCore"),
 
-        // 1. BasicAuthorization.parse / parseExplained and Base64 (DoormanCore).
+        // 1. BasicAuthorization.parse / parseExplained and Base64 (DoormanHTTP; the file compiled into the target).
         .executableTarget(name: "FuzzBasicAuthorization", dependencies: ["DoormanCore"]),
         // 2. RedisReplyReader (internal to DoormanRedis): RedisProtocol.swift and
         //    RedisReply.swift compiled into the fuzz target itself.

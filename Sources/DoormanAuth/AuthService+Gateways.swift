@@ -1,3 +1,4 @@
+import DoormanCore
 import DoormanPostgres
 import DoormanRedis
 import Logging

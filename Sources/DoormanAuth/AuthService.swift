@@ -2,16 +2,6 @@ import DoormanCore
 import DoormanPostgres
 import Logging
 
-/// Where a login attempt came from, for the live statistics.
-public enum AuthOrigin: String, Sendable, Hashable, CaseIterable {
-    /// `doorman login`.
-    case cli
-    /// The terminal UI's login form (or its burst demo).
-    case terminal
-    /// The HTTP API.
-    case http
-}
-
 /// The cache-aside login, as an orchestration of stages:
 ///
 /// 1. ``LoginThrottle``: too many recent failures for this account and

@@ -71,7 +71,7 @@ public final class MemoryCredentialCache: Sendable {
     }
 
     /// Remembers a successful check of `password` against the hash of `version`.
-    public func remember(username: String, password: String, version: Int64, now: ContinuousClock.Instant = .now) {
+    func remember(username: String, password: String, version: Int64, now: ContinuousClock.Instant = .now) {
         let salt = Digest.randomBytes(16)
         let digest = Self.digest(salt: salt, password: password)
         state.withLock { state in
@@ -96,8 +96,8 @@ public final class MemoryCredentialCache: Sendable {
         }
     }
 
-    /// Users remembered right now (for tests and the panel).
-    public var count: Int {
+    /// Users remembered right now (a test hook: `@testable import`).
+    var count: Int {
         state.withLock { $0.entries.count }
     }
 

@@ -15,7 +15,7 @@ import Prometheus
 ///   deadline (and were cancelled), by store
 public final class ServerMetrics: Sendable {
     /// The registry behind `/metrics`.
-    public let registry = PrometheusCollectorRegistry()
+    let registry = PrometheusCollectorRegistry()
     /// Per label value (a store, or `none` for a failure), the instruments a
     /// login touches: made once, so that recording is a few atomic adds.
     private struct Instruments: Sendable {

@@ -53,8 +53,8 @@ public final class NotificationListener: Service, Sendable {
         listening.load(ordering: .acquiring)
     }
 
-    /// How many times a LISTEN connection was made (for tests and the panel).
-    public var connectionCount: Int {
+    /// How many times a LISTEN connection was made (a test hook: `@testable import`).
+    var connectionCount: Int {
         connections.load(ordering: .acquiring)
     }
 

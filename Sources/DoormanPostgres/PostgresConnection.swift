@@ -115,12 +115,12 @@ public final class PostgresConnection: @unchecked Sendable {
     }
 
     /// `false` once the server dropped the connection, a call timed out, or a transaction was left open.
-    public var isReusable: Bool {
+    var isReusable: Bool {
         !broken && PQstatus(handle) == CONNECTION_OK && PQtransactionStatus(handle) == PQTRANS_IDLE
     }
 
     /// The server process serving this connection (`PQbackendPID`).
-    public var backendPID: Int32 {
+    var backendPID: Int32 {
         PQbackendPID(handle)
     }
 
@@ -188,7 +188,7 @@ public final class PostgresConnection: @unchecked Sendable {
     /// Wraps `PQconsumeInput` and `PQnotifies`, waiting on the reactor.
     /// Throws `.unavailable` once the connection is lost, `CancellationError`
     /// when the task is cancelled.
-    public func waitForNotifications(until deadline: ContinuousClock.Instant) async throws -> [(String, String)] {
+    func waitForNotifications(until deadline: ContinuousClock.Instant) async throws -> [(String, String)] {
         var payloads = drainNotifications()
         guard payloads.isEmpty else { return payloads }
         let fd = PQsocket(handle)

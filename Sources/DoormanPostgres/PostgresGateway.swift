@@ -36,7 +36,7 @@ public final class PostgresGateway: Service, Sendable {
     }
 
     /// The deadline a call gets when its caller names none.
-    public func defaultDeadline() -> ContinuousClock.Instant {
+    func defaultDeadline() -> ContinuousClock.Instant {
         .now + configuration.queryTimeout
     }
 
@@ -46,7 +46,7 @@ public final class PostgresGateway: Service, Sendable {
     /// reused connection that turns out to be dead is dropped with the rest of
     /// the idle pool and `body` runs once more on a new connection.
     @discardableResult
-    public func withConnection<T: Sendable>(
+    func withConnection<T: Sendable>(
         deadline: ContinuousClock.Instant? = nil, retryOnLostConnection: Bool = true,
         _ body: (PostgresConnection, ContinuousClock.Instant) async throws -> T
     ) async throws -> T {

@@ -101,8 +101,8 @@ public final class ProductCatalog: Sendable {
         return Array(products[start..<end])
     }
 
-    /// How many times the list was read from PostgreSQL (for tests and the panel).
-    public var reads: Int {
+    /// How many times the list was read from PostgreSQL (a test hook: `@testable import`).
+    var reads: Int {
         state.withLock { $0.reads }
     }
 

@@ -254,7 +254,7 @@ public struct Settings: Sendable {
     }
 
     /// A duration as people write it: `250ms`, `2s`, `1.5s`, or a bare number of seconds (`0.25`).
-    public static func parseDuration(_ text: String) -> Duration? {
+    static func parseDuration(_ text: String) -> Duration? {
         let trimmed = text.trimmingCharacters(in: .whitespaces).lowercased()
         let (number, scale): (Substring, Double) =
             trimmed.hasSuffix("ms") ? (trimmed.dropLast(2), 0.001) : trimmed.hasSuffix("s") ? (trimmed.dropLast(), 1) : (Substring(trimmed), 1)

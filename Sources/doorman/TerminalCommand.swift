@@ -1,6 +1,7 @@
 import ArgumentParser
 import DoormanCore
 import DoormanHTTP
+import DoormanLocalBackend
 import DoormanRuntime
 import DoormanUI
 import Foundation

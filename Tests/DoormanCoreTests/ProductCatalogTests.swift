@@ -1,5 +1,5 @@
 import DoormanCore
-import DoormanPostgres
+@testable import DoormanPostgres
 import Synchronization
 import Testing
 

@@ -1,4 +1,4 @@
-import DoormanPostgres
+import DoormanCore
 import Testing
 @testable import DoormanUI
 

@@ -35,4 +35,10 @@ struct RemoteEndpointTests {
         #expect(RemoteBackend.nextLink("<http://evil.example/x>; rel=\"next\"") == nil)
         #expect(RemoteBackend.nextLink("</products?after=1>; rel=\"prev\"") == nil)
     }
+
+    @Test("the client formats the Basic header the server parses (RFC 7617's example, and UTF-8)")
+    func basicHeader() throws {
+        #expect(RemoteBackend.basicAuthorization(try Credentials(username: "Aladdin", password: "open sesame")) == "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==")
+        #expect(RemoteBackend.basicAuthorization(try Credentials(username: "zoë", password: "pa:ss")) == "Basic em/DqzpwYTpzcw==")
+    }
 }

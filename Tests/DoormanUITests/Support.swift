@@ -1,5 +1,4 @@
 import DoormanCore
-import DoormanPostgres
 @testable import DoormanUI
 
 /// Drives the state machine the way the UI loop does: keys through the keymap.

@@ -1,5 +1,4 @@
 import DoormanCore
-import DoormanPostgres
 import Testing
 @testable import DoormanUI
 

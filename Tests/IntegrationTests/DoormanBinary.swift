@@ -1,4 +1,5 @@
 import DoormanCore
+import DoormanStack
 import Foundation
 
 /// The built `doorman` executable, run as a user would run it.

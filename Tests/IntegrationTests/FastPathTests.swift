@@ -1,8 +1,8 @@
-import DoormanAuth
+@testable import DoormanAuth
 import DoormanCore
 import DoormanHTTP
 import DoormanPasswords
-import DoormanPostgres
+@testable import DoormanPostgres
 import DoormanRuntime
 import Foundation
 import Testing

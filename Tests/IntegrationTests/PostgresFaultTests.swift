@@ -2,7 +2,7 @@ import DoormanAuth
 import DoormanCore
 import DoormanHTTP
 import DoormanPasswords
-import DoormanPostgres
+@testable import DoormanPostgres
 import DoormanRuntime
 import DoormanStack
 import Foundation

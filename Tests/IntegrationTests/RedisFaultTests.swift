@@ -1,5 +1,6 @@
 import DoormanAuth
 import DoormanCore
+import DoormanHTTP
 import DoormanPostgres
 import DoormanRedis
 import Foundation

@@ -1,5 +1,6 @@
 import DoormanAuth
 import DoormanCore
+import DoormanHTTP
 import DoormanPasswords
 import DoormanPostgres
 import Foundation

@@ -1,5 +1,6 @@
 import DoormanCore
 import DoormanHTTP
+import DoormanStack
 import Foundation
 import Testing
 

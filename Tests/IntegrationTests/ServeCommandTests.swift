@@ -1,4 +1,5 @@
 import DoormanCore
+import DoormanHTTP
 import DoormanStack
 import Foundation
 import Testing

@@ -1,4 +1,5 @@
 import DoormanCore
+import DoormanStack
 import Foundation
 
 /// Certificates the TLS tests make with the `openssl` command, once per test

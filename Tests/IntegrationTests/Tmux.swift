@@ -1,4 +1,5 @@
 import DoormanCore
+import DoormanStack
 import Foundation
 
 /// A real terminal for end-to-end tests: a tmux server of its own (its own

@@ -1,6 +1,4 @@
-import DoormanAuth
 import DoormanCore
-import DoormanPostgres
 import Foundation
 
 /// A Doorman HTTP server (`doorman serve`, or another UI's `--serve`): a login
@@ -137,7 +135,13 @@ public struct RemoteBackend: UIBackend {
     private func request(_ path: String, _ credentials: Credentials) async throws(HTTPClient.Failure) -> HTTPClient.Response {
         try await client.get(
             host: endpoint.host, port: endpoint.port, path: endpoint.basePath + path,
-            headers: [("Authorization", BasicAuthorization.header(username: credentials.username, password: credentials.password))])
+            headers: [("Authorization", Self.basicAuthorization(credentials))])
+    }
+
+    /// `Basic <base64 of username:password>` (RFC 7617). Only the server parses
+    /// Basic headers (DoormanHTTP); this client only formats one.
+    static func basicAuthorization(_ credentials: Credentials) -> String {
+        "Basic " + Data("\(credentials.username):\(credentials.password)".utf8).base64EncodedString()
     }
 
     /// The store from `X-Authenticated-By: redis`, or from the JSON's `"authenticated_by": "Redis Server"`.

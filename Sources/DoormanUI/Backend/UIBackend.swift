@@ -1,8 +1,7 @@
 import DoormanCore
-import DoormanPostgres
 
 /// Where the UI's data comes from: the gateways in this process
-/// (``LocalBackend``) or a Doorman HTTP server (``RemoteBackend``). Every
+/// (`LocalBackend`, in DoormanLocalBackend) or a Doorman HTTP server (``RemoteBackend``). Every
 /// method may be slow and is called off the UI thread.
 public protocol UIBackend: Sendable {
     /// What the title bar, the footer and the help say about the mode.

@@ -1,6 +1,6 @@
 /// Something a key asks for. The keymap (``Keymap``) binds keys to commands
 /// per context; the state machine (``AppState/handle(_:)``) carries them out.
-public enum Command: String, CaseIterable, Sendable {
+enum Command: String, CaseIterable, Sendable {
     /// Everywhere: leave, open or close the help, use the next theme.
     case quit, toggleHelp, cycleTheme
     /// The login form: move between the fields, log in, clear the form.
@@ -28,5 +28,5 @@ public enum Command: String, CaseIterable, Sendable {
 
     /// `true` for commands that need the cache to be flushable from here
     /// (unavailable in remote mode).
-    public var needsFlush: Bool { self == .flushUser || self == .flushAll || self == .demo }
+    var needsFlush: Bool { self == .flushUser || self == .flushAll || self == .demo }
 }

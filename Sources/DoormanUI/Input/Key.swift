@@ -1,6 +1,6 @@
 /// A key press, as the keymap sees it (the terminal layer decodes ncurses'
 /// key codes into these).
-public enum Key: Hashable, Sendable {
+enum Key: Hashable, Sendable {
     /// A printable character typed on its own.
     case character(Character)
     /// Ctrl and a letter: `.control("C")` is Ctrl-C.
@@ -18,7 +18,7 @@ public enum Key: Hashable, Sendable {
     case alt(Character)
 
     /// The key's name on the help screen and in the footer: `↑`, `PgDn`, `Ctrl-C`.
-    public var label: String {
+    var label: String {
         switch self {
         case .character(" "): "Space"
         case .character(let character): String(character)
@@ -44,7 +44,7 @@ public enum Key: Hashable, Sendable {
 }
 
 /// What the terminal delivers to the UI loop.
-public enum InputEvent: Equatable, Sendable {
+enum InputEvent: Equatable, Sendable {
     /// A key.
     case key(Key)
     /// Printable text: one typed character, or a run of them that arrived at
@@ -57,9 +57,9 @@ public enum InputEvent: Equatable, Sendable {
 }
 
 /// A mouse report: the wheel or a button press, at a cell (from 0).
-public struct MouseEvent: Equatable, Sendable {
+struct MouseEvent: Equatable, Sendable {
     /// What happened.
-    public enum Kind: Equatable, Sendable {
+    enum Kind: Equatable, Sendable {
         /// The wheel, one notch up or down.
         case wheelUp, wheelDown
         /// A button went down (0 left, 1 middle, 2 right).
@@ -67,14 +67,14 @@ public struct MouseEvent: Equatable, Sendable {
     }
 
     /// What happened.
-    public var kind: Kind
+    var kind: Kind
     /// The column.
-    public var x: Int
+    var x: Int
     /// The row.
-    public var y: Int
+    var y: Int
 
     /// Creates a report.
-    public init(_ kind: Kind, x: Int, y: Int) {
+    init(_ kind: Kind, x: Int, y: Int) {
         self.kind = kind
         self.x = x
         self.y = y
@@ -83,7 +83,7 @@ public struct MouseEvent: Equatable, Sendable {
 
 /// Which keys mean what right now: the same key does different things in
 /// the login form (where `q` is a letter) and in the table (where it quits).
-public enum InputContext: String, CaseIterable, Sendable {
+enum InputContext: String, CaseIterable, Sendable {
     /// The login form: printable keys type.
     case login
     /// The product table.
@@ -96,10 +96,10 @@ public enum InputContext: String, CaseIterable, Sendable {
     case tooSmall
 
     /// `true` when printable keys type into a field.
-    public var takesText: Bool { self == .login || self == .filter }
+    var takesText: Bool { self == .login || self == .filter }
 
     /// The heading of this context's keys on the help screen.
-    public var title: String {
+    var title: String {
         switch self {
         case .login: "Login form"
         case .table: "Product table"

@@ -1,19 +1,19 @@
 /// One line of the keymap: keys, the command they give in some contexts, and
 /// the words the help screen (and perhaps the footer) shows for it.
-public struct KeyBinding: Sendable {
+struct KeyBinding: Sendable {
     /// The keys, in the order the help lists them.
-    public var keys: [Key]
+    var keys: [Key]
     /// What they ask for.
-    public var command: Command
+    var command: Command
     /// Where they do it.
-    public var contexts: [InputContext]
+    var contexts: [InputContext]
     /// The help screen's description.
-    public var summary: String
+    var summary: String
     /// The footer's short form (`"/"`, `"filter"`), for the bindings the footer shows.
-    public var hint: (keys: String, label: String)?
+    var hint: (keys: String, label: String)?
 
     /// Creates a binding.
-    public init(_ keys: [Key], _ command: Command, in contexts: [InputContext], _ summary: String, hint: (String, String)? = nil) {
+    init(_ keys: [Key], _ command: Command, in contexts: [InputContext], _ summary: String, hint: (String, String)? = nil) {
         self.keys = keys
         self.command = command
         self.contexts = contexts
@@ -25,13 +25,13 @@ public struct KeyBinding: Sendable {
 /// The one table that turns keys into commands. The UI loop reads keys
 /// through it, and the help screen and the footer are generated from it, so
 /// what the help says is what the keys do.
-public struct Keymap: Sendable {
+struct Keymap: Sendable {
     /// Every binding, in help order.
-    public let bindings: [KeyBinding]
+    let bindings: [KeyBinding]
     private let lookup: [InputContext: [Key: Command]]
 
     /// A keymap over `bindings`. A key bound twice in one context keeps its first binding.
-    public init(_ bindings: [KeyBinding]) {
+    init(_ bindings: [KeyBinding]) {
         self.bindings = bindings
         var lookup: [InputContext: [Key: Command]] = [:]
         for binding in bindings {
@@ -45,7 +45,7 @@ public struct Keymap: Sendable {
     }
 
     /// The command `key` gives in `context`, if any.
-    public func command(for key: Key, in context: InputContext) -> Command? {
+    func command(for key: Key, in context: InputContext) -> Command? {
         lookup[context]?[key]
     }
 
@@ -56,7 +56,7 @@ public struct Keymap: Sendable {
     ///
     /// Text goes whole into a field where the context takes text; elsewhere
     /// each character is a key.
-    public func resolve(_ event: InputEvent, in context: InputContext) -> (action: Action?, rest: InputEvent?) {
+    func resolve(_ event: InputEvent, in context: InputContext) -> (action: Action?, rest: InputEvent?) {
         switch event {
         case .resize(let size):
             return (.resize(size), nil)
@@ -73,21 +73,21 @@ public struct Keymap: Sendable {
     }
 
     /// A section of the help screen: one context's keys.
-    public struct HelpSection: Equatable, Sendable {
+    struct HelpSection: Equatable, Sendable {
         /// The context's title.
-        public var title: String
+        var title: String
         /// Key labels and what they do.
-        public var lines: [(keys: String, summary: String)]
+        var lines: [(keys: String, summary: String)]
 
         /// Same title, same lines.
-        public static func == (left: HelpSection, right: HelpSection) -> Bool {
+        static func == (left: HelpSection, right: HelpSection) -> Bool {
             left.title == right.title && left.lines.map(\.keys) == right.lines.map(\.keys) && left.lines.map(\.summary) == right.lines.map(\.summary)
         }
     }
 
     /// The help screen, generated from the bindings: for each context, each
     /// command once with all its keys. Commands the mode cannot do say why.
-    public func helpSections(mode: ModeInfo) -> [HelpSection] {
+    func helpSections(mode: ModeInfo) -> [HelpSection] {
         let contexts: [InputContext] = [.login, .table, .filter, .help]
         return contexts.map { context in
             var lines: [(keys: String, summary: String)] = []
@@ -108,30 +108,30 @@ public struct Keymap: Sendable {
     }
 
     /// How many lines the help screen has (a title, the keys and a blank line per section).
-    public func helpLineCount(mode: ModeInfo) -> Int {
+    func helpLineCount(mode: ModeInfo) -> Int {
         helpSections(mode: mode).reduce(0) { $0 + $1.lines.count + 2 }
     }
 
     /// The help screen's line where `context`'s section starts (0 when it has none).
-    public func helpLine(of context: InputContext, mode: ModeInfo) -> Int {
+    func helpLine(of context: InputContext, mode: ModeInfo) -> Int {
         let sections = helpSections(mode: mode)
         guard let index = sections.firstIndex(where: { $0.title == context.title }) else { return 0 }
         return sections[..<index].reduce(0) { $0 + $1.lines.count + 2 }
     }
 
     /// A key hint in the footer.
-    public struct Hint: Equatable, Sendable {
+    struct Hint: Equatable, Sendable {
         /// The command it is for.
-        public var command: Command
+        var command: Command
         /// The keys, as shown: `/`, `↑↓`.
-        public var keys: String
+        var keys: String
         /// What they do, briefly.
-        public var label: String
+        var label: String
     }
 
     /// The footer's key hints for `context`, in table order, one per command.
     /// Commands the mode cannot do say so instead.
-    public func footerHints(in context: InputContext, mode: ModeInfo) -> [Hint] {
+    func footerHints(in context: InputContext, mode: ModeInfo) -> [Hint] {
         var seen: Set<Command> = []
         return bindings.compactMap { binding in
             guard binding.contexts.contains(context), let hint = binding.hint, !seen.contains(binding.command) else { return nil }
@@ -147,7 +147,7 @@ public struct Keymap: Sendable {
 
 extension Keymap {
     /// Doorman's keys.
-    public static let standard = Keymap([
+    static let standard = Keymap([
         // The login form.
         KeyBinding([.tab, .down], .nextField, in: [.login], "next field", hint: ("Tab", "next field")),
         KeyBinding([.backTab, .up], .previousField, in: [.login], "previous field"),

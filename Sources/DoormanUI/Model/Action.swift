@@ -3,7 +3,7 @@ import DoormanCore
 /// Everything that can change the UI's state: commands from keys, text typed
 /// into a field, a resize, the timer, and the results of work done off the UI
 /// thread (which the driver feeds back as actions).
-public enum Action: Sendable {
+enum Action: Sendable {
     /// A command from the keymap.
     case command(Command)
     /// Printable text for the field being typed into (one key, or a paste).
@@ -51,7 +51,7 @@ public enum FlushResult: Equatable, Sendable {
 
 /// Work the state machine asks the driver to do. Effects run off the UI
 /// thread; their results come back as ``Action``s.
-public enum Effect: Equatable, Sendable {
+enum Effect: Equatable, Sendable {
     /// Log in; on success keep the credentials (for the burst and remote
     /// fetches) until ``forgetCredentials``. Answer with ``Action/loginFinished(session:_:)``.
     case login(Credentials, session: Int)

@@ -4,7 +4,7 @@ extension AppState {
     /// Applies one action and returns the work it asks for. Pure: no I/O, no
     /// clock, no randomness; the same state and action always give the same
     /// result.
-    public mutating func handle(_ action: Action) -> [Effect] {
+    mutating func handle(_ action: Action) -> [Effect] {
         switch action {
         case .command(let command):
             message = nil

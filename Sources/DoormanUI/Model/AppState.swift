@@ -4,9 +4,9 @@ import DoormanCore
 /// only through ``handle(_:)``, which is pure: it returns the ``Effect``s to
 /// run instead of running them, so the whole UI can be tested as a state
 /// machine without a terminal, a database or a clock.
-public struct AppState: Equatable, Sendable {
+struct AppState: Equatable, Sendable {
     /// The two screens (the help is drawn over either).
-    public enum Screen: Equatable, Sendable {
+    enum Screen: Equatable, Sendable {
         /// The login form.
         case login
         /// The product table after a login.
@@ -14,17 +14,17 @@ public struct AppState: Equatable, Sendable {
     }
 
     /// A logged-in user.
-    public struct Session: Equatable, Sendable {
+    struct Session: Equatable, Sendable {
         /// The login attempt that made it; results for other attempts are ignored.
-        public var id: Int
+        var id: Int
         /// Who, and which store said yes.
-        public var authentication: Authentication
+        var authentication: Authentication
     }
 
     /// The login form.
-    public struct LoginForm: Equatable, Sendable {
+    struct LoginForm: Equatable, Sendable {
         /// The form's fields.
-        public enum Field: Equatable, Sendable {
+        enum Field: Equatable, Sendable {
             /// The username.
             case username
             /// The password.
@@ -32,86 +32,86 @@ public struct AppState: Equatable, Sendable {
         }
 
         /// At most 50 characters (`users.username` is `VARCHAR(50)`).
-        public var username = TextField(limit: .characters(Credentials.maxUsernameLength))
+        var username = TextField(limit: .characters(Credentials.maxUsernameLength))
         /// At most 72 bytes (bcrypt's limit), never shown.
-        public var password = TextField(limit: .utf8Bytes(Credentials.maxPasswordBytes))
+        var password = TextField(limit: .utf8Bytes(Credentials.maxPasswordBytes))
         /// The field keys go to.
-        public var focus: Field = .username
+        var focus: Field = .username
 
         /// An empty form with the cursor in the username.
-        public init() {}
+        init() {}
 
         /// The field with the focus.
-        public var focused: TextField {
+        var focused: TextField {
             get { focus == .username ? username : password }
             set { if focus == .username { username = newValue } else { password = newValue } }
         }
     }
 
     /// The help screen's scroll position; `nil` when it is closed.
-    public struct Help: Equatable, Sendable {
+    struct Help: Equatable, Sendable {
         /// The first line shown.
-        public var scroll = 0
+        var scroll = 0
     }
 
     /// How many logins a burst makes.
-    public static let burstSize = 20
+    static let burstSize = 20
     /// The spinner's frames.
-    public static let spinnerFrames: [String] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"]
+    static let spinnerFrames: [String] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"]
 
     /// The screen.
-    public var screen: Screen = .login
+    var screen: Screen = .login
     /// The terminal's size.
-    public var size: TerminalSize
+    var size: TerminalSize
     /// What the UI is connected to.
-    public var mode: ModeInfo
+    var mode: ModeInfo
     /// The login form.
-    public var login = LoginForm()
+    var login = LoginForm()
     /// The login form's last word (`Authentication failed.`, an outage, a hint).
-    public var loginFeedback: Message?
+    var loginFeedback: Message?
     /// The login attempt waiting for an answer, if any.
-    public var pendingLogin: Int?
+    var pendingLogin: Int?
     /// The number of the last login attempt.
-    public var lastAttempt = 0
+    var lastAttempt = 0
     /// The logged-in user.
-    public var session: Session?
+    var session: Session?
     /// The products.
-    public var table = ProductTable()
+    var table = ProductTable()
     /// `true` while the products load.
-    public var productsLoading = false
+    var productsLoading = false
     /// Why the products could not be loaded, if they could not.
-    public var productsError: String?
+    var productsError: String?
     /// `true` when the person wants the cache panel (it shows when it fits).
-    public var panelWanted = true
+    var panelWanted = true
     /// The cache panel's data.
-    public var panel = PanelSnapshot()
+    var panel = PanelSnapshot()
     /// The last (or running) burst.
-    public var burst: BurstState?
+    var burst: BurstState?
     /// `true` while the selected product's detail is open (Enter).
-    public var detailOpen = false
+    var detailOpen = false
     /// The last (or running) one-key demo.
-    public var demo: DemoState?
+    var demo: DemoState?
     /// `true` while a flush runs.
-    public var flushPending = false
+    var flushPending = false
     /// The footer's message, until the next key.
-    public var message: Message?
+    var message: Message?
     /// The help screen, when open.
-    public var help: Help?
+    var help: Help?
     /// The spinner's frame.
-    public var spinnerFrame = 0
+    var spinnerFrame = 0
     /// The theme in use.
-    public var themeName: String
+    var themeName: String
     /// The themes `t` cycles through.
-    public var themes: [String]
+    var themes: [String]
     /// `true` while the person has taken Redis out of this UI's path (`o`).
-    public var cacheBypassed = false
+    var cacheBypassed = false
     /// PostgreSQL and Redis as last probed, for the header's health strip (empty until the first probe).
-    public var health: [StoreStatus] = []
+    var health: [StoreStatus] = []
     /// `true` once the person asked to quit.
-    public var quitting = false
+    var quitting = false
 
     /// The state at start-up.
-    public init(size: TerminalSize, mode: ModeInfo, themeName: String = "dark", themes: [String] = ["dark"], message: Message? = nil) {
+    init(size: TerminalSize, mode: ModeInfo, themeName: String = "dark", themes: [String] = ["dark"], message: Message? = nil) {
         self.size = size
         self.mode = mode
         self.themeName = themeName
@@ -120,7 +120,7 @@ public struct AppState: Equatable, Sendable {
     }
 
     /// Where keys go right now.
-    public var inputContext: InputContext {
+    var inputContext: InputContext {
         if !size.isUsable { return .tooSmall }
         if help != nil { return .help }
         switch screen {
@@ -130,13 +130,13 @@ public struct AppState: Equatable, Sendable {
     }
 
     /// `true` while something runs in the background (the spinner turns).
-    public var isBusy: Bool {
+    var isBusy: Bool {
         pendingLogin != nil || productsLoading || flushPending || (burst.map { !$0.finished } ?? false) || (demo.map { !$0.finished } ?? false)
     }
 
     /// The spinner's current frame.
-    public var spinner: String { Self.spinnerFrames[spinnerFrame % Self.spinnerFrames.count] }
+    var spinner: String { Self.spinnerFrames[spinnerFrame % Self.spinnerFrames.count] }
 
     /// Where everything goes at the current size.
-    public var layout: Layout { Layout(size: size, panelWanted: panelWanted) }
+    var layout: Layout { Layout(size: size, panelWanted: panelWanted) }
 }

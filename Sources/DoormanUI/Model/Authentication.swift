@@ -57,40 +57,40 @@ public enum LoginResult: Equatable, Sendable {
 }
 
 /// One login of a burst, for the side-by-side latencies.
-public struct BurstSample: Equatable, Sendable {
+struct BurstSample: Equatable, Sendable {
     /// The store that authenticated it; `nil` when it failed.
-    public var source: AuthSource?
+    var source: AuthSource?
     /// The hash lookup (locally) or the round trip (remote).
-    public var latency: Duration
+    var latency: Duration
 
     /// Creates a sample.
-    public init(source: AuthSource?, latency: Duration) {
+    init(source: AuthSource?, latency: Duration) {
         self.source = source
         self.latency = latency
     }
 }
 
 /// A burst of logins with the current user's credentials.
-public struct BurstState: Equatable, Sendable {
+struct BurstState: Equatable, Sendable {
     /// How many logins it makes.
-    public var total: Int
+    var total: Int
     /// The logins so far, in order.
-    public var samples: [BurstSample] = []
+    var samples: [BurstSample] = []
     /// `true` once every login finished (or the burst stopped).
-    public var finished = false
+    var finished = false
     /// Why it stopped early, if it did.
-    public var failure: String?
+    var failure: String?
 
     /// A burst about to start.
-    public init(total: Int) {
+    init(total: Int) {
         self.total = total
     }
 }
 
 /// A line of news for the person at the keyboard.
-public struct Message: Equatable, Sendable {
+struct Message: Equatable, Sendable {
     /// How it is shown.
-    public enum Kind: Equatable, Sendable {
+    enum Kind: Equatable, Sendable {
         /// Plain news.
         case info
         /// Something done.
@@ -100,12 +100,12 @@ public struct Message: Equatable, Sendable {
     }
 
     /// The text.
-    public var text: String
+    var text: String
     /// How it is shown.
-    public var kind: Kind
+    var kind: Kind
 
     /// Creates a message.
-    public init(_ text: String, _ kind: Kind = .info) {
+    init(_ text: String, _ kind: Kind = .info) {
         self.text = text
         self.kind = kind
     }
@@ -144,18 +144,18 @@ public struct ModeInfo: Equatable, Sendable {
 }
 
 /// One login of the one-key demo (`d`): which store answered and what it cost.
-public struct DemoLogin: Equatable, Sendable {
+struct DemoLogin: Equatable, Sendable {
     /// The store that authenticated the user; `nil` when the login failed.
-    public var source: AuthSource?
+    var source: AuthSource?
     /// The hash lookup (locally) or the round trip (remotely).
-    public var lookup: Duration
+    var lookup: Duration
     /// bcrypt (locally; `nil` remotely).
-    public var bcrypt: Duration?
+    var bcrypt: Duration?
     /// From asking to the answer, as this UI measured it.
-    public var total: Duration
+    var total: Duration
 
     /// Creates a demo login.
-    public init(source: AuthSource?, lookup: Duration, bcrypt: Duration?, total: Duration) {
+    init(source: AuthSource?, lookup: Duration, bcrypt: Duration?, total: Duration) {
         self.source = source
         self.lookup = lookup
         self.bcrypt = bcrypt
@@ -164,14 +164,14 @@ public struct DemoLogin: Equatable, Sendable {
 }
 
 /// The one-key demo: flush, log in, log in again.
-public struct DemoState: Equatable, Sendable {
+struct DemoState: Equatable, Sendable {
     /// The logins so far (two when it is done).
-    public var logins: [DemoLogin] = []
+    var logins: [DemoLogin] = []
     /// `true` once it ended.
-    public var finished = false
+    var finished = false
     /// Why it stopped early, if it did.
-    public var failure: String?
+    var failure: String?
 
     /// A demo about to start.
-    public init() {}
+    init() {}
 }

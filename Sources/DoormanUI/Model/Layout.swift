@@ -3,9 +3,9 @@
 /// table) and the cache panel between them, at the right on wide terminals
 /// and at the bottom on narrow, tall ones. Pure geometry: the state machine
 /// asks it how many table rows fit, and the views draw into it.
-public struct Layout: Equatable, Sendable {
+struct Layout: Equatable, Sendable {
     /// Where the cache panel goes.
-    public enum PanelPlacement: Equatable, Sendable {
+    enum PanelPlacement: Equatable, Sendable {
         /// Beside the main area (wide terminals).
         case right
         /// Under it (narrow, tall terminals).
@@ -13,29 +13,29 @@ public struct Layout: Equatable, Sendable {
     }
 
     /// The terminal.
-    public var size: TerminalSize
+    var size: TerminalSize
     /// The title bar's row.
-    public var titleRow = 0
+    var titleRow = 0
     /// The login form or the table.
-    public var main: Rect
+    var main: Rect
     /// The cache panel, when shown.
-    public var panel: Rect?
+    var panel: Rect?
     /// Where the panel is.
-    public var placement: PanelPlacement?
+    var placement: PanelPlacement?
     /// Main area and panel together (where the help goes).
-    public var body: Rect
+    var body: Rect
     /// The status line's row.
-    public var statusRow: Int
+    var statusRow: Int
     /// The footer's row.
-    public var footerRow: Int
+    var footerRow: Int
 
     /// From this width, the panel sits at the right.
-    public static let panelRightMinColumns = 100
+    static let panelRightMinColumns = 100
     /// Below that width, from this height, it sits at the bottom.
-    public static let panelBottomMinRows = 24
+    static let panelBottomMinRows = 24
 
     /// The layout for `size`, with the panel when it is wanted and fits.
-    public init(size: TerminalSize, panelWanted: Bool) {
+    init(size: TerminalSize, panelWanted: Bool) {
         self.size = size
         statusRow = max(0, size.rows - 2)
         footerRow = max(0, size.rows - 1)
@@ -55,5 +55,5 @@ public struct Layout: Equatable, Sendable {
     }
 
     /// How many product rows fit under the table's heading.
-    public var tableRows: Int { max(1, main.height - 1) }
+    var tableRows: Int { max(1, main.height - 1) }
 }

@@ -1,4 +1,3 @@
-import DoormanAuth
 import DoormanCore
 import Foundation
 

@@ -1,4 +1,4 @@
-import DoormanPostgres
+import DoormanCore
 import Foundation
 
 /// The products of one load, with everything sorting and filtering need
@@ -8,24 +8,24 @@ import Foundation
 /// sort is a lookup and a filter one pass of byte comparisons.
 ///
 /// Immutable, and compared by identity.
-public final class ProductRows: Sendable, Equatable {
+final class ProductRows: Sendable, Equatable {
     /// The products, in the order they were loaded.
-    public let products: [Product]
+    let products: [Product]
     /// Each product's folded text (name, id and price, separated by NUL), for
     /// case- and accent-insensitive matching.
     let searchKeys: [[UInt8]]
     /// Row indices in ascending order of each column (ties by id).
     let ascending: [SortColumn: [Int32]]
     /// The widest id and price, in columns.
-    public let idWidth: Int
+    let idWidth: Int
     /// The widest price, in columns.
-    public let priceWidth: Int
+    let priceWidth: Int
 
     /// No products.
-    public static let empty = ProductRows([])
+    static let empty = ProductRows([])
 
     /// Prepares `products` for the table.
-    public init(_ products: [Product]) {
+    init(_ products: [Product]) {
         self.products = products
         let folded = products.map { SearchKey.fold($0.name) }
         searchKeys = products.indices.map { index in
@@ -51,7 +51,7 @@ public final class ProductRows: Sendable, Equatable {
     }
 
     /// The number of products.
-    public var count: Int { products.count }
+    var count: Int { products.count }
 
     /// Row indices in `order`.
     func indices(in order: SortOrder) -> [Int32] {
@@ -65,11 +65,11 @@ public final class ProductRows: Sendable, Equatable {
     }
 
     /// The same load (rows are compared by identity, never element by element).
-    public static func == (left: ProductRows, right: ProductRows) -> Bool { left === right }
+    static func == (left: ProductRows, right: ProductRows) -> Bool { left === right }
 }
 
 /// A table column the rows can be sorted by.
-public enum SortColumn: String, CaseIterable, Sendable {
+enum SortColumn: String, CaseIterable, Sendable {
     /// `product_id`.
     case id
     /// `product_name`, ignoring case and accents.
@@ -78,7 +78,7 @@ public enum SortColumn: String, CaseIterable, Sendable {
     case price
 
     /// The column's heading.
-    public var title: String {
+    var title: String {
         switch self {
         case .id: "ID"
         case .name: "Name"
@@ -88,14 +88,14 @@ public enum SortColumn: String, CaseIterable, Sendable {
 }
 
 /// A column and a direction.
-public struct SortOrder: Equatable, Sendable {
+struct SortOrder: Equatable, Sendable {
     /// The column.
-    public var column: SortColumn
+    var column: SortColumn
     /// Smallest first.
-    public var ascending: Bool
+    var ascending: Bool
 
     /// Creates an order.
-    public init(_ column: SortColumn, ascending: Bool = true) {
+    init(_ column: SortColumn, ascending: Bool = true) {
         self.column = column
         self.ascending = ascending
     }

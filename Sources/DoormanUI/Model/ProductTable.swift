@@ -4,41 +4,41 @@
 /// Every operation works on precomputed keys (see ``ProductRows``): changing
 /// the sort picks a prepared order; typing one more filter character narrows
 /// the rows already shown; only the visible rows are ever drawn.
-public struct ProductTable: Equatable, Sendable {
+struct ProductTable: Equatable, Sendable {
     /// All rows of the last load.
-    public private(set) var rows: ProductRows = .empty
+    private(set) var rows: ProductRows = .empty
     /// The order.
-    public private(set) var sort = SortOrder(.id)
+    private(set) var sort = SortOrder(.id)
     /// The filter as typed.
-    public private(set) var filter = TextField(limit: .characters(ProductTable.maxFilterLength))
+    private(set) var filter = TextField(limit: .characters(ProductTable.maxFilterLength))
     /// `true` while the filter is being typed (keys go to it).
-    public var isEditingFilter = false
+    var isEditingFilter = false
     /// Indices into `rows.products` of the rows shown, in order.
-    public private(set) var visible: [Int32] = []
+    private(set) var visible: [Int32] = []
     /// The selected position in ``visible``.
-    public private(set) var selected = 0
+    private(set) var selected = 0
     /// The first position of ``visible`` on screen.
-    public private(set) var top = 0
+    private(set) var top = 0
     /// How many rows fit on screen (from the layout).
-    public private(set) var viewportRows = 1
+    private(set) var viewportRows = 1
 
     /// The longest filter, in characters.
-    public static let maxFilterLength = 100
+    static let maxFilterLength = 100
 
     /// An empty table.
-    public init() {}
+    init() {}
 
     /// The filter text folded for matching, as last applied.
     private var appliedQuery: [UInt8] = []
 
     /// The number of rows shown.
-    public var visibleCount: Int { visible.count }
+    var visibleCount: Int { visible.count }
 
     /// The selected product's index in `rows.products`, if any row is shown.
-    public var selectedRow: Int32? { visible.indices.contains(selected) ? visible[selected] : nil }
+    var selectedRow: Int32? { visible.indices.contains(selected) ? visible[selected] : nil }
 
     /// Replaces the rows (a new load), keeping sort and filter.
-    public mutating func load(_ rows: ProductRows) {
+    mutating func load(_ rows: ProductRows) {
         self.rows = rows
         selected = 0
         top = 0
@@ -46,13 +46,13 @@ public struct ProductTable: Equatable, Sendable {
     }
 
     /// Sorts by `column`; the current column again reverses the direction.
-    public mutating func sort(by column: SortColumn) {
+    mutating func sort(by column: SortColumn) {
         sort = column == sort.column ? SortOrder(column, ascending: !sort.ascending) : SortOrder(column)
         resort()
     }
 
     /// Sorts by the next column (ID → Name → Price → ID), ascending.
-    public mutating func sortByNextColumn() {
+    mutating func sortByNextColumn() {
         let columns = SortColumn.allCases
         let next = columns[(columns.firstIndex(of: sort.column)! + 1) % columns.count]
         sort = SortOrder(next)
@@ -60,14 +60,14 @@ public struct ProductTable: Equatable, Sendable {
     }
 
     /// Reverses the direction.
-    public mutating func reverseSort() {
+    mutating func reverseSort() {
         sort.ascending.toggle()
         resort()
     }
 
     /// Applies an edit to the filter; the rows follow as it is typed. Returns
     /// the refusal when the edit was refused.
-    public mutating func editFilter(_ edit: (inout TextField) -> TextField.Refusal?) -> TextField.Refusal? {
+    mutating func editFilter(_ edit: (inout TextField) -> TextField.Refusal?) -> TextField.Refusal? {
         var field = filter
         if let refusal = edit(&field) { return refusal }
         filter = field
@@ -84,7 +84,7 @@ public struct ProductTable: Equatable, Sendable {
     }
 
     /// Clears the filter: every row again.
-    public mutating func clearFilter() {
+    mutating func clearFilter() {
         _ = editFilter { field in
             field.clear()
             return nil
@@ -92,7 +92,7 @@ public struct ProductTable: Equatable, Sendable {
     }
 
     /// Moves the selection by `delta` rows (negative: up), within the rows.
-    public mutating func moveSelection(by delta: Int) {
+    mutating func moveSelection(by delta: Int) {
         guard !visible.isEmpty else { return }
         selected = max(0, min(visible.count - 1, selected + delta))
         scrollToSelection()
@@ -100,7 +100,7 @@ public struct ProductTable: Equatable, Sendable {
 
     /// A page down (or up with `down == false`): the selection and the view
     /// move by one screenful.
-    public mutating func page(down: Bool) {
+    mutating func page(down: Bool) {
         guard !visible.isEmpty else { return }
         let step = max(1, viewportRows - 1)
         let delta = down ? step : -step
@@ -110,14 +110,14 @@ public struct ProductTable: Equatable, Sendable {
     }
 
     /// The first row (or the last with `end`).
-    public mutating func jump(toEnd end: Bool) {
+    mutating func jump(toEnd end: Bool) {
         guard !visible.isEmpty else { return }
         selected = end ? visible.count - 1 : 0
         scrollToSelection()
     }
 
     /// Sets how many rows fit on screen (after a resize), keeping the selection in view.
-    public mutating func setViewport(rows: Int) {
+    mutating func setViewport(rows: Int) {
         viewportRows = max(1, rows)
         scrollToSelection()
     }

@@ -2,9 +2,9 @@
 /// filter. Input is bounded: text that would make the field too long, or that
 /// holds control characters, is refused whole, never cut to fit (a 10 KB paste
 /// into a 50-character field changes nothing).
-public struct TextField: Equatable, Sendable {
+struct TextField: Equatable, Sendable {
     /// How long the text may get.
-    public enum Limit: Equatable, Sendable {
+    enum Limit: Equatable, Sendable {
         /// At most this many characters (the username: `VARCHAR(50)`).
         case characters(Int)
         /// At most this many bytes of UTF-8 (the password: bcrypt reads 72).
@@ -12,7 +12,7 @@ public struct TextField: Equatable, Sendable {
     }
 
     /// Why an insertion was refused.
-    public enum Refusal: Equatable, Sendable {
+    enum Refusal: Equatable, Sendable {
         /// The text would not fit.
         case tooLong(Limit)
         /// The text holds control characters (a newline, an escape...).
@@ -20,22 +20,22 @@ public struct TextField: Equatable, Sendable {
     }
 
     /// The text.
-    public private(set) var text: String = ""
+    private(set) var text: String = ""
     /// The cursor, in characters from the start (0...count).
-    public private(set) var cursor: Int = 0
+    private(set) var cursor: Int = 0
     /// The bound.
-    public let limit: Limit
+    let limit: Limit
 
     /// An empty field.
-    public init(limit: Limit) {
+    init(limit: Limit) {
         self.limit = limit
     }
 
     /// `true` when nothing is typed.
-    public var isEmpty: Bool { text.isEmpty }
+    var isEmpty: Bool { text.isEmpty }
 
     /// Inserts `insertion` at the cursor, or refuses it whole.
-    public mutating func insert(_ insertion: String) -> Refusal? {
+    mutating func insert(_ insertion: String) -> Refusal? {
         if insertion.unicodeScalars.contains(where: { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }) {
             return .controlCharacters
         }
@@ -55,7 +55,7 @@ public struct TextField: Equatable, Sendable {
     }
 
     /// Deletes the character before the cursor.
-    public mutating func deleteBackward() {
+    mutating func deleteBackward() {
         guard cursor > 0 else { return }
         let index = text.index(text.startIndex, offsetBy: cursor - 1)
         text.remove(at: index)
@@ -63,18 +63,18 @@ public struct TextField: Equatable, Sendable {
     }
 
     /// Deletes the character under the cursor.
-    public mutating func deleteForward() {
+    mutating func deleteForward() {
         guard cursor < text.count else { return }
         text.remove(at: text.index(text.startIndex, offsetBy: cursor))
     }
 
     /// Moves the cursor by `offset` characters, within the text.
-    public mutating func moveCursor(by offset: Int) {
+    mutating func moveCursor(by offset: Int) {
         cursor = max(0, min(text.count, cursor + offset))
     }
 
     /// Moves the cursor to the start or the end.
-    public mutating func moveCursor(toEnd: Bool) {
+    mutating func moveCursor(toEnd: Bool) {
         cursor = toEnd ? text.count : 0
     }
 
@@ -100,22 +100,22 @@ public struct TextField: Equatable, Sendable {
     private static func isWordCharacter(_ character: Character) -> Bool { character.isLetter || character.isNumber }
 
     /// M-b: to the start of this or the previous word.
-    public mutating func moveWordLeft() {
+    mutating func moveWordLeft() {
         cursor = wordStart(before: cursor, isWord: Self.isWordCharacter)
     }
 
     /// M-f: to the end of this or the next word.
-    public mutating func moveWordRight() {
+    mutating func moveWordRight() {
         cursor = wordEnd(after: cursor)
     }
 
     /// M-d: deletes to the end of this or the next word.
-    public mutating func deleteWordForward() {
+    mutating func deleteWordForward() {
         removeCharacters(cursor..<wordEnd(after: cursor))
     }
 
     /// Ctrl-W: deletes back to the previous space (readline's `unix-word-rubout`).
-    public mutating func deleteWordBackward() {
+    mutating func deleteWordBackward() {
         let start = wordStart(before: cursor, isWord: { !$0.isWhitespace })
         let end = cursor
         removeCharacters(start..<end)
@@ -131,7 +131,7 @@ public struct TextField: Equatable, Sendable {
     }
 
     /// Empties the field.
-    public mutating func clear() {
+    mutating func clear() {
         text = ""
         cursor = 0
     }
@@ -139,7 +139,7 @@ public struct TextField: Equatable, Sendable {
 
 extension TextField.Limit {
     /// `50 characters`, `72 bytes`.
-    public var description: String {
+    var description: String {
         switch self {
         case .characters(let count): "\(count) characters"
         case .utf8Bytes(let count): "\(count) bytes"

@@ -1,39 +1,39 @@
 /// The size of the terminal, in cells.
-public struct TerminalSize: Equatable, Sendable, CustomStringConvertible {
+struct TerminalSize: Equatable, Sendable, CustomStringConvertible {
     /// Columns.
-    public var columns: Int
+    var columns: Int
     /// Rows.
-    public var rows: Int
+    var rows: Int
 
     /// Creates a size.
-    public init(columns: Int, rows: Int) {
+    init(columns: Int, rows: Int) {
         self.columns = columns
         self.rows = rows
     }
 
     /// The smallest terminal Doorman draws in.
-    public static let minimum = TerminalSize(columns: 60, rows: 15)
+    static let minimum = TerminalSize(columns: 60, rows: 15)
 
     /// `true` when Doorman can draw in it.
-    public var isUsable: Bool { columns >= Self.minimum.columns && rows >= Self.minimum.rows }
+    var isUsable: Bool { columns >= Self.minimum.columns && rows >= Self.minimum.rows }
 
     /// `100×30`.
-    public var description: String { "\(columns)×\(rows)" }
+    var description: String { "\(columns)×\(rows)" }
 }
 
 /// A rectangle of cells.
-public struct Rect: Equatable, Sendable {
+struct Rect: Equatable, Sendable {
     /// The left column.
-    public var x: Int
+    var x: Int
     /// The top row.
-    public var y: Int
+    var y: Int
     /// Columns.
-    public var width: Int
+    var width: Int
     /// Rows.
-    public var height: Int
+    var height: Int
 
     /// Creates a rectangle.
-    public init(x: Int, y: Int, width: Int, height: Int) {
+    init(x: Int, y: Int, width: Int, height: Int) {
         self.x = x
         self.y = y
         self.width = max(0, width)
@@ -41,12 +41,12 @@ public struct Rect: Equatable, Sendable {
     }
 
     /// The row below the last.
-    public var maxY: Int { y + height }
+    var maxY: Int { y + height }
     /// The column right of the last.
-    public var maxX: Int { x + width }
+    var maxX: Int { x + width }
 
     /// The rectangle shrunk by `by` cells on every side (inside a frame).
-    public func inset(by amount: Int) -> Rect {
+    func inset(by amount: Int) -> Rect {
         Rect(x: x + amount, y: y + amount, width: width - 2 * amount, height: height - 2 * amount)
     }
 }

@@ -7,33 +7,33 @@ import DoormanCore
 /// falls back to `table.selected`, then `table`, then `default`. Roles that
 /// name a store are made from ``AuthSource`` (`status.redis`,
 /// `chart.postgres`), so a store added later gets its roles without code here.
-public struct Role: Hashable, Sendable, CustomStringConvertible {
+struct Role: Hashable, Sendable, CustomStringConvertible {
     /// The dotted name, as theme files spell it.
-    public let name: String
+    let name: String
 
     /// A role by name.
-    public init(_ name: String) {
+    init(_ name: String) {
         self.name = name
     }
 
     /// The dotted name.
-    public var description: String { name }
+    var description: String { name }
 
     /// The role this one falls back to: `table.selected.match` → `table.selected`
     /// → `table` → `default`; `nil` for `default`.
-    public var parent: Role? {
+    var parent: Role? {
         if self == .default { return nil }
         guard let dot = name.lastIndex(of: ".") else { return .default }
         return Role(String(name[..<dot]))
     }
 
     /// Plain text on the terminal's own colours.
-    public static let `default` = Role("default")
+    static let `default` = Role("default")
     /// The title bar at the top.
-    public static let title = Role("title")
+    static let title = Role("title")
     /// A store in the title bar's health strip, by its state: `title.up`,
     /// `title.slow`, `title.down`, `title.off` (falling back to `title`).
-    public static func title(_ state: StoreStatus.State) -> Role {
+    static func title(_ state: StoreStatus.State) -> Role {
         switch state {
         case .up: Role("title.up")
         case .slow: Role("title.slow")
@@ -42,57 +42,57 @@ public struct Role: Hashable, Sendable, CustomStringConvertible {
         }
     }
     /// The product table's column headings.
-    public static let tableHeader = Role("table.header")
+    static let tableHeader = Role("table.header")
     /// An ordinary table row.
-    public static let tableRow = Role("table.row")
+    static let tableRow = Role("table.row")
     /// The selected row.
-    public static let tableSelected = Role("table.selected")
+    static let tableSelected = Role("table.selected")
     /// The part of a row that matches the filter.
-    public static let tableMatch = Role("table.match")
+    static let tableMatch = Role("table.match")
     /// The part of the selected row that matches the filter.
-    public static let tableSelectedMatch = Role("table.selected.match")
+    static let tableSelectedMatch = Role("table.selected.match")
     /// The status line.
-    public static let status = Role("status")
+    static let status = Role("status")
     /// Good news (a flush done, a burst finished).
-    public static let statusOK = Role("status.ok")
+    static let statusOK = Role("status.ok")
     /// Bad news (a failed login, an outage, a broken theme).
-    public static let statusError = Role("status.error")
+    static let statusError = Role("status.error")
     /// Something to notice that is not a fault (the cache off on purpose).
-    public static let statusWarning = Role("status.warning")
+    static let statusWarning = Role("status.warning")
     /// The store that authenticated the user, e.g. `status.redis`.
-    public static func status(_ source: AuthSource) -> Role { Role("status.\(source.rawValue)") }
+    static func status(_ source: AuthSource) -> Role { Role("status.\(source.rawValue)") }
     /// The cache panel's frame.
-    public static let panelBorder = Role("panel.border")
+    static let panelBorder = Role("panel.border")
     /// The cache panel's section titles.
-    public static let panelTitle = Role("panel.title")
+    static let panelTitle = Role("panel.title")
     /// The cache panel's text.
-    public static let panel = Role("panel")
+    static let panel = Role("panel")
     /// Secondary text in the panel (times, origins).
-    public static let panelMuted = Role("panel.muted")
+    static let panelMuted = Role("panel.muted")
     /// A store's bars in the latency charts, e.g. `chart.redis`.
-    public static func chart(_ source: AuthSource) -> Role { Role("chart.\(source.rawValue)") }
+    static func chart(_ source: AuthSource) -> Role { Role("chart.\(source.rawValue)") }
     /// The key hints at the bottom.
-    public static let footer = Role("footer")
+    static let footer = Role("footer")
     /// A key's name in the footer.
-    public static let footerKey = Role("footer.key")
+    static let footerKey = Role("footer.key")
     /// The login form's labels.
-    public static let loginLabel = Role("login.label")
+    static let loginLabel = Role("login.label")
     /// A login field.
-    public static let loginField = Role("login.field")
+    static let loginField = Role("login.field")
     /// The login field being typed into.
-    public static let loginFocus = Role("login.focus")
+    static let loginFocus = Role("login.focus")
     /// The busy spinner.
-    public static let spinner = Role("spinner")
+    static let spinner = Role("spinner")
     /// The help screen's text.
-    public static let help = Role("help")
+    static let help = Role("help")
     /// A key's name on the help screen.
-    public static let helpKey = Role("help.key")
+    static let helpKey = Role("help.key")
     /// A section title on the help screen.
-    public static let helpTitle = Role("help.title")
+    static let helpTitle = Role("help.title")
 
     /// Every role Doorman draws with (store roles for today's stores), for
     /// theme validation and documentation.
-    public static var all: [Role] {
+    static var all: [Role] {
         var roles: [Role] = [
             .default, .title, Role("title.up"), Role("title.slow"), Role("title.down"), Role("title.off"), Role("table"), .tableHeader, .tableRow, .tableSelected, .tableMatch, .tableSelectedMatch,
             .status, .statusOK, .statusError, .statusWarning, .panelBorder, .panelTitle, .panel, .panelMuted, Role("chart"),
@@ -108,7 +108,7 @@ public struct Role: Hashable, Sendable, CustomStringConvertible {
     /// `true` for roles a theme may style: the known ones, and `status.X` /
     /// `chart.X` for any store name X (so a theme can be ready for a store
     /// before Doorman has it).
-    public static func isKnown(_ name: String) -> Bool {
+    static func isKnown(_ name: String) -> Bool {
         if all.contains(Role(name)) { return true }
         for prefix in ["status.", "chart."] where name.hasPrefix(prefix) {
             let store = name.dropFirst(prefix.count)

@@ -6,60 +6,60 @@
 /// A wide character (CJK, most emoji) takes two cells: the first holds it
 /// with width 2, the second is a continuation with width 0. Writing over
 /// either half of a wide character blanks the other half, as a terminal does.
-public struct ScreenBuffer: Equatable, Sendable {
+struct ScreenBuffer: Equatable, Sendable {
     /// One cell.
-    public struct Cell: Equatable, Sendable {
+    struct Cell: Equatable, Sendable {
         /// The text: a spacing character with its combining marks; empty in a
         /// wide character's continuation.
-        public var text: String
+        var text: String
         /// 1, 2 (a wide character's first half) or 0 (its second half).
-        public var width: UInt8
+        var width: UInt8
         /// What it is for (its colours come from the theme).
-        public var role: Role
+        var role: Role
 
         /// A space in `role`.
-        public static func blank(_ role: Role) -> Cell { Cell(text: " ", width: 1, role: role) }
+        static func blank(_ role: Role) -> Cell { Cell(text: " ", width: 1, role: role) }
     }
 
     /// A cell position.
-    public struct Point: Equatable, Sendable {
+    struct Point: Equatable, Sendable {
         /// Column.
-        public var x: Int
+        var x: Int
         /// Row.
-        public var y: Int
+        var y: Int
 
         /// Creates a position.
-        public init(x: Int, y: Int) {
+        init(x: Int, y: Int) {
             self.x = x
             self.y = y
         }
     }
 
     /// The grid's size.
-    public let size: TerminalSize
+    let size: TerminalSize
     /// The cells, row by row.
-    public private(set) var cells: [Cell]
+    private(set) var cells: [Cell]
     /// Where the terminal's cursor should be shown (in a text field), if anywhere.
-    public var cursor: Point?
+    var cursor: Point?
 
     /// A blank grid.
-    public init(size: TerminalSize, role: Role = .default) {
+    init(size: TerminalSize, role: Role = .default) {
         self.size = size
         cells = Array(repeating: .blank(role), count: max(0, size.columns) * max(0, size.rows))
     }
 
     /// The cell at (`x`, `y`).
-    public subscript(x: Int, y: Int) -> Cell {
+    subscript(x: Int, y: Int) -> Cell {
         cells[y * size.columns + x]
     }
 
     /// The cells of row `y`.
-    public func row(_ y: Int) -> ArraySlice<Cell> {
+    func row(_ y: Int) -> ArraySlice<Cell> {
         cells[(y * size.columns)..<((y + 1) * size.columns)]
     }
 
     /// Fills `rect` (clipped to the grid) with spaces in `role`.
-    public mutating func fill(_ rect: Rect, role: Role) {
+    mutating func fill(_ rect: Rect, role: Role) {
         let clipped = clip(rect)
         guard clipped.width > 0 else { return }
         for y in clipped.y..<clipped.maxY {
@@ -73,7 +73,7 @@ public struct ScreenBuffer: Equatable, Sendable {
     /// columns (and never past the right edge); a wide character that does
     /// not fit is left out. Returns the column after the last one written.
     @discardableResult
-    public mutating func write(_ text: String, x: Int, y: Int, role: Role, maxWidth: Int? = nil) -> Int {
+    mutating func write(_ text: String, x: Int, y: Int, role: Role, maxWidth: Int? = nil) -> Int {
         guard y >= 0, y < size.rows else { return x }
         let limit = min(size.columns, x + (maxWidth ?? size.columns))
         var column = x
@@ -87,7 +87,7 @@ public struct ScreenBuffer: Equatable, Sendable {
 
     /// Writes a run of styled pieces from (`x`, `y`) within `maxWidth` columns.
     @discardableResult
-    public mutating func write(_ spans: [Span], x: Int, y: Int, maxWidth: Int) -> Int {
+    mutating func write(_ spans: [Span], x: Int, y: Int, maxWidth: Int) -> Int {
         var column = x
         for span in spans {
             let remaining = x + maxWidth - column
@@ -98,7 +98,7 @@ public struct ScreenBuffer: Equatable, Sendable {
     }
 
     /// Puts one cell at (`x`, `y`), blanking any wide character it cuts in half.
-    public mutating func put(_ cell: TextCell, x: Int, y: Int, role: Role) {
+    mutating func put(_ cell: TextCell, x: Int, y: Int, role: Role) {
         guard x >= 0, y >= 0, x < size.columns, y < size.rows else { return }
         let index = y * size.columns + x
         if cell.width == 2 && x == size.columns - 1 {
@@ -115,7 +115,7 @@ public struct ScreenBuffer: Equatable, Sendable {
     }
 
     /// Row `y` as text (a wide character once, trailing spaces removed).
-    public func line(_ y: Int) -> String {
+    func line(_ y: Int) -> String {
         var text = ""
         for cell in row(y) where cell.width > 0 { text += cell.text }
         while text.last == " " { text.removeLast() }
@@ -123,7 +123,7 @@ public struct ScreenBuffer: Equatable, Sendable {
     }
 
     /// The whole grid as text, one line per row: what snapshot tests compare.
-    public var plainText: String {
+    var plainText: String {
         (0..<size.rows).map(line).joined(separator: "\n")
     }
 
@@ -148,14 +148,14 @@ public struct ScreenBuffer: Equatable, Sendable {
 }
 
 /// A piece of text in one role.
-public struct Span: Equatable, Sendable {
+struct Span: Equatable, Sendable {
     /// The text.
-    public var text: String
+    var text: String
     /// Its role.
-    public var role: Role
+    var role: Role
 
     /// Creates a span.
-    public init(_ text: String, _ role: Role) {
+    init(_ text: String, _ role: Role) {
         self.text = text
         self.role = role
     }

@@ -15,11 +15,11 @@
 /// tmux, two in others, so it is shown as `👩🍳` everywhere) and the emoji
 /// presentation selector U+FE0F (which makes `🌶️` two columns wide in some
 /// terminals and one in others, so it shows as `🌶`, one column).
-public enum DisplayWidth {
+enum DisplayWidth {
     /// The columns one scalar takes: 0 (combining, joiner, variation
     /// selector), 1, or 2 (wide); `nil` for scalars a terminal cannot print
     /// (controls, unassigned code points), which Doorman shows as `�`.
-    public static func of(_ scalar: Unicode.Scalar) -> Int? {
+    static func of(_ scalar: Unicode.Scalar) -> Int? {
         let value = scalar.value
         if value < 0x7F { return value >= 0x20 ? 1 : nil }  // ASCII fast path
         if value < 0xA0 { return nil }  // DEL and C1 controls
@@ -30,7 +30,7 @@ public enum DisplayWidth {
     }
 
     /// The columns `text` takes on screen (unprintable scalars count as the one column of `�`).
-    public static func of<S: StringProtocol>(_ text: S) -> Int {
+    static func of<S: StringProtocol>(_ text: S) -> Int {
         var total = 0
         var started = false
         for scalar in text.unicodeScalars where !isDropped(scalar) {
@@ -44,7 +44,7 @@ public enum DisplayWidth {
 
     /// `text` cut into terminal cells. Unprintable scalars become `�`; a
     /// zero-width scalar with nothing before it is put on a space.
-    public static func cells<S: StringProtocol>(_ text: S) -> [TextCell] {
+    static func cells<S: StringProtocol>(_ text: S) -> [TextCell] {
         var cells: [TextCell] = []
         cells.reserveCapacity(text.utf8.count)
         for scalar in text.unicodeScalars where !isDropped(scalar) {
@@ -67,7 +67,7 @@ public enum DisplayWidth {
 
     /// `text` fitted into `width` columns: unchanged when it fits, otherwise
     /// cut at a cell boundary and ended with `…`.
-    public static func truncate(_ text: String, to width: Int) -> String {
+    static func truncate(_ text: String, to width: Int) -> String {
         guard width > 0 else { return "" }
         if of(text) <= width { return text }
         var result = String.UnicodeScalarView()
@@ -82,7 +82,7 @@ public enum DisplayWidth {
 
     /// `text` padded with spaces to `width` columns (cut with `…` when longer),
     /// aligned to the left or the right.
-    public static func pad(_ text: String, to width: Int, alignRight: Bool = false) -> String {
+    static func pad(_ text: String, to width: Int, alignRight: Bool = false) -> String {
         let fitted = truncate(text, to: width)
         let padding = String(repeating: " ", count: max(0, width - of(fitted)))
         return alignRight ? padding + fitted : fitted + padding
@@ -116,17 +116,17 @@ public enum DisplayWidth {
 /// One terminal cell's worth of text: a spacing scalar (1 or 2 columns wide)
 /// followed by up to four zero-width scalars (combining marks, a joiner, a
 /// variation selector), as ncurses keeps them in one `cchar_t`.
-public struct TextCell: Hashable, Sendable {
+struct TextCell: Hashable, Sendable {
     /// The most scalars ncurses keeps in one cell (`CCHARW_MAX`).
-    public static let maxScalars = 5
+    static let maxScalars = 5
 
     /// The scalars, the spacing one first.
-    public var scalars: [Unicode.Scalar]
+    var scalars: [Unicode.Scalar]
     /// 1 or 2 columns.
-    public var width: Int
+    var width: Int
 
     /// The cell's text.
-    public var text: String {
+    var text: String {
         var view = String.UnicodeScalarView()
         view.append(contentsOf: scalars)
         return String(view)

@@ -1,65 +1,65 @@
 /// Text attributes a terminal can show without colour.
-public struct TextAttributes: OptionSet, Hashable, Sendable, CustomStringConvertible {
+struct TextAttributes: OptionSet, Hashable, Sendable, CustomStringConvertible {
     /// The bits.
-    public let rawValue: UInt8
+    let rawValue: UInt8
     /// Attributes from their bits.
-    public init(rawValue: UInt8) { self.rawValue = rawValue }
+    init(rawValue: UInt8) { self.rawValue = rawValue }
 
     /// Bold (`A_BOLD`).
-    public static let bold = TextAttributes(rawValue: 1 << 0)
+    static let bold = TextAttributes(rawValue: 1 << 0)
     /// Dim (`A_DIM`).
-    public static let dim = TextAttributes(rawValue: 1 << 1)
+    static let dim = TextAttributes(rawValue: 1 << 1)
     /// Italic (`A_ITALIC`), where the terminal has it.
-    public static let italic = TextAttributes(rawValue: 1 << 2)
+    static let italic = TextAttributes(rawValue: 1 << 2)
     /// Underlined (`A_UNDERLINE`).
-    public static let underline = TextAttributes(rawValue: 1 << 3)
+    static let underline = TextAttributes(rawValue: 1 << 3)
     /// Reverse video (`A_REVERSE`).
-    public static let reverse = TextAttributes(rawValue: 1 << 4)
+    static let reverse = TextAttributes(rawValue: 1 << 4)
 
     /// Each attribute by the name theme files use.
-    public static let named: [(String, TextAttributes)] = [
+    static let named: [(String, TextAttributes)] = [
         ("bold", .bold), ("dim", .dim), ("italic", .italic), ("underline", .underline), ("reverse", .reverse),
     ]
 
     /// `bold underline`, or `none`.
-    public var description: String {
+    var description: String {
         let names = Self.named.filter { contains($0.1) }.map(\.0)
         return names.isEmpty ? "none" : names.joined(separator: " ")
     }
 }
 
 /// How a role looks: foreground, background, attributes.
-public struct Style: Hashable, Sendable, CustomStringConvertible {
+struct Style: Hashable, Sendable, CustomStringConvertible {
     /// The text colour.
-    public var foreground: ThemeColor
+    var foreground: ThemeColor
     /// The cell colour.
-    public var background: ThemeColor
+    var background: ThemeColor
     /// Bold, underline, reverse...
-    public var attributes: TextAttributes
+    var attributes: TextAttributes
 
     /// Creates a style.
-    public init(_ foreground: ThemeColor = .default, _ background: ThemeColor = .default, _ attributes: TextAttributes = []) {
+    init(_ foreground: ThemeColor = .default, _ background: ThemeColor = .default, _ attributes: TextAttributes = []) {
         self.foreground = foreground
         self.background = background
         self.attributes = attributes
     }
 
     /// The terminal's own colours, no attributes.
-    public static let plain = Style()
+    static let plain = Style()
 
     /// As a theme file writes it: `foreground background attributes`.
-    public var description: String { "\(foreground) \(background) \(attributes)" }
+    var description: String { "\(foreground) \(background) \(attributes)" }
 }
 
 /// What the terminal can show.
-public enum ColorSupport: Equatable, Sendable {
+enum ColorSupport: Equatable, Sendable {
     /// No colours (or `NO_COLOR`): attributes only.
     case monochrome
     /// This many colours (8, 16, 88, 256).
     case colors(Int)
 
     /// From the terminal's colour count (`COLORS`), `has_colors()` and `NO_COLOR`.
-    public static func detect(colors: Int, hasColors: Bool, noColor: Bool) -> ColorSupport {
+    static func detect(colors: Int, hasColors: Bool, noColor: Bool) -> ColorSupport {
         guard hasColors, !noColor, colors >= 8 else { return .monochrome }
         return .colors(colors)
     }
@@ -70,7 +70,7 @@ extension Role {
     /// attributes: the selection in reverse video, headings bold and
     /// underlined, filter matches underlined, PostgreSQL underlined and Redis
     /// not...
-    public var monochromeEmphasis: TextAttributes {
+    var monochromeEmphasis: TextAttributes {
         switch name {
         case "title", "table.selected", "login.focus", "title.up", "title.off": .reverse
         case "title.slow", "title.down": [.reverse, .bold, .underline]
@@ -97,7 +97,7 @@ extension Style {
     ///   background is turned black or white;
     /// - without colour, the style's attributes with the role's
     ///   ``Role/monochromeEmphasis``.
-    public func degraded(to support: ColorSupport, for role: Role) -> Style {
+    func degraded(to support: ColorSupport, for role: Role) -> Style {
         switch support {
         case .monochrome:
             return Style(.default, .default, attributes.union(role.monochromeEmphasis))
@@ -118,14 +118,14 @@ extension Style {
 
     /// The least contrast (WCAG's ratio, 1...21) text keeps on a terminal
     /// with fewer than 16 colours.
-    public static let minimumContrast = 3.0
+    static let minimumContrast = 3.0
 
     /// On a terminal with fewer than 16 colours, text whose colour is too
     /// close to its background (white or yellow on cyan, which is what the
     /// themes' teal and blue become on 8 colours) turns black or white,
     /// whichever stands out more; its attributes keep it apart. With more
     /// colours, or a colour left to the terminal, unchanged.
-    public func readable(onColors count: Int) -> Style {
+    func readable(onColors count: Int) -> Style {
         guard count < 16, let ratio = ThemeColor.contrast(foreground, background), ratio < Self.minimumContrast else { return self }
         var result = self
         let onBlack = ThemeColor.contrast(.indexed(0), background) ?? 0

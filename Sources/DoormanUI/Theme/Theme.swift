@@ -15,23 +15,23 @@ import Foundation
 /// `#` starts a comment (except in a `#rrggbb` colour).
 /// A role the theme leaves out looks like its parent (`table.selected.match`
 /// → `table.selected` → `table` → `default`).
-public struct Theme: Equatable, Sendable {
+struct Theme: Equatable, Sendable {
     /// The theme's name (its file name without `.theme`).
-    public var name: String
+    var name: String
     /// The styles it sets, by role name.
-    public var styles: [String: Style]
+    var styles: [String: Style]
     /// The file it came from, if any.
-    public var path: String?
+    var path: String?
 
     /// Creates a theme.
-    public init(name: String, styles: [String: Style], path: String? = nil) {
+    init(name: String, styles: [String: Style], path: String? = nil) {
         self.name = name
         self.styles = styles
         self.path = path
     }
 
     /// The style of `role`: its own, or its nearest parent's.
-    public func style(for role: Role) -> Style {
+    func style(for role: Role) -> Style {
         var current: Role? = role
         while let candidate = current {
             if let style = styles[candidate.name] { return style }
@@ -44,7 +44,7 @@ public struct Theme: Equatable, Sendable {
     /// in a role means the theme's own `default` role colour: a theme that
     /// sets `default = 235 255` draws every role on that background, never on
     /// whatever the terminal happens to have (dark text on a dark terminal).
-    public func style(for role: Role, on support: ColorSupport) -> Style {
+    func style(for role: Role, on support: ColorSupport) -> Style {
         var resolved = style(for: role)
         let base = style(for: .default)
         if resolved.foreground == .default { resolved.foreground = base.foreground }
@@ -65,7 +65,7 @@ public struct Theme: Equatable, Sendable {
     /// the terminal: such text is only readable on the background the theme
     /// was made for. Empty for a well-formed theme (it sets `default`'s
     /// background, or leaves every text colour to the terminal as well).
-    public var rolesRelyingOnTerminalBackground: [Role] {
+    var rolesRelyingOnTerminalBackground: [Role] {
         Role.all.filter { role in
             let resolved = style(for: role, on: .colors(256))
             return resolved.foreground != .default && resolved.background == .default
@@ -74,10 +74,10 @@ public struct Theme: Equatable, Sendable {
 
     /// The theme used when no theme file can be read: the terminal's own
     /// colours, with each role's monochrome emphasis.
-    public static let builtIn = Theme(name: "built-in", styles: [:])
+    static let builtIn = Theme(name: "built-in", styles: [:])
 
     /// Reads a theme from the text of a file; errors name `path` and the line.
-    public static func parse(_ text: String, name: String, path: String) throws(ThemeError) -> Theme {
+    static func parse(_ text: String, name: String, path: String) throws(ThemeError) -> Theme {
         var styles: [String: Style] = [:]
         var lines: [String: Int] = [:]
         for (offset, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
@@ -124,29 +124,29 @@ public struct Theme: Equatable, Sendable {
 }
 
 /// A theme file that cannot be used, with the file and line to fix.
-public struct ThemeError: Error, Equatable, Sendable, CustomStringConvertible {
+struct ThemeError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The file.
-    public var path: String
+    var path: String
     /// The line (from 1), when the problem is on one.
-    public var line: Int?
+    var line: Int?
     /// What is wrong.
-    public var message: String
+    var message: String
 
     /// Creates an error.
-    public init(path: String, line: Int? = nil, message: String) {
+    init(path: String, line: Int? = nil, message: String) {
         self.path = path
         self.line = line
         self.message = message
     }
 
     /// `themes/bad.theme:12: unknown colour or attribute 'purpel' …`.
-    public var description: String {
+    var description: String {
         line.map { "\(path):\($0): \(message)" } ?? "\(path): \(message)"
     }
 
     /// The same with the file's name only (`bad.theme:12: …`), for a
     /// one-line footer; the whole text is printed before the UI starts.
-    public var shortDescription: String {
+    var shortDescription: String {
         let file = path.split(separator: "/").last.map(String.init) ?? path
         let text = line.map { "\(file):\($0): \(message)" } ?? "\(file): \(message)"
         // The list of directories searched is in the printed text.

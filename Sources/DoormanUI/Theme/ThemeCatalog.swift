@@ -10,7 +10,7 @@ public struct ThemeCatalog: Sendable {
     public var directories: [URL]
 
     /// The default theme's name.
-    public static let defaultName = "dark"
+    static let defaultName = "dark"
 
     /// A catalog over `directories`.
     public init(directories: [URL]) {
@@ -18,7 +18,7 @@ public struct ThemeCatalog: Sendable {
     }
 
     /// Every theme found, the default first, then by name.
-    public var names: [String] {
+    var names: [String] {
         var found: Set<String> = []
         for directory in directories {
             let files = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
@@ -33,7 +33,7 @@ public struct ThemeCatalog: Sendable {
     }
 
     /// The file of the theme `name`, if any directory has one.
-    public func path(of name: String) -> URL? {
+    func path(of name: String) -> URL? {
         directories.lazy
             .map { $0.appendingPathComponent("\(name).theme") }
             .first { FileManager.default.fileExists(atPath: $0.path) }
@@ -41,7 +41,7 @@ public struct ThemeCatalog: Sendable {
 
     /// Reads the theme `name`. Throws a ``ThemeError`` naming the file (and
     /// line) when it is missing or malformed.
-    public func load(_ name: String) throws(ThemeError) -> Theme {
+    func load(_ name: String) throws(ThemeError) -> Theme {
         guard !name.isEmpty, !name.contains("/"), let url = path(of: name) else {
             let searched = directories.map(\.path).joined(separator: ", ")
             throw ThemeError(path: "\(name).theme", message: "no such theme (looked in \(searched.isEmpty ? "no directory" : searched); installed: \(names.joined(separator: ", ")))")
@@ -58,7 +58,7 @@ public struct ThemeCatalog: Sendable {
     /// Reads `name`, falling back to the default theme (and then to the
     /// built-in one) when it cannot be used. Returns the theme and, when it
     /// fell back, why.
-    public func loadWithFallback(_ name: String) -> (theme: Theme, error: ThemeError?) {
+    func loadWithFallback(_ name: String) -> (theme: Theme, error: ThemeError?) {
         do {
             return (try load(name), nil)
         } catch {

@@ -3,7 +3,7 @@ import Foundation
 /// A colour as a theme names it: the terminal's own default, one of the 256
 /// palette entries (0-7 the basic colours, 8-15 their bright variants), or an
 /// RGB value that is shown as the nearest palette entry.
-public enum ThemeColor: Hashable, Sendable, CustomStringConvertible {
+enum ThemeColor: Hashable, Sendable, CustomStringConvertible {
     /// The terminal's default foreground or background.
     case `default`
     /// A palette entry, 0...255.
@@ -12,11 +12,11 @@ public enum ThemeColor: Hashable, Sendable, CustomStringConvertible {
     case rgb(UInt8, UInt8, UInt8)
 
     /// The basic colours' names, in palette order.
-    public static let names = ["black", "red", "green", "yellow", "blue", "magenta", "cyan", "white"]
+    static let names = ["black", "red", "green", "yellow", "blue", "magenta", "cyan", "white"]
 
     /// Parses `default`, a name (`red`, `bright-red`, `gray`), `0`-`255`,
     /// `color0`-`color255` or `#rrggbb`; `nil` for anything else.
-    public init?(parsing text: String) {
+    init?(parsing text: String) {
         let word = text.lowercased()
         if word == "default" {
             self = .default
@@ -36,7 +36,7 @@ public enum ThemeColor: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// As a theme file writes it: `default`, `red`, `bright-red`, `203`, `#ff5f5f`.
-    public var description: String {
+    var description: String {
         switch self {
         case .default: "default"
         case .indexed(let index) where index < 8: Self.names[index]
@@ -51,7 +51,7 @@ public enum ThemeColor: Hashable, Sendable, CustomStringConvertible {
     /// unchanged when the terminal has it, else the nearest one it has; a
     /// grey stays a grey (black, white, and on 16 colours bright black),
     /// since by distance a mid grey is nearest to yellow.
-    public func degraded(toColors count: Int) -> ThemeColor {
+    func degraded(toColors count: Int) -> ThemeColor {
         switch self {
         case .default:
             return .default

@@ -3,9 +3,9 @@ import DoormanCore
 /// Draws a whole frame from the state: a pure function from ``AppState`` to
 /// ``ScreenBuffer``. The terminal shows the result; snapshot tests read it as
 /// text.
-public enum Frame {
+enum Frame {
     /// The frame for `state`.
-    public static func render(_ state: AppState, keymap: Keymap = .standard) -> ScreenBuffer {
+    static func render(_ state: AppState, keymap: Keymap = .standard) -> ScreenBuffer {
         var buffer = ScreenBuffer(size: state.size)
         guard state.size.columns > 0, state.size.rows > 0 else { return buffer }
         guard state.size.isUsable else {

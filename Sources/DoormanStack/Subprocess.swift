@@ -1,3 +1,4 @@
+import DoormanCore
 import Foundation
 
 /// Runs a program to completion with `posix_spawn` and `waitpid`.

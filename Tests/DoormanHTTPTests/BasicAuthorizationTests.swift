@@ -1,4 +1,5 @@
 import DoormanCore
+import DoormanHTTP
 import Testing
 
 @Suite("Basic credentials (RFC 7617)")

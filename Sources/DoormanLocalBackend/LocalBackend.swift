@@ -2,6 +2,7 @@ import DoormanAuth
 import DoormanCore
 import DoormanHTTP
 import DoormanPostgres
+import DoormanUI
 import NIOPosix
 import Synchronization
 

@@ -1,6 +1,15 @@
-import DoormanCore
 import Foundation
 import Synchronization
+
+/// Where a login attempt came from, for the live statistics.
+public enum AuthOrigin: String, Sendable, Hashable, CaseIterable {
+    /// `doorman login`.
+    case cli
+    /// The terminal UI's login form (or its burst demo).
+    case terminal
+    /// The HTTP API.
+    case http
+}
 
 /// One login attempt, as the live panel and the metrics see it (no password, no hash).
 public struct AuthEvent: Sendable, Equatable {

@@ -1,3 +1,5 @@
+import DoormanCore
+
 /// Parses an HTTP `Authorization` header with the Basic scheme (RFC 7617).
 ///
 /// - The scheme name is case-insensitive (`Basic`, `basic`, `BASIC`).
@@ -17,7 +19,7 @@ public enum BasicAuthorization {
     }
 
     /// The largest header value looked at; longer ones are refused unread.
-    public static let maxHeaderLength = 1_024
+    static let maxHeaderLength = 1_024
 
     /// The credentials in `header`, or `nil` for any malformed header.
     public static func parse(_ header: String?) -> Credentials? {

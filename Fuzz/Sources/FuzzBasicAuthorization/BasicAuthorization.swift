@@ -1,0 +1,1 @@
+../../../Sources/DoormanHTTP/BasicAuthorization.swift
