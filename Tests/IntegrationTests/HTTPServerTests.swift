@@ -224,7 +224,7 @@ struct HTTPServerTests {
         try await Self.withServer(idleTimeout: .seconds(1)) { server, _ in
             let client = try await RawHTTPClient.open(port: server.port, timeout: 10)
             let start = ContinuousClock.now
-            #expect(try await offThread { client.isClosedByServer() })
+            #expect(try await offThePool { client.isClosedByServer() })
             #expect(ContinuousClock.now - start < .seconds(8))
         }
     }

@@ -6,10 +6,10 @@ import Foundation
 /// exactly what comes back, on one kept-alive connection.
 ///
 /// Its blocking calls must not run on Swift's cooperative threads, which the
-/// server under test needs: async tests use ``offThread(_:)``.
+/// server under test needs: async tests use ``offThePool(_:)``.
 final class RawHTTPClient: @unchecked Sendable {
     // @unchecked Sendable: a client is used by one thread at a time (the
-    // tests hand it from one offThread call to the next, never concurrently).
+    // tests hand it from one offThePool call to the next, never concurrently).
     struct Response {
         var status: Int
         var headers: [(String, String)]
@@ -69,12 +69,12 @@ final class RawHTTPClient: @unchecked Sendable {
 
     /// ``get(_:authorization:headers:)`` from async code, on a thread of its own.
     func fetch(_ path: String, authorization: String? = nil, headers: [(String, String)] = []) async throws -> Response {
-        try await offThread { try self.get(path, authorization: authorization, headers: headers) }
+        try await offThePool { try self.get(path, authorization: authorization, headers: headers) }
     }
 
     /// Sends raw bytes and reads one response, from async code.
     func exchange(_ raw: String, toHead: Bool = false) async throws -> Response {
-        try await offThread {
+        try await offThePool {
             self.send(raw)
             return try self.readResponse(toHead: toHead)
         }
@@ -82,7 +82,7 @@ final class RawHTTPClient: @unchecked Sendable {
 
     /// Connects from async code.
     static func open(port: Int, timeout: TimeInterval = 10) async throws -> RawHTTPClient {
-        try await offThread { try RawHTTPClient(port: port, timeout: timeout) }
+        try await offThePool { try RawHTTPClient(port: port, timeout: timeout) }
     }
 
     /// Reads one response (Content-Length framed; no body at all for a HEAD).
@@ -118,12 +118,12 @@ final class RawHTTPClient: @unchecked Sendable {
 
     /// ``isClosedByServer()`` from async code: `false` if the connection is still open after the read timeout.
     func closedByServer() async -> Bool {
-        (try? await offThread { self.isClosedByServer() }) ?? false
+        (try? await offThePool { self.isClosedByServer() }) ?? false
     }
 
     /// `true` if a byte arrives, or the connection closes, within `seconds`.
     func anythingWithin(seconds: Int) async -> Bool {
-        (try? await offThread { () -> Bool in
+        (try? await offThePool { () -> Bool in
             var poller = pollfd(fd: self.fd, events: Int16(POLLIN), revents: 0)
             return poll(&poller, 1, Int32(seconds * 1_000)) > 0
         }) ?? true
@@ -144,15 +144,5 @@ final class RawHTTPClient: @unchecked Sendable {
         if count == 0 { return false }
         buffer += chunk[..<count]
         return true
-    }
-}
-
-/// Runs blocking work on a thread of its own and awaits it, leaving Swift's
-/// cooperative thread pool to the server under test.
-func offThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        Thread.detachNewThread {
-            continuation.resume(with: Result { try body() })
-        }
     }
 }

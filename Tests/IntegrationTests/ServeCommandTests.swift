@@ -34,7 +34,7 @@ struct ServeCommandTests {
         #expect(response.json?["authenticated_by"] != nil)
 
         kill(process.processIdentifier, signal)
-        let exited = try await offThread { () -> Int32 in
+        let exited = try await offThePool { () -> Int32 in
             process.waitUntilExit()
             return process.terminationStatus
         }

@@ -116,7 +116,7 @@ struct TerminalUITests {
     @Test("log in: PostgreSQL first, Redis after logging out and in, PostgreSQL again after f; q leaves a clean shell")
     func loginCycle() async throws {
         let flags = try await Self.serverFlags(redisDatabase: 9)
-        let (first, panel, restored) = try await offThread {
+        let (first, panel, restored) = try await offThePool {
             let ui = try UIProcess(flags)
             try ui.logIn()
             try ui.tmux.waitFor("Authenticated by PostgreSQL")
@@ -155,7 +155,7 @@ struct TerminalUITests {
     @Test("a wrong password shows 'Authentication failed.'; a 10 KB paste is refused; Ctrl-C quits and restores the terminal")
     func wrongPassword() async throws {
         let flags = try await Self.serverFlags(redisDatabase: 10)
-        let (failed, pasted, restored) = try await offThread {
+        let (failed, pasted, restored) = try await offThePool {
             let ui = try UIProcess(flags)
             try ui.logIn(password: "not the password")
             let failed = try ui.tmux.waitFor("Authentication failed.")
@@ -176,7 +176,7 @@ struct TerminalUITests {
     @Test("/ filters as you type; a resize redraws, too small says so; SIGTERM restores the terminal")
     func filterResizeTerminate() async throws {
         let flags = try await Self.serverFlags(redisDatabase: 11)
-        let (filtered, resized, cleared, restored) = try await offThread {
+        let (filtered, resized, cleared, restored) = try await offThePool {
             let ui = try UIProcess(flags)
             try ui.logIn()
             try ui.tmux.waitFor("1L FOUNTAIN DRINKING WATER")
@@ -210,7 +210,7 @@ struct TerminalUITests {
     func serve() async throws {
         let port = try FreePort.free()
         let flags = try await Self.serverFlags(redisDatabase: 12)
-        let ui = try await offThread {
+        let ui = try await offThePool {
             let ui = try UIProcess(flags + ["--serve", String(port)])
             try ui.tmux.waitFor("no requests yet")
             return ui
@@ -220,7 +220,7 @@ struct TerminalUITests {
         #expect(response.status == 200)
         let wrong = try await client.fetch("/products?limit=1", authorization: BasicAuthorization.header(username: "john_doe", password: "nope"))
         #expect(wrong.status == 401)
-        let screen = try await offThread {
+        let screen = try await offThePool {
             let screen = try ui.tmux.waitFor("200×1  401×1")
             try ui.tmux.press("C-c")
             try ui.waitForExit(0)
@@ -238,7 +238,7 @@ struct TerminalUITests {
         let port = server.port
         let screens: (first: String, flush: String)
         do {
-            screens = try await offThread {
+            screens = try await offThePool {
                 let ui = try UIProcess(["--remote", "http://127.0.0.1:\(port)"])
                 try ui.logIn()
                 try ui.tmux.waitFor("Authenticated by PostgreSQL · via http://127.0.0.1:\(port)")
@@ -268,7 +268,7 @@ struct TerminalUITests {
     @Test("--remote with no server: an outage message, never 'Authentication failed.'")
     func remoteUnreachable() async throws {
         let port = try FreePort.free()
-        let screen = try await offThread {
+        let screen = try await offThePool {
             let ui = try UIProcess(["--remote", "http://127.0.0.1:\(port)"])
             try ui.logIn()
             try ui.tmux.waitFor("server down")
@@ -283,7 +283,7 @@ struct TerminalUITests {
 
     @Test("a broken theme is reported with its file and line, logged, and dark is used instead")
     func brokenTheme() async throws {
-        let (screen, colours, log, directory) = try await offThread {
+        let (screen, colours, log, directory) = try await offThePool {
             let ui = try UIProcess(["--remote", "http://127.0.0.1:1", "--theme", "broken"],
                                    themes: ["broken": "# mine\ntable.header = purpel default\n"])
             let screen = try ui.tmux.waitFor("broken.theme:2: unknown colour")
@@ -305,7 +305,7 @@ struct TerminalUITests {
 
     @Test("NO_COLOR: attributes only, no colour at all; SIGHUP restores the terminal")
     func noColor() async throws {
-        let (screen, restored) = try await offThread {
+        let (screen, restored) = try await offThePool {
             let ui = try UIProcess(["--remote", "http://127.0.0.1:1"], environment: ["NO_COLOR": "1"])
             try ui.tmux.waitFor("Username")
             let screen = try ui.tmux.capture(escapes: true)
@@ -324,7 +324,7 @@ struct TerminalUITests {
     @Test("o takes Redis out of the path: PostgreSQL answers with 'cache off by you'; o again and Redis answers")
     func cacheBypass() async throws {
         let flags = try await Self.serverFlags(redisDatabase: 14)
-        let (off, back) = try await offThread {
+        let (off, back) = try await offThePool {
             let ui = try UIProcess(flags)
             try ui.logIn()
             try ui.tmux.waitFor("Authenticated by PostgreSQL")
@@ -352,7 +352,7 @@ struct TerminalUITests {
     @Test("d: flush, log in, log in again: PostgreSQL then Redis, side by side")
     func demo() async throws {
         let flags = try await Self.serverFlags(redisDatabase: 15)
-        let screen = try await offThread {
+        let screen = try await offThePool {
             let ui = try UIProcess(flags)
             try ui.logIn()
             try ui.tmux.waitFor("PINK COTTON BUDS")
@@ -372,7 +372,7 @@ struct TerminalUITests {
     func burstStopsAtFailure() async throws {
         let flags = try await Self.serverFlags(redisDatabase: 13)
         let user = try await TestServers.makeUser(password: "old-password", prefix: "burst")
-        let (stopped, after) = try await offThread {
+        let (stopped, after) = try await offThePool {
             let ui = try UIProcess(flags)
             try ui.logIn(user, password: "old-password")
             try ui.tmux.waitFor("Authenticated by PostgreSQL")
@@ -397,7 +397,7 @@ struct TerminalUITests {
 
     @Test("bug 3: TERM=dumb is refused with a message, not a blank UI")
     func dumbTerminal() async throws {
-        let screen = try await offThread {
+        let screen = try await offThePool {
             let ui = try UIProcess(["--remote", "http://127.0.0.1:1"], environment: ["TERM": "dumb"])
             // The command line itself shows `exit=$?`: wait for a number.
             return try ui.tmux.waitUntil("the UI exits") { $0.range(of: "exit=[0-9]", options: .regularExpression) != nil }
@@ -409,7 +409,7 @@ struct TerminalUITests {
 
     @Test("bug 4: M-b in the form moves a word back (it used to clear the form and type b)")
     func altKeys() async throws {
-        let screen = try await offThread {
+        let screen = try await offThePool {
             let ui = try UIProcess(["--remote", "http://127.0.0.1:1"])
             try ui.tmux.waitFor("Username")
             try ui.tmux.type("john_doe")
@@ -426,7 +426,7 @@ struct TerminalUITests {
 
     @Test("bug 5: the light theme draws its panel on its own white background, not the terminal's")
     func lightTheme() async throws {
-        let colours = try await offThread {
+        let colours = try await offThePool {
             let ui = try UIProcess(["--remote", "http://127.0.0.1:1", "--theme", "light"], environment: ["TERM": "xterm-256color"])
             try ui.tmux.waitFor("Recent logins")
             let colours = try ui.tmux.capture(escapes: true)
@@ -441,7 +441,7 @@ struct TerminalUITests {
 
     @Test("bug 7: on 8 colours the title is not white on cyan")
     func eightColours() async throws {
-        let colours = try await offThread {
+        let colours = try await offThePool {
             let ui = try UIProcess(["--remote", "http://127.0.0.1:1"], environment: ["TERM": "xterm"])
             try ui.tmux.waitFor("Username")
             let colours = try ui.tmux.capture(escapes: true)

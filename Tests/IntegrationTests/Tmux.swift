@@ -8,11 +8,11 @@ import Foundation
 ///
 /// Tests wait for text to appear (``waitFor(_:timeout:)``) rather than for a
 /// fixed time, and never assert on how long anything took. Every call blocks:
-/// async tests make them on a thread of their own (``offThread(_:)``), never
+/// async tests make them on a thread of their own (``offThePool(_:)``), never
 /// on Swift's cooperative threads, which in-process servers need.
 final class TmuxSession: @unchecked Sendable {
     // @unchecked Sendable: a session belongs to one test, which uses it from
-    // one thread at a time (async tests hand it to offThread and wait).
+    // one thread at a time (async tests hand it to offThePool and wait).
     /// tmux on `PATH`, if installed.
     static let executable = Subprocess.find("tmux")
 
