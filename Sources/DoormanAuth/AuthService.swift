@@ -166,6 +166,14 @@ public final class AuthService: Sendable {
         let throttle = stages.throttle
         let start = clock.now
 
+        // 0. The in-memory tier's fast path: the right password (a memory hit
+        // needs it) of a subject whose counters the throttle found clear less
+        // than a second ago. Guesses never take it: a wrong password is no hit.
+        if let memoryCache, throttle.isRecentlyClear(subject),
+           let version = memoryCache.check(username: username, password: password), freshness.accepts(version, for: username) {
+            return (outcome(.authenticated(.memory)), .malformed)
+        }
+
         // 1. Throttling. Its store is Redis: when Redis does not answer, the
         // rest of the login does not wait for it again.
         let check = await throttle.check(subject)

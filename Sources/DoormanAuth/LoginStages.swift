@@ -15,6 +15,10 @@ public protocol LoginThrottle: Sendable {
     func recordFailure(_ subject: ThrottleSubject, after check: ThrottleCheck) async
     /// Notes a successful login: clears the pair's failures, remembers the client as known.
     func recordSuccess(_ subject: ThrottleSubject, after check: ThrottleCheck) async
+    /// `true` when `subject` logged in successfully less than a second ago
+    /// with every counter clear in the shared store, and has not failed in
+    /// this process since: the in-memory tier may then skip the store's round trip.
+    func isRecentlyClear(_ subject: ThrottleSubject) -> Bool
     /// Clears every counter that locks `username` out; returns how many there were.
     func unlock(_ username: String) async throws -> Int
 }

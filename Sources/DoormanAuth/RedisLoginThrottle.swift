@@ -25,6 +25,17 @@ public final class RedisLoginThrottle: LoginThrottle {
     private let naming = Mutex<ThrottleNaming?>(nil)
     /// Counters Redis missed: their keys and windows, to merge when it is back.
     private let unmerged = Mutex<[[UInt8]: Duration]>([:])
+    /// Subjects that logged in with every counter clear in Redis, and until
+    /// when that reading may stand in for another (see ``isRecentlyClear(_:)``).
+    /// Only users who exist and logged in: never a typed unknown name.
+    private let clear = Mutex<[ThrottleSubject: ContinuousClock.Instant]>([:])
+    /// How long a clear reading stands in for Redis on the in-memory tier.
+    static let clearReadingLifetime: Duration = .seconds(1)
+
+    public func isRecentlyClear(_ subject: ThrottleSubject) -> Bool {
+        guard let until = clear.withLock({ $0[subject] }) else { return false }
+        return ContinuousClock.now < until
+    }
 
     /// Counters in `redis` under its throttle prefix, named with a key derived
     /// from `signingKey`; in this process only when either is `nil`.
@@ -77,6 +88,7 @@ public final class RedisLoginThrottle: LoginThrottle {
 
     public func recordFailure(_ subject: ThrottleSubject, after check: ThrottleCheck) async {
         guard !policy.isDisabled else { return }
+        _ = clear.withLock { $0.removeValue(forKey: subject) }
         let (keys, shared) = await keys(subject)
         let windows = [(keys.pair, policy.pairWindow), (keys.client, policy.clientWindow), (keys.account, policy.accountWindow)]
         if let redis, shared, !check.storeUnavailable {
@@ -117,6 +129,13 @@ public final class RedisLoginThrottle: LoginThrottle {
     }
 
     public func recordSuccess(_ subject: ThrottleSubject, after check: ThrottleCheck) async {
+        if !policy.isDisabled, redis != nil, !check.storeUnavailable, check.counts.pair == 0, check.counts.known {
+            let until = ContinuousClock.now + Self.clearReadingLifetime
+            clear.withLock { clear in
+                if clear.count > 100_000 { clear = clear.filter { $0.value > .now } }
+                clear[subject] = until
+            }
+        }
         guard !policy.isDisabled, check.counts.pair > 0 || !check.counts.known else { return }
         let (keys, shared) = await keys(subject)
         let knownLifetime = policy.knownClientLifetime
@@ -132,6 +151,7 @@ public final class RedisLoginThrottle: LoginThrottle {
         let naming = await currentNaming()
         let (account, pairs) = ThrottleKeys.accountPrefixes(username: username, prefix: prefix, naming: naming)
         local.removeAll { $0 == account || $0.starts(with: pairs) }
+        clear.withLock { clear in clear = clear.filter { $0.key.username != username } }
         unmerged.withLock { unmerged in
             for key in unmerged.keys where key == account || key.starts(with: pairs) { unmerged.removeValue(forKey: key) }
         }

@@ -27,6 +27,7 @@ final class FakeThrottle: LoginThrottle {
     }
     func recordFailure(_ subject: ThrottleSubject, after check: ThrottleCheck) async { log.add("throttle.failure \(subject.username)") }
     func recordSuccess(_ subject: ThrottleSubject, after check: ThrottleCheck) async { log.add("throttle.success \(subject.username)") }
+    func isRecentlyClear(_ subject: ThrottleSubject) -> Bool { false }
     func unlock(_ username: String) async throws -> Int {
         log.add("throttle.unlock \(username)")
         return 1

@@ -108,3 +108,21 @@ struct KeptNamesTests {
         #expect(recent.suffix(2) == [AuthOutcome.hiddenUsername, "john_doe"])
     }
 }
+
+/// The in-memory tier's fast path skips Redis only for the right password of
+/// a subject found clear a moment ago; guesses always meet the counters.
+@Suite("Memory tier and throttling")
+struct MemoryTierThrottleTests {
+    @Test("after guesses, the right password is refused even though the memory tier holds it")
+    func guessesNeverTakeTheFastPath() async throws {
+        let service = try TestServers.service(throttle: ThrottlePolicy(pairLimit: 5), memoryCache: MemoryCredentialCache.Configuration())
+        let user = try await TestServers.makeUser(password: "right")
+        let client = ClientIdentity.address("198.51.100.77")
+        var sources: [AuthSource?] = []
+        for _ in 0..<3 { sources.append(await service.authenticate(username: user, password: "right", origin: .http, client: client).source) }
+        #expect(sources == [.postgres, .memory, .memory], "\(sources)")
+        for index in 0..<5 { _ = await service.authenticate(username: user, password: "guess \(index)", origin: .http, client: client) }
+        let after = await service.authenticate(username: user, password: "right", origin: .http, client: client)
+        #expect(ThrottleFailClosedTests.isThrottled(after.result), "\(after.result)")
+    }
+}
