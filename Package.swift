@@ -79,6 +79,7 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
         ]),
         // The UI's in-process backend: logins through AuthService, products
         // from the catalog, the health strip from the /healthz probes.
@@ -103,7 +104,7 @@ let package = Package(
         .testTarget(name: "DoormanUITests", dependencies: ["DoormanCore", "DoormanUI"], exclude: ["Snapshots"]),
         .testTarget(name: "DoormanLocalBackendTests", dependencies: ["DoormanCore", "DoormanHTTP", "DoormanLocalBackend", "DoormanUI"]),
         .testTarget(name: "IntegrationTests", dependencies: [
-            "DoormanAuth", "DoormanHTTP", "DoormanCore", "DoormanPasswords", "DoormanPostgres", "DoormanRedis", "DoormanRuntime", "DoormanStack",
+            "DoormanAuth", "DoormanHTTP", "DoormanCore", "DoormanPasswords", "DoormanPostgres", "DoormanRedis", "DoormanRuntime", "DoormanStack", "DoormanUI",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOPosix", package: "swift-nio"),
         ]),

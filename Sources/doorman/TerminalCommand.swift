@@ -27,8 +27,11 @@ struct TerminalCommand: AsyncParsableCommand {
         valueName: "name"))
     var theme: String?
 
-    @Option(help: ArgumentHelp("Log in and fetch products through the Doorman HTTP server at this URL.", valueName: "http://host:port"))
+    @Option(help: ArgumentHelp("Log in and fetch products through the Doorman HTTP server at this URL.", valueName: "http[s]://host:port"))
     var remote: String?
+
+    @Option(name: .customLong("cacert"), help: ArgumentHelp("With an https:// --remote: the PEM file of the CA that signed the server's certificate (default: the system's).", valueName: "file"))
+    var caCertificate: String?
 
     @Option(help: ArgumentHelp("Also serve the HTTP API on 127.0.0.1 at this port while the UI runs (0 picks a free port).", valueName: "port"))
     var serve: Int?
@@ -53,7 +56,7 @@ struct TerminalCommand: AsyncParsableCommand {
                     noColor: terminal.noColor, logFile: terminal.logFile)
             }
             if let remote {
-                let backend = RemoteBackend(endpoint: try RemoteEndpoint(url: remote))
+                let backend = try RemoteBackend(endpoint: try RemoteEndpoint(url: remote), caFile: caCertificate)
                 exit = try await TerminalUI.run(configuration(backend))
                 return
             }

@@ -5,20 +5,22 @@ import Testing
 /// The remote mode's address and paging.
 @Suite("Remote endpoint")
 struct RemoteEndpointTests {
-    @Test("--remote takes http URLs with a host, and says what is wrong with others", arguments: [
+    @Test("--remote takes http and https URLs with a host, and says what is wrong with others", arguments: [
         ("http://127.0.0.1:8080", "http://127.0.0.1:8080"),
         ("http://doorman.example/", "http://doorman.example"),
         ("HTTP://[::1]:9000/api/", "http://[::1]:9000/api"),
+        ("https://doorman.example", "https://doorman.example"),
+        ("https://doorman.example:8443/", "https://doorman.example:8443"),
     ])
     func endpoints(url: String, shown: String) throws {
         #expect(try RemoteEndpoint(url: url).description == shown)
     }
 
     @Test("--remote refuses what it cannot use", arguments: [
-        ("https://doorman.example", "https is not supported"),
-        ("127.0.0.1:8080", "must be an http:// URL"),
+        ("ftp://doorman.example", "must be an http:// or https:// URL"),
+        ("127.0.0.1:8080", "must be an http:// or https:// URL"),
         ("http://user:pw@host:8080", "must not contain credentials"),
-        ("http://:8080", "must be an http:// URL"),
+        ("http://:8080", "must be an http:// or https:// URL"),
     ])
     func badEndpoints(url: String, message: String) {
         #expect {

@@ -1,5 +1,6 @@
 import DoormanCore
 import DoormanHTTP
+import DoormanUI
 import DoormanStack
 import Foundation
 import Testing
@@ -27,6 +28,32 @@ struct HTTPSTests {
         #expect(try Self.curl(["--cacert", certificates.unrelatedCAFile, url]).status != 0)
         #expect(try Self.curl(["http://localhost:\(server.port)/healthz"]).status != 0)
         #expect(try Self.curl(["--cacert", certificates.caFile, "https://localhost:\(server.port)/healthz"]).status == 0)
+        await server.stop()
+    }
+
+    @Test("the UI's --remote https:// with --cacert logs in through a verified connection; a CA that did not sign the server is refused")
+    func remoteUI() async throws {
+        let certificates = TestCertificates.shared
+        let tls = try HTTPServerConfiguration.TLS(certificateFile: certificates.serverCertificate, keyFile: certificates.serverKey)
+        let service = try TestServers.service()
+        let server = try await service.httpServer(HTTPServerConfiguration(port: 0, tls: tls)).start()
+        let john = try Credentials(username: "john_doe", password: "EXAMPLE_PASSWORD")
+        for host in ["localhost", "127.0.0.1"] {
+            let trusted = try RemoteBackend(endpoint: try RemoteEndpoint(url: "https://\(host):\(server.port)"), caFile: certificates.caFile)
+            guard case .authenticated(let authentication) = await trusted.logIn(john) else {
+                Issue.record("no login over https://\(host)")
+                continue
+            }
+            #expect(authentication.username == "john_doe")
+        }
+        let stranger = try RemoteBackend(endpoint: try RemoteEndpoint(url: "https://localhost:\(server.port)"), caFile: certificates.unrelatedCAFile)
+        guard case .unavailable(let why) = await stranger.logIn(john) else {
+            Issue.record("a server the CA did not sign was trusted")
+            await server.stop()
+            return
+        }
+        #expect(why.contains("TLS"), "\(why)")
+        #expect(throws: DoormanError.self) { try RemoteBackend(endpoint: try RemoteEndpoint(url: "https://localhost:1"), caFile: "/nonexistent.pem") }
         await server.stop()
     }
 

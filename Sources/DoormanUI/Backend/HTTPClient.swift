@@ -1,12 +1,14 @@
+import DoormanCore
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 
 /// A small HTTP/1.1 client on NIO, for the remote mode: one GET per
 /// connection, with a connect timeout, a whole-request deadline and a bound
-/// on the body. NIO is already part of Doorman (the HTTP server runs on it),
-/// so this adds no library; URLSession would pull in FoundationNetworking and
-/// libcurl, and async-http-client BoringSSL.
+/// on the body, over TLS (NIOSSL, which Doorman already links for Redis) for
+/// `https://`. NIO is already part of Doorman (the HTTP server runs on it);
+/// URLSession would pull in FoundationNetworking and libcurl.
 struct HTTPClient: Sendable {
     /// An answer.
     struct Response: Sendable {
@@ -31,24 +33,51 @@ struct HTTPClient: Sendable {
     }
 
     let group: any EventLoopGroup
+    /// For `https://`: the TLS context (trust roots); `nil` speaks plain HTTP.
+    let tls: NIOSSLContext?
     var connectTimeout: TimeAmount = .seconds(3)
     var requestTimeout: TimeAmount = .seconds(15)
     var maxBodyBytes = 64 << 20
 
-    init(group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
+    init(group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, tls: NIOSSLContext? = nil) {
         self.group = group
+        self.tls = tls
+    }
+
+    /// A TLS context that verifies the server's chain (against `caFile`, a PEM
+    /// file, or the system's store) and its name or address; TLS 1.2 or later.
+    static func tlsContext(caFile: String?) throws(DoormanError) -> NIOSSLContext {
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        configuration.minimumTLSVersion = .tlsv12
+        configuration.certificateVerification = .fullVerification
+        if let caFile {
+            guard let roots = try? NIOSSLCertificate.fromPEMFile(caFile), !roots.isEmpty else {
+                throw DoormanError(.configuration, "--cacert: cannot read a PEM certificate from \(caFile)")
+            }
+            configuration.trustRoots = .certificates(roots)
+        }
+        do {
+            return try NIOSSLContext(configuration: configuration)
+        } catch {
+            throw DoormanError(.configuration, "--cacert: cannot set up TLS with \(caFile ?? "the system's certificates")")
+        }
     }
 
     /// `GET path` on `host:port` with `headers`.
     func get(host: String, port: Int, path: String, headers: [(String, String)]) async throws(Failure) -> Response {
         let promise = group.next().makePromise(of: Response.self)
-        let limit = maxBodyBytes
+        let limit = maxBodyBytes, tls = tls
+        // SNI and name checks use the host name; an address is checked against the certificate's IP entries.
+        let serverName = host.contains(":") || host.allSatisfy({ $0.isNumber || $0 == "." }) ? nil : host
         let channel: any Channel
         do {
             channel = try await ClientBootstrap(group: group)
                 .connectTimeout(connectTimeout)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
+                        if let tls {
+                            try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: tls, serverHostname: serverName))
+                        }
                         try channel.pipeline.syncOperations.addHTTPClientHandlers()
                         try channel.pipeline.syncOperations.addHandler(ResponseCollector(promise: promise, limit: limit))
                     }
@@ -86,6 +115,9 @@ struct HTTPClient: Sendable {
         if let failure = error as? Failure { return failure }
         if let channelError = error as? ChannelError, case .connectTimeout = channelError { return .timedOut }
         let text = "\(error)"
+        if error is NIOSSLError || error is BoringSSLError || text.contains("handshakeFailed") || text.contains("certificate verify failed") {
+            return .failed("the TLS handshake failed: is the server's certificate signed by --cacert's CA, and for this host?")
+        }
         if text.contains("Connection refused") || text.contains("connectionRefused") { return .connectionRefused }
         if text.contains("connectTimeout") || text.contains("timed out") { return .timedOut }
         return .failed(text)
@@ -133,7 +165,7 @@ private final class ResponseCollector: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        promise.fail(HTTPClient.Failure.failed("\(error)"))
+        promise.fail(error)  // classified by HTTPClient (TLS, resets, malformed answers)
         context.close(promise: nil)
     }
 }

@@ -18,10 +18,11 @@ public struct RemoteBackend: UIBackend {
     let client: HTTPClient
     let pageSize = 5_000
 
-    /// A backend talking to `endpoint`.
-    public init(endpoint: RemoteEndpoint) {
+    /// A backend talking to `endpoint`; for `https://`, verifying the server
+    /// against `caFile` (PEM) or the system's certificates.
+    public init(endpoint: RemoteEndpoint, caFile: String? = nil) throws(DoormanError) {
         self.endpoint = endpoint
-        client = HTTPClient()
+        client = HTTPClient(tls: endpoint.usesTLS ? try HTTPClient.tlsContext(caFile: caFile) : nil)
         mode = ModeInfo(name: "remote", detail: endpoint.description, canFlush: false,
                         flushUnavailableReason: "remote mode: the server owns the cache", latencyName: "round trip")
     }
@@ -182,39 +183,40 @@ public struct RemoteBackend: UIBackend {
     }
 }
 
-/// A Doorman HTTP server's address: `http://host:port[/prefix]`.
+/// A Doorman HTTP server's address: `http://host:port[/prefix]` or `https://…`.
 public struct RemoteEndpoint: Equatable, Sendable, CustomStringConvertible {
     /// The host name or address.
     public var host: String
-    /// The port (80 when the URL has none).
+    /// The port (80, or 443 for https, when the URL has none).
     public var port: Int
+    /// `true` for `https://`.
+    public var usesTLS: Bool
     /// A path prefix the server is mounted under (empty for none).
     public var basePath: String
 
-    /// Parses `url`; only `http://` is supported.
+    /// Parses `url`: `http://` or `https://`.
     public init(url: String) throws(DoormanError) {
-        guard let components = URLComponents(string: url), components.scheme?.lowercased() == "http",
+        guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased(), scheme == "http" || scheme == "https",
               let host = components.host, !host.isEmpty else {
-            if url.lowercased().hasPrefix("https://") {
-                throw DoormanError(.configuration, "--remote: https is not supported; put Doorman behind a TLS proxy and use its http address, or use an SSH tunnel")
-            }
-            throw DoormanError(.configuration, "--remote must be an http:// URL such as http://127.0.0.1:8080")
+            throw DoormanError(.configuration, "--remote must be an http:// or https:// URL such as http://127.0.0.1:8080")
         }
+        usesTLS = scheme == "https"
         guard components.user == nil, components.password == nil else {
             throw DoormanError(.configuration, "--remote must not contain credentials: log in in the UI")
         }
         // URLComponents keeps the brackets of an IPv6 address; connecting wants it bare.
         self.host = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
-        port = components.port ?? 80
+        port = components.port ?? (usesTLS ? 443 : 80)
         guard (1...65535).contains(port) else { throw DoormanError(.configuration, "--remote: the port must be between 1 and 65535") }
         var path = components.path
         while path.hasSuffix("/") { path.removeLast() }
         basePath = path
     }
 
-    /// `http://host:port[/prefix]`, as given.
+    /// `http://host:port[/prefix]` (or `https://…`), as given.
     public var description: String {
         let shownHost = host.contains(":") ? "[\(host)]" : host
-        return "http://\(shownHost)\(port == 80 ? "" : ":\(port)")\(basePath)"
+        let defaultPort = usesTLS ? 443 : 80
+        return "\(usesTLS ? "https" : "http")://\(shownHost)\(port == defaultPort ? "" : ":\(port)")\(basePath)"
     }
 }
