@@ -48,7 +48,20 @@ extension PostgresGateway {
             } catch let error as DoormanError where error.message.contains("SQLSTATE 42703") {
                 throw DoormanError(.database, "the database lacks Doorman's schema (users.pwd_version); run 'doorman db init'")
             }
-            guard let row = result.rows.first, let hash = row[0], let version = row[1].flatMap({ Int64($0) }) else { return nil }
+            var rows = result.rows
+            if rows.isEmpty, !username.utf8.allSatisfy({ $0 < 0x80 }) {
+                // A row stored in another normal form (NFD by plain SQL) is
+                // the same user: compare after NFC, as the login did (indexed
+                // by sql/006). Needs a UTF8 database; elsewhere no row matches.
+                do {
+                    rows = try await connection.query(
+                        "SELECT pwd, pwd_version FROM users WHERE normalize(username, NFC) = $1 ORDER BY username LIMIT 1",
+                        [username], deadline: deadline).rows
+                } catch let error as DoormanError where error.kind == .database {
+                    rows = []
+                }
+            }
+            guard let row = rows.first, let hash = row[0], let version = row[1].flatMap({ Int64($0) }) else { return nil }
             return PasswordRecord(hash: hash, version: version)
         }
     }

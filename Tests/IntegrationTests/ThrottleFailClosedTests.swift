@@ -1,6 +1,7 @@
 import DoormanAuth
 import DoormanCore
 import DoormanHTTP
+import DoormanPasswords
 import DoormanRedis
 import DoormanStack
 import Foundation
@@ -124,5 +125,20 @@ struct MemoryTierThrottleTests {
         for index in 0..<5 { _ = await service.authenticate(username: user, password: "guess \(index)", origin: .http, client: client) }
         let after = await service.authenticate(username: user, password: "right", origin: .http, client: client)
         #expect(ThrottleFailClosedTests.isThrottled(after.result), "\(after.result)")
+    }
+}
+
+/// RFC 8265 on rows that Doorman did not write.
+@Suite("Usernames stored by plain SQL")
+struct StoredNormalFormTests {
+    @Test("a row stored in NFD by plain SQL logs in, typed in NFC or NFD")
+    func nfdRow() async throws {
+        let service = try TestServers.service()
+        let tag = UUID().uuidString.prefix(6).lowercased()
+        let nfd = "rene\u{301}_\(tag)", nfc = "ren\u{E9}_\(tag)"
+        _ = try await service.postgres.query("INSERT INTO users (username, pwd) VALUES ($1, $2)", [nfd, try BCrypt.hash("pw", cost: 4)])
+        #expect(await service.authenticate(username: nfc, password: "pw", origin: .cli).isAuthenticated)
+        #expect(await service.authenticate(username: nfd, password: "pw", origin: .cli).isAuthenticated)
+        #expect(await service.authenticate(username: nfc, password: "wrong", origin: .cli).result == .rejected)
     }
 }
