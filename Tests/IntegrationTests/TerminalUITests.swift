@@ -234,20 +234,21 @@ struct TerminalUITests {
     @Test("--remote: logs in through a Doorman HTTP server and shows the store it reports")
     func remote() async throws {
         let service = try TestServers.service()
-        let server = try await service.httpServer().start()
+        let server = try await service.httpServer(HTTPServerConfiguration(port: 0, instanceName: "doorman-7")).start()
         let port = server.port
         let screens: (first: String, flush: String)
         do {
             screens = try await offThePool {
                 let ui = try UIProcess(["--remote", "http://127.0.0.1:\(port)"])
                 try ui.logIn()
-                try ui.tmux.waitFor("Authenticated by PostgreSQL · via http://127.0.0.1:\(port)")
+                // The instance that answered (X-Doorman-Instance), as behind a load balancer.
+                try ui.tmux.waitFor("Authenticated by PostgreSQL · answered by doorman-7 · round trip")
                 let first = try ui.tmux.waitFor("1L FOUNTAIN DRINKING WATER")
                 // The health strip from the server's /healthz.
                 try ui.tmux.waitFor("PostgreSQL up ")
                 try ui.tmux.press("l")
                 try ui.logInAgain()
-                try ui.tmux.waitFor("Authenticated by Redis · via")
+                try ui.tmux.waitFor("Authenticated by Redis · answered by doorman-7")
                 try ui.tmux.press("f")
                 let flush = try ui.tmux.waitFor("Flushing is not available")
                 try ui.tmux.press("q")

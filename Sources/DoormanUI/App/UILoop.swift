@@ -193,7 +193,7 @@ final class UILoop {
                     }
                     let login: DemoLogin = switch authentication.timing {
                     case .local(let lookup, let bcrypt): DemoLogin(source: authentication.source, lookup: lookup, bcrypt: bcrypt, total: total)
-                    case .remote(let roundTrip, _): DemoLogin(source: authentication.source, lookup: roundTrip, bcrypt: nil, total: total)
+                    case .remote(let roundTrip, _, _): DemoLogin(source: authentication.source, lookup: roundTrip, bcrypt: nil, total: total)
                     }
                     inbox.post(.demoProgress(session: session, login))
                 }
