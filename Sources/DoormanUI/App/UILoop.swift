@@ -217,6 +217,10 @@ final class UILoop {
             }
         case .quit:
             break
+        case .suspend:
+            terminal.suspend()
+            // The terminal may have changed size while stopped.
+            apply(.resize(terminal.size))
         }
     }
 
