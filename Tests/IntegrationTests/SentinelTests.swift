@@ -82,6 +82,40 @@ struct SentinelTests {
         }
     }
 
+    @Test("the subscribed sentinel killed: Doorman subscribes on the next one and hears +switch-master with no command to tell it")
+    func sentinelKilled() async throws {
+        _ = TestServers.shared
+        let cluster = try await SentinelCluster.start(name: "sentinel-resubscribe")
+        defer { cluster.stop() }
+        try await withTaskExecutorPreference(DedicatedExecutor.shared) {
+            let log = CapturedLog()
+            let service = try Self.service(cluster, log: log)
+            let redis = try #require(service.redis)
+            let following = Task { try await redis.run() }
+            defer { following.cancel() }
+            #expect(await TestServers.eventually(timeout: .seconds(5)) {
+                log.lines.withLock { $0.contains { $0.contains("following +switch-master") && $0.contains("\(cluster.sentinelPorts[0])") } }
+            }, "subscribed on the first sentinel")
+            #expect(redis.currentMaster?.port == cluster.redisPorts[0])
+            cluster.kill(cluster.sentinelPorts[0])
+            #expect(await TestServers.eventually(timeout: .seconds(5)) {
+                log.lines.withLock { $0.contains { $0.contains("following +switch-master") && $0.contains("\(cluster.sentinelPorts[1])") } }
+            }, "subscribed on the next sentinel")
+            // No command from here on: only the subscription can tell of the switch
+            // (after the discovery that follows subscribing, given 500 ms to end).
+            try await Task.sleep(for: .milliseconds(500))
+            let discoveries = redis.sentinelDiscoveries
+            cluster.kill(cluster.redisPorts[0])
+            let killed = ContinuousClock.now
+            #expect(await TestServers.eventually(timeout: .seconds(15)) { redis.currentMaster?.port == cluster.redisPorts[1] },
+                    "the switch heard: \(log.lines.withLock { $0 })")
+            #expect(redis.sentinelDiscoveries == discoveries, "told by +switch-master, not by asking")
+            #expect(log.lines.withLock { $0.contains { $0.contains("redis master is now 127.0.0.1:\(cluster.redisPorts[1]) (sentinel)") && $0.contains("+switch-master") } })
+            try await redis.ping()
+            print("sentinel resubscribe: master kill → switch heard on the second sentinel \(ContinuousClock.now - killed)")
+        }
+    }
+
     @Test("a node that became a replica answers -READONLY: the sentinels are asked again and the next writes land on the new master")
     func readOnly() async throws {
         _ = TestServers.shared
@@ -147,6 +181,14 @@ struct SentinelTests {
             #expect(error.isUnavailable)
             #expect(error.message.contains("no sentinel knows a master named 'no-such-master'"), "\(error.message)")
             #expect(!error.message.contains(SentinelCluster.password))
+        }
+
+        let postgres = try PostgresGateway(configuration: .test(connectionString: TestServers.shared.databaseURL, poolSize: 1), logger: TestServers.quietLogger)
+        let auth = AuthService(postgres: postgres, redis: redis, configuration: .init(bcryptCost: 4), logger: TestServers.quietLogger)
+        let user = try await TestServers.makeUser(password: "unknown master pw")
+        for _ in 0..<2 {
+            let outcome = await auth.authenticate(username: user, password: "unknown master pw", origin: .http, client: .local)
+            #expect(outcome.isAuthenticated && outcome.source == .postgres && outcome.cacheUnavailable, "\(outcome.summary)")
         }
 
         let nobody = try RedisGateway(configuration: RedisConfiguration(endpoint: try RedisEndpoint(url: "redis+sentinel://127.0.0.1:\(try FreePort.free())/mymaster")),

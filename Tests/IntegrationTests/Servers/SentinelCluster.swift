@@ -44,7 +44,8 @@ final class SentinelCluster: Sendable {
             try await offThePool {
                 for (index, port) in cluster.redisPorts.enumerated() {
                     var arguments = [redisServer, "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                                     "--requirepass", password, "--masterauth", password, "--daemonize", "yes", "--pidfile", cluster.pidFile(port), "--logfile", "\(directory)/redis-\(port).log", "--dir", directory]
+                                     "--requirepass", password, "--masterauth", password,
+                                     "--repl-diskless-sync-delay", "0", "--daemonize", "yes", "--pidfile", cluster.pidFile(port), "--logfile", "\(directory)/redis-\(port).log", "--dir", directory]
                     if index == 1 { arguments += ["--replicaof", "127.0.0.1", String(cluster.redisPorts[0])] }
                     try Self.check(Subprocess.run(arguments), "redis-server on \(port)")
                 }
@@ -68,7 +69,9 @@ final class SentinelCluster: Sendable {
             }
             let deadline = ContinuousClock.now + .seconds(30)
             while true {
-                let synced = try await cluster.cli(cluster.redisPorts[1], "INFO", "replication").contains("master_link_status:up")
+                // (Redis 7 waits repl-diskless-sync-delay, 5 s by default, before a first sync: 0 here.)
+                var synced = true
+                if failover { synced = try await cluster.cli(cluster.redisPorts[1], "INFO", "replication").contains("master_link_status:up") }
                 var quorum = true
                 for port in cluster.sentinelPorts where quorum && !failover {
                     quorum = try await cluster.cli(port, "PING").contains("PONG")
