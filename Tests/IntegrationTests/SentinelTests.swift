@@ -165,6 +165,23 @@ struct SentinelTests {
         }
     }
 
+    @Test("doorman login with --redis-url redis+sentinel://: PostgreSQL the first time, Redis the second; no password in its output")
+    func commandLine() async throws {
+        let cluster = try await SentinelCluster.start(name: "sentinel-cli", failover: false)
+        defer { cluster.stop() }
+        let flags = ["--database-url", TestServers.shared.databaseURL, "--redis-url", cluster.url, "--redis-timeout", "2s", "--log-level", "info"]
+        let first = try await DoormanBinary.run(["login", "john_doe"] + flags, input: "EXAMPLE_PASSWORD\n")
+        #expect(first.status == 0, "\(first.standardError)")
+        #expect(first.standardOutput.hasPrefix("Authenticated by PostgreSQL Server"), "\(first.standardOutput)")
+        #expect(first.standardError.contains("redis master is now 127.0.0.1:\(cluster.redisPorts[0]) (sentinel)"), "\(first.standardError)")
+        let second = try await DoormanBinary.run(["login", "john_doe"] + flags, input: "EXAMPLE_PASSWORD\n")
+        #expect(second.status == 0, "\(second.standardError)")
+        #expect(second.standardOutput.hasPrefix("Authenticated by Redis Server"), "\(second.standardOutput)")
+        for text in [first.standardOutput, first.standardError, second.standardOutput, second.standardError] {
+            #expect(!text.contains(SentinelCluster.password))
+        }
+    }
+
     @Test("an unknown master name or no sentinel answering: Redis is unavailable with a clear reason, and logins go to PostgreSQL")
     func unknownMaster() async throws {
         _ = TestServers.shared
