@@ -182,6 +182,31 @@ struct SentinelTests {
         }
     }
 
+    @Test("rediss+sentinel://: TLS to the sentinels and the master (checked against --redis-cacert, the master by its IP address); a CA that signed nothing refused")
+    func tls() async throws {
+        let certificates = TestCertificates.shared
+        let cluster = try await SentinelCluster.start(name: "sentinel-tls", failover: false, tls: certificates)
+        defer { cluster.stop() }
+        #expect(cluster.url.hasPrefix("rediss+sentinel://"))
+        let endpoint = try RedisEndpoint(url: cluster.url)
+        let redis = try RedisGateway(configuration: RedisConfiguration(endpoint: endpoint, commandTimeout: .seconds(2), caCertificateFile: certificates.caFile),
+                                     logger: TestServers.quietLogger)
+        try await redis.set(Array("doorman-sentinel:tls".utf8), Array("1".utf8), ttl: .seconds(60))
+        #expect(redis.currentMaster == .init(host: "127.0.0.1", port: cluster.redisPorts[0]))
+        #expect(try await cluster.cli(cluster.redisPorts[0], "GET", "doorman-sentinel:tls").contains("1"))
+
+        let untrusting = try RedisGateway(configuration: RedisConfiguration(endpoint: endpoint, commandTimeout: .seconds(2),
+                                                                            caCertificateFile: certificates.unrelatedCAFile), logger: TestServers.quietLogger)
+        do {
+            try await untrusting.ping()
+            Issue.record("a sentinel whose certificate no trusted CA signed was believed")
+        } catch let error as DoormanError {
+            #expect(error.isUnavailable)
+            #expect(error.message.contains("certificate verify failed"), "\(error.message)")
+            #expect(untrusting.currentMaster == nil)
+        }
+    }
+
     @Test("an unknown master name or no sentinel answering: Redis is unavailable with a clear reason, and logins go to PostgreSQL")
     func unknownMaster() async throws {
         _ = TestServers.shared

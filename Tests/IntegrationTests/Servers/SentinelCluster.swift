@@ -15,17 +15,22 @@ final class SentinelCluster: Sendable {
     static let password = "sentinel-pw-\(UUID().uuidString.prefix(8))"
 
     let directory: String
+    /// With TLS (`rediss+sentinel://`): every server listens only on a TLS port
+    /// with ``TestCertificates`` (`localhost`, `127.0.0.1`), replicas and
+    /// sentinels connect with TLS (`tls-replication yes`).
+    let certificates: TestCertificates?
     /// The first master's port (``redisPorts``[0]) and the replica's ([1]).
     let redisPorts: [Int]
     let sentinelPorts: [Int]
 
     /// The URL Doorman is given.
     var url: String {
-        "redis+sentinel://:\(Self.password)@" + sentinelPorts.map { "127.0.0.1:\($0)" }.joined(separator: ",") + "/\(Self.masterName)"
+        "\(certificates == nil ? "redis" : "rediss")+sentinel://:\(Self.password)@" + sentinelPorts.map { "127.0.0.1:\($0)" }.joined(separator: ",") + "/\(Self.masterName)"
     }
 
-    private init(directory: String, redisPorts: [Int], sentinelPorts: [Int]) {
+    private init(directory: String, redisPorts: [Int], sentinelPorts: [Int], certificates: TestCertificates?) {
         self.directory = directory
+        self.certificates = certificates
         self.redisPorts = redisPorts
         self.sentinelPorts = sentinelPorts
     }
@@ -35,15 +40,18 @@ final class SentinelCluster: Sendable {
     /// (`SENTINEL CKQUORUM` says 3 usable), so that a failover can happen; with
     /// `failover: false` only until every sentinel answers (the sentinels find
     /// each other through the master's hello messages, every 2 s: seconds saved).
-    static func start(name: String, failover: Bool = true) async throws -> SentinelCluster {
+    static func start(name: String, failover: Bool = true, tls: TestCertificates? = nil) async throws -> SentinelCluster {
         let redisServer = try Self.program("redis-server"), redisSentinel = try Self.program("redis-sentinel")
         let directory = TestServers.makeTemporaryDirectory(prefix: "doorman-test-\(name)")
         let ports = try (0..<5).map { _ in try FreePort.free() }
-        let cluster = SentinelCluster(directory: directory, redisPorts: Array(ports[0..<2]), sentinelPorts: Array(ports[2...]))
+        let cluster = SentinelCluster(directory: directory, redisPorts: Array(ports[0..<2]), sentinelPorts: Array(ports[2...]), certificates: tls)
+        let tlsOptions: [(String, String)] = tls.map { [("tls-cert-file", $0.serverCertificate), ("tls-key-file", $0.serverKey),
+                                                       ("tls-ca-cert-file", $0.caFile), ("tls-auth-clients", "no"), ("tls-replication", "yes")] } ?? []
         do {
             try await offThePool {
                 for (index, port) in cluster.redisPorts.enumerated() {
-                    var arguments = [redisServer, "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                    let listen = tls == nil ? ["--port", String(port)] : ["--port", "0", "--tls-port", String(port)] + tlsOptions.flatMap { ["--\($0.0)", $0.1] }
+                    var arguments = [redisServer] + listen + ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
                                      "--requirepass", password, "--masterauth", password,
                                      "--repl-diskless-sync-delay", "0", "--daemonize", "yes", "--pidfile", cluster.pidFile(port), "--logfile", "\(directory)/redis-\(port).log", "--dir", directory]
                     if index == 1 { arguments += ["--replicaof", "127.0.0.1", String(cluster.redisPorts[0])] }
@@ -51,8 +59,9 @@ final class SentinelCluster: Sendable {
                 }
                 for port in cluster.sentinelPorts {
                     let file = "\(directory)/sentinel-\(port).conf"
+                    let listen = tls == nil ? "port \(port)" : "port 0\ntls-port \(port)\n" + tlsOptions.map { "\($0.0) \($0.1)" }.joined(separator: "\n")
                     try """
-                        port \(port)
+                        \(listen)
                         bind 127.0.0.1
                         daemonize yes
                         pidfile \(cluster.pidFile(port))
@@ -123,7 +132,8 @@ final class SentinelCluster: Sendable {
     /// in when `port` is one of the Redis servers.
     func cli(_ port: Int, _ arguments: String...) async throws -> String {
         let login = redisPorts.contains(port) ? ["-a", Self.password, "--no-auth-warning"] : []
-        let command = [try Self.program("redis-cli"), "-h", "127.0.0.1", "-p", String(port)] + login + arguments
+        let tls = certificates.map { ["--tls", "--cacert", $0.caFile] } ?? []
+        let command = [try Self.program("redis-cli"), "-h", "127.0.0.1", "-p", String(port)] + tls + login + arguments
         return try await offThePool { try Subprocess.run(command).standardOutput }
     }
 
