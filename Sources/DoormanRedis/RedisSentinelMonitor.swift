@@ -106,6 +106,7 @@ final class RedisSentinelMonitor: Sendable {
         Task {
             if let notBefore, ContinuousClock.now < notBefore { try? await Task.sleep(until: notBefore) }
             let result = await self.discover()
+            var newFailure = false
             let switched: (RedisEndpoint.Address, (@Sendable (RedisEndpoint.Address) -> Void)?)? = self.state.withLock { state in
                 state.discovery = nil
                 switch result {
@@ -117,6 +118,7 @@ final class RedisSentinelMonitor: Sendable {
                     // dropping would cancel the one being opened to it).
                     return (address, state.master == nil ? nil : state.onSwitch)
                 case .failure(let error):
+                    newFailure = state.lastFailure?.message != error.message
                     state.lastFailure = error
                     return nil
                 }
@@ -128,7 +130,8 @@ final class RedisSentinelMonitor: Sendable {
             switch result {
             case .success(let address): promise.succeed(address)
             case .failure(let error):
-                logger.warning("no sentinel named the Redis master", metadata: ["reason": "\(error.message)"])
+                // Once per reason, not once per attempt while the sentinels stay away.
+                if newFailure { logger.warning("no sentinel named the Redis master", metadata: ["reason": "\(error.message)"]) }
                 promise.fail(error)
             }
         }
@@ -207,6 +210,7 @@ final class RedisSentinelMonitor: Sendable {
                 }
             } catch {
                 subscribed?.close()
+                subscribed = nil
                 if Task.isCancelled { break }
                 logger.notice("lost the sentinel subscription; trying the next sentinel",
                               metadata: ["sentinel": "\(sentinel)", "reason": "\((error as? DoormanError)?.message ?? "\(error)")"])
