@@ -27,12 +27,13 @@ struct TerminalUITests {
         /// With `reportExit`, the shell prints `exit=STATUS` after the UI (``waitForExit(_:)``);
         /// without, the UI is the command line's last job, which Ctrl-Z can stop to the prompt.
         init(_ arguments: [String], columns: Int = 100, rows: Int = 30, environment: [String: String] = [:], themes: [String: String] = [:],
-             reportExit: Bool = true) throws {
+             keys: String? = nil, reportExit: Bool = true) throws {
             directory = TestServers.makeTemporaryDirectory(prefix: "doorman-test-ui")
             try FileManager.default.createDirectory(atPath: directory + "/doorman/themes", withIntermediateDirectories: true)
             for (name, text) in themes {
                 try text.write(toFile: directory + "/doorman/themes/\(name).theme", atomically: true, encoding: .utf8)
             }
+            if let keys { try keys.write(toFile: directory + "/doorman/keys", atomically: true, encoding: .utf8) }
             tmux = try TmuxSession(columns: columns, rows: rows, environment: ["XDG_CONFIG_HOME": directory])
             let words = [DoormanBinary.path, "--state-dir", directory] + arguments
             let variables = environment.map { "\($0.key)=\(Self.quote($0.value)) " }.joined()
@@ -142,6 +143,41 @@ struct TerminalUITests {
         }
         #expect(!stopped.contains("PINK COTTON BUDS"), "the UI's screen stayed while stopped:\n\(stopped)")
         #expect(resumed.contains("Cache"), "the panel is back:\n\(resumed)")
+    }
+
+    @Test("a keys file next to the themes rebinds keys: the new key works, the old one no longer, the footer says so")
+    func keysFile() async throws {
+        let flags = try await Self.serverFlags(redisDatabase: 8)
+        let footer = try await offThePool {
+            let ui = try UIProcess(flags, keys: "# mine\nflush-user = F\n")
+            try ui.logIn()
+            try ui.tmux.waitFor("Authenticated by PostgreSQL")
+            let footer = try ui.tmux.waitFor("F flush")
+            try ui.tmux.press("f")
+            try ui.tmux.press("F")
+            try ui.tmux.waitFor("Flushed john_doe's cached hash")
+            // One flush in the panel: F's (f, pressed first, did nothing).
+            try ui.tmux.waitFor("Flushes 1")
+            try ui.tmux.press("q")
+            try ui.waitForExit(0)
+            return footer
+        }
+        #expect(!footer.contains(" f flush"), "\(footer)")
+    }
+
+    @Test("a keys file the UI cannot use: the standard keys, and after quitting the line that is wrong")
+    func badKeysFile() async throws {
+        let flags = try await Self.serverFlags(redisDatabase: 8)
+        let screen = try await offThePool {
+            let ui = try UIProcess(flags, keys: "flush-user = F\nflush-everything = X\n")
+            try ui.tmux.waitFor("Keys file not used")
+            try ui.tmux.press("C-c")
+            return try ui.waitForExit(0)
+        }
+        #expect(screen.contains("not using the keys file"), "\(screen)")
+        // (The message wraps at the terminal's width.)
+        let unwrapped = screen.split(separator: "\n").joined(separator: " ")
+        #expect(unwrapped.contains("line 2: no command named") && unwrapped.contains("flush-everything"), "\(screen)")
     }
 
     @Test("log in: PostgreSQL first, Redis after logging out and in, PostgreSQL again after f; q leaves a clean shell")

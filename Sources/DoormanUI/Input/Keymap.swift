@@ -77,7 +77,7 @@ struct Keymap: Sendable {
         /// The context's title.
         var title: String
         /// Key labels and what they do.
-        var lines: [(keys: String, summary: String)]
+        var lines: [(keys: String, summary: String, command: Command)]
 
         /// Same title, same lines.
         static func == (left: HelpSection, right: HelpSection) -> Bool {
@@ -90,7 +90,7 @@ struct Keymap: Sendable {
     func helpSections(mode: ModeInfo) -> [HelpSection] {
         let contexts: [InputContext] = [.login, .table, .filter, .help]
         return contexts.map { context in
-            var lines: [(keys: String, summary: String)] = []
+            var lines: [(keys: String, summary: String, command: Command)] = []
             var seen: Set<Command> = []
             for binding in bindings where binding.contexts.contains(context) && !seen.contains(binding.command) {
                 seen.insert(binding.command)
@@ -101,7 +101,7 @@ struct Keymap: Sendable {
                 if binding.command.needsFlush && !mode.canFlush {
                     summary += " (unavailable: \(mode.flushUnavailableReason ?? "not in this mode"))"
                 }
-                lines.append((keys.map(\.label).joined(separator: " "), summary))
+                lines.append((keys.map(\.label).joined(separator: " "), summary, binding.command))
             }
             return HelpSection(title: context.title, lines: lines)
         }
@@ -138,7 +138,7 @@ struct Keymap: Sendable {
             seen.insert(binding.command)
             if binding.command.needsFlush && !mode.canFlush {
                 guard binding.command == .flushUser else { return nil }
-                return Hint(command: binding.command, keys: "f", label: "flush n/a (\(mode.name))")
+                return Hint(command: binding.command, keys: hint.keys, label: "flush n/a (\(mode.name))")
             }
             return Hint(command: binding.command, keys: hint.keys, label: hint.label)
         }
