@@ -67,9 +67,12 @@ public final class Runtime: Sendable {
             self.auth = auth
             self.invalidator = invalidator
             self.catalog = catalog
-            // One connection listens for both kinds of change.
+            // One connection listens for both kinds of change: a direct one
+            // of its own when the database URL goes through PgBouncer.
+            var listenerConfiguration = postgres.configuration
+            if let notifyURL = settings.notifyDatabaseURL { listenerConfiguration.connectionString = notifyURL }
             self.listener = NotificationListener(
-                configuration: postgres.configuration, channels: [CacheInvalidator.channel, ProductCatalog.channel], logger: logger
+                configuration: listenerConfiguration, channels: [CacheInvalidator.channel, ProductCatalog.channel], logger: logger
             ) { event in
                 // The listener waits for each event to be handled, so that changes are applied in order.
                 await invalidator.handle(event)
@@ -132,6 +135,14 @@ public final class Runtime: Sendable {
             try? await gracefulShutdown()
             await runtime.stopListening()
         }
+    }
+
+    /// How this process learns of user changes right now: `listening`
+    /// (notifications arrive) or `polling` (reading `doorman_user_changes`
+    /// every second: not connected yet, or notifications do not arrive, as
+    /// through PgBouncer without `--notify-database-url`).
+    public var changeFeedState: String {
+        listener.isListening ? "listening" : "polling"
     }
 
     /// Stops polling and listening, and waits for both to finish.

@@ -13,6 +13,7 @@ import Logging
 /// | Setting | Flag | Environment |
 /// |---|---|---|
 /// | database | `--database-url` | `DATABASE_URL`, else libpq's `PG*` variables |
+/// | LISTEN connection | `--notify-database-url` | `DOORMAN_NOTIFY_DATABASE_URL` (else the database's) |
 /// | cache | `--redis-url` | `REDIS_URL` |
 /// | CA for `rediss://` | `--redis-cacert` | `REDIS_CACERT` |
 /// | cache TTL | `--cache-ttl` | `DOORMAN_CACHE_TTL` |
@@ -57,6 +58,11 @@ public struct Settings: Sendable {
     public var database: Database
     /// Where the cache lives.
     public var cache: Cache
+    /// A direct connection string for the connection that LISTENs for changes
+    /// (`--notify-database-url`), when ``database`` goes through PgBouncer in
+    /// transaction mode, through which notifications do not arrive; `nil`
+    /// listens on ``database``.
+    public var notifyDatabaseURL: String?
     /// CA certificates (PEM) to verify a `rediss://` server with; `nil` uses
     /// the system's CA store.
     public var redisCACertificateFile: String?
@@ -97,6 +103,7 @@ public struct Settings: Sendable {
     /// Throws `.configuration` errors for malformed values.
     public static func resolve(
         databaseURL: String? = nil,
+        notifyDatabaseURL: String? = nil,
         redisURL: String? = nil,
         redisCACertificate: String? = nil,
         cacheTTLSeconds: Int? = nil,
@@ -125,6 +132,15 @@ public struct Settings: Sendable {
             database = .libpqEnvironment
         } else {
             database = .embedded
+        }
+
+        let notifyURL = value(notifyDatabaseURL, "DOORMAN_NOTIFY_DATABASE_URL")
+        if let notifyURL {
+            do {
+                try PostgresConfiguration(connectionString: notifyURL).validate()
+            } catch let error as DoormanError {
+                throw DoormanError(.configuration, "\(error.message) (--notify-database-url / DOORMAN_NOTIFY_DATABASE_URL)")
+            }
         }
 
         func flag(_ given: Bool, _ variable: String) throws -> Bool {
@@ -216,6 +232,7 @@ public struct Settings: Sendable {
             throw DoormanError(.configuration, "DOORMAN_REHASH must be 1/true/yes/on or 0/false/no/off")
         }
         settings.rehash = !noRehash && !["0", "false", "no", "off"].contains(rehashVariable ?? "on")
+        settings.notifyDatabaseURL = notifyURL
         return settings
     }
 

@@ -9,6 +9,11 @@ struct CommonOptions: ParsableArguments {
         valueName: "url"))
     var databaseURL: String?
 
+    @Option(name: .customLong("notify-database-url"), help: ArgumentHelp(
+        "A direct PostgreSQL connection string for the one connection that LISTENs for changes, when --database-url goes through PgBouncer in transaction mode (notifications do not arrive through it; without this Doorman polls every second). Default: $DOORMAN_NOTIFY_DATABASE_URL, else --database-url.",
+        valueName: "url"))
+    var notifyDatabaseURL: String?
+
     @Option(name: .customLong("redis-url"), help: ArgumentHelp(
         "redis://[user[:password]@]host[:port][/db], rediss://… (TLS) or unix:///path. Default: $REDIS_URL, else the embedded server.",
         valueName: "url"))
@@ -62,6 +67,7 @@ struct CommonOptions: ParsableArguments {
     func settings(defaultLogLevel: Logger.Level = .warning) throws -> Settings {
         try Settings.resolve(
             databaseURL: databaseURL,
+            notifyDatabaseURL: notifyDatabaseURL,
             redisURL: redisURL,
             redisCACertificate: redisCACertificate,
             cacheTTLSeconds: cacheTTL,
