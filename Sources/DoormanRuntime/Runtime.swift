@@ -18,6 +18,8 @@ public final class Runtime: Sendable {
     public let stack: EmbeddedStack?
     /// PostgreSQL.
     public let postgres: PostgresGateway
+    /// Password lookups' standby (`--read-database-url`), if any.
+    public let readPostgres: PostgresGateway?
     /// Redis, unless the cache is off (`--no-cache`).
     public let redis: RedisGateway?
     /// The cache-aside login.
@@ -58,10 +60,14 @@ public final class Runtime: Sendable {
             let redis = try endpoint.map { try RedisGateway(configuration: RedisConfiguration(
                 endpoint: $0, commandTimeout: settings.redisTimeout, cacheTTL: settings.cacheTTL,
                 caCertificateFile: settings.redisCACertificateFile), logger: logger) }
+            let readPostgres = try settings.readDatabaseURL.map { url in
+                try PostgresGateway(configuration: PostgresConfiguration(connectionString: url, queryTimeout: settings.postgresTimeout), logger: logger)
+            }
             self.stack = stack
             self.postgres = postgres
+            self.readPostgres = readPostgres
             self.redis = redis
-            let auth = AuthService(postgres: postgres, redis: redis, configuration: settings.authConfiguration, logger: logger)
+            let auth = AuthService(postgres: postgres, redis: redis, replica: readPostgres, configuration: settings.authConfiguration, logger: logger)
             let invalidator = CacheInvalidator(auth: auth, postgres: postgres, logger: logger)
             let catalog = ProductCatalog { try await postgres.products() }
             self.auth = auth
@@ -120,6 +126,7 @@ public final class Runtime: Sendable {
     /// there, and the listener is joined before the pools close.
     public var services: [any Service] {
         var services: [any Service] = [postgres]
+        if let readPostgres { services.append(readPostgres) }
         if let redis { services.append(redis) }
         services.append(ChangeFeed(runtime: self))
         return services
@@ -213,6 +220,7 @@ public final class Runtime: Sendable {
     public func shutdown() async {
         await stopListening()
         await postgres.shutdown()
+        await readPostgres?.shutdown()
         redis?.reset()
         stack?.detach()
     }

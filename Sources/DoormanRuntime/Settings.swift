@@ -14,6 +14,7 @@ import Logging
 /// |---|---|---|
 /// | database | `--database-url` | `DATABASE_URL`, else libpq's `PG*` variables |
 /// | LISTEN connection | `--notify-database-url` | `DOORMAN_NOTIFY_DATABASE_URL` (else the database's) |
+/// | password lookups on a standby | `--read-database-url` | `DOORMAN_READ_DATABASE_URL` |
 /// | cache | `--redis-url` | `REDIS_URL` |
 /// | CA for `rediss://` | `--redis-cacert` | `REDIS_CACERT` |
 /// | cache TTL | `--cache-ttl` | `DOORMAN_CACHE_TTL` |
@@ -63,6 +64,10 @@ public struct Settings: Sendable {
     /// transaction mode, through which notifications do not arrive; `nil`
     /// listens on ``database``.
     public var notifyDatabaseURL: String?
+    /// A connection string for password lookups (`--read-database-url`),
+    /// typically a standby (`target_session_attrs=prefer-standby`); `nil`
+    /// looks passwords up on ``database``.
+    public var readDatabaseURL: String?
     /// CA certificates (PEM) to verify a `rediss://` server with; `nil` uses
     /// the system's CA store.
     public var redisCACertificateFile: String?
@@ -104,6 +109,7 @@ public struct Settings: Sendable {
     public static func resolve(
         databaseURL: String? = nil,
         notifyDatabaseURL: String? = nil,
+        readDatabaseURL: String? = nil,
         redisURL: String? = nil,
         redisCACertificate: String? = nil,
         cacheTTLSeconds: Int? = nil,
@@ -134,14 +140,17 @@ public struct Settings: Sendable {
             database = .embedded
         }
 
-        let notifyURL = value(notifyDatabaseURL, "DOORMAN_NOTIFY_DATABASE_URL")
-        if let notifyURL {
+        func extraURL(_ flag: String?, _ variable: String, _ name: String) throws -> String? {
+            guard let url = value(flag, variable) else { return nil }
             do {
-                try PostgresConfiguration(connectionString: notifyURL).validate()
+                try PostgresConfiguration(connectionString: url).validate()
             } catch let error as DoormanError {
-                throw DoormanError(.configuration, "\(error.message) (--notify-database-url / DOORMAN_NOTIFY_DATABASE_URL)")
+                throw DoormanError(.configuration, "\(error.message) (\(name) / \(variable))")
             }
+            return url
         }
+        let notifyURL = try extraURL(notifyDatabaseURL, "DOORMAN_NOTIFY_DATABASE_URL", "--notify-database-url")
+        let readURL = try extraURL(readDatabaseURL, "DOORMAN_READ_DATABASE_URL", "--read-database-url")
 
         func flag(_ given: Bool, _ variable: String) throws -> Bool {
             if given { return true }
@@ -233,6 +242,7 @@ public struct Settings: Sendable {
         }
         settings.rehash = !noRehash && !["0", "false", "no", "off"].contains(rehashVariable ?? "on")
         settings.notifyDatabaseURL = notifyURL
+        settings.readDatabaseURL = readURL
         return settings
     }
 

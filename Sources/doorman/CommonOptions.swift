@@ -14,6 +14,11 @@ struct CommonOptions: ParsableArguments {
         valueName: "url"))
     var notifyDatabaseURL: String?
 
+    @Option(name: .customLong("read-database-url"), help: ArgumentHelp(
+        "A PostgreSQL connection string for password lookups, typically a standby (target_session_attrs=prefer-standby). A lookup that finds no user or an older password than a change Doorman has heard of is asked of --database-url again. Default: $DOORMAN_READ_DATABASE_URL, else --database-url.",
+        valueName: "url"))
+    var readDatabaseURL: String?
+
     @Option(name: .customLong("redis-url"), help: ArgumentHelp(
         "redis://[user[:password]@]host[:port][/db], rediss://… (TLS) or unix:///path. Default: $REDIS_URL, else the embedded server.",
         valueName: "url"))
@@ -68,6 +73,7 @@ struct CommonOptions: ParsableArguments {
         try Settings.resolve(
             databaseURL: databaseURL,
             notifyDatabaseURL: notifyDatabaseURL,
+            readDatabaseURL: readDatabaseURL,
             redisURL: redisURL,
             redisCACertificate: redisCACertificate,
             cacheTTLSeconds: cacheTTL,

@@ -2,6 +2,7 @@ import DoormanAuth
 import DoormanCore
 import DoormanPasswords
 @testable import DoormanPostgres
+import DoormanRedis
 import DoormanStack
 import Foundation
 import Synchronization
@@ -117,17 +118,8 @@ struct StandbyFailoverTests {
         #expect(listening.listener.isListening)
     }
 
-    @Test("A connection to a read-only server is never kept: SQLSTATE 25006 discards it and the call is retried once")
-    func readOnlyServer() async throws {
-        let primary = await TestServers.start(name: "ro-primary", tcp: true)
-        defer { TestServers.stop(primary) }
-        let standby = try await PostgresStandby.start(primary: primary, name: "ro-standby")
-        defer { standby.stop() }
-        let user = try await TestServers.makeUser(password: "pw", on: primary)
-        let direct = try PostgresGateway(configuration: .test(connectionString: primary.databaseURL, poolSize: 1), logger: TestServers.quietLogger)
-        try await standby.waitForReplay(of: direct)
-        // Straight at the standby, as a URL without target_session_attrs could land.
-        let gateway = try PostgresGateway(configuration: .test(connectionString: standby.databaseURL, poolSize: 2), logger: TestServers.quietLogger)
+    /// A pooled connection on a read-only server: `gateway` reaches the standby straight, as a URL without `target_session_attrs` could.
+    func checkReadOnlyServer(_ gateway: PostgresGateway, user: String) async throws {
         #expect(try await gateway.passwordRecord(for: user) != nil, "reads work on a standby")
         #expect(gateway.pool.openCount == 1)
         let failuresBefore = gateway.health.snapshot().failures
@@ -141,5 +133,50 @@ struct StandbyFailoverTests {
         #expect(gateway.pool.openCount == 0, "connections to the read-only server were closed")
         #expect(gateway.health.snapshot().lastFailureReason == "read-only server")
         #expect(gateway.health.snapshot().failures - failuresBefore == 2, "tried twice: on the pooled connection, then on a new one")
+    }
+
+    @Test("--read-database-url: lookups on a lagging standby never let the old password in nor keep the new one out (retried on the primary); a connection to a read-only server is never kept (SQLSTATE 25006: closed, the call retried once)")
+    func readFromStandby() async throws {
+        let primary = await TestServers.start(name: "read-primary", tcp: true)
+        defer { TestServers.stop(primary) }
+        let standby = try await PostgresStandby.start(primary: primary, name: "read-standby")
+        defer { standby.stop() }
+        let primaryPort = try #require(primary.postgresTCPAddress?.port)
+        let postgres = try PostgresGateway(configuration: .test(connectionString: primary.databaseURL, poolSize: 2), logger: TestServers.quietLogger)
+        let replica = try PostgresGateway(configuration: .test(
+            connectionString: "postgresql://doorman@127.0.0.1:\(primaryPort),127.0.0.1:\(standby.port)/doorman?target_session_attrs=prefer-standby", poolSize: 2),
+            logger: TestServers.quietLogger)
+        let redis = try RedisGateway(configuration: RedisConfiguration(
+            endpoint: try RedisEndpoint(url: primary.redisURL), commandTimeout: .seconds(2), namespace: "doorman-test-read"), logger: TestServers.quietLogger)
+        let auth = AuthService(postgres: postgres, redis: redis, replica: replica, configuration: .init(throttle: .disabled), logger: TestServers.quietLogger)
+        let service = TestService(auth: auth, postgres: postgres, redis: redis)
+        let listening = try await TestServers.listen(service)
+        defer { listening.stop() }
+        #expect(await TestServers.eventually(timeout: .seconds(5)) { listening.listener.isListening })
+
+        let user = try await TestServers.makeUser(password: "first", on: primary)
+        try await standby.waitForReplay(of: postgres)
+        try await checkReadOnlyServer(try PostgresGateway(configuration: .test(connectionString: standby.databaseURL, poolSize: 2), logger: TestServers.quietLogger), user: user)
+        let before = replica.health.snapshot().successes
+        #expect(await service.authenticate(username: user, password: "first", origin: .http).source == .postgres)
+        #expect(replica.health.snapshot().successes > before, "the lookup went to the standby")
+        #expect(try await replica.query("SELECT pg_is_in_recovery()::text").rows.first?.first == "true", "prefer-standby chose the standby")
+
+        // The standby stops replaying; the password changes on the primary.
+        let paused = try PostgresGateway(configuration: .test(connectionString: standby.databaseURL, poolSize: 1), logger: TestServers.quietLogger)
+        try await paused.query("SELECT pg_wal_replay_pause()")
+        defer { Task { _ = try? await paused.query("SELECT pg_wal_replay_resume()") } }
+        let oldVersion = try #require(try await postgres.passwordRecord(for: user)).version
+        try await postgres.setPasswordHash(try BCrypt.hash("second", cost: 4), for: user)
+        #expect(await TestServers.eventually(timeout: .seconds(5)) { !service.freshness.accepts(oldVersion, for: user) },
+                "the change feed told this process of the change")
+        #expect(try await replica.passwordRecord(for: user)?.version == oldVersion, "the standby lags: it still has the old password")
+
+        #expect(await service.authenticate(username: user, password: "second", origin: .http).source == .postgres, "the new password works (asked of the primary)")
+        _ = try await service.flushCache(for: user)
+        #expect(await service.authenticate(username: user, password: "first", origin: .http).result == .rejected, "the old one is refused")
+        // A user the standby has not seen yet is found on the primary.
+        let newcomer = try await TestServers.makeUser(password: "fresh", on: primary)
+        #expect(await service.authenticate(username: newcomer, password: "fresh", origin: .http).source == .postgres)
     }
 }
