@@ -141,6 +141,7 @@ struct PgBouncerTests {
     @Test("--notify-database-url: through PgBouncer, a password changed by SQL is refused within 1 s")
     func notifyURL() async throws {
         let (took, log) = try await changeRefusedAfter(notifyURL: TestServers.shared.databaseURL, expectedFeed: "listening")
+        print("pgbouncer with --notify-database-url: a password changed by SQL refused after \(took)")
         #expect(took < .seconds(1), "refused after \(took)")
         #expect(!log.contains("notifications do not arrive"), "\(log)")
     }
@@ -148,6 +149,7 @@ struct PgBouncerTests {
     @Test("Without it: Doorman finds that notifications do not arrive, says so once, polls; a change is refused within 2 s")
     func pollingWithoutNotifyURL() async throws {
         let (took, log) = try await changeRefusedAfter(notifyURL: nil, expectedFeed: "polling", waitForLog: "notifications do not arrive")
+        print("pgbouncer without --notify-database-url (polling): a password changed by SQL refused after \(took)")
         #expect(took < .seconds(2), "refused after \(took)")
         let warnings = log.components(separatedBy: "notifications do not arrive through this connection").count - 1
         #expect(warnings == 1, "said once why it polls: \(log)")
