@@ -25,7 +25,7 @@ struct StandbyFailoverTests {
         let primary = await TestServers.start(name: "ha-primary", tcp: true)
         defer { TestServers.stop(primary) }
         let standby = try await PostgresStandby.start(primary: primary)
-        defer { standby.stop() }
+        defer { standby.stopInBackground() }
         let primaryPort = try #require(primary.postgresTCPAddress?.port)
         let url = "postgresql://doorman@127.0.0.1:\(primaryPort),127.0.0.1:\(standby.port)/doorman?target_session_attrs=read-write"
         // Doorman's own deadlines (2 s), not the relaxed ones of other tests: this one is about an outage.
@@ -116,6 +116,7 @@ struct StandbyFailoverTests {
         #expect(cachedDuringOutage > 0, "the loop ran while there was no primary")
         print("failover: killed → promoted \(promoted - killed); first PostgreSQL login \(firstRecovery.map { "\($0.at - killed)" } ?? "never") after the kill; \(all.count) logins (\(cachedDuringOutage) cached ones with no primary), \(unavailable) uncached ones unavailable; change refused after \(refusedAfter)")
         #expect(listening.listener.isListening)
+        await standby.stop()
     }
 
     /// A pooled connection on a read-only server: `gateway` reaches the standby straight, as a URL without `target_session_attrs` could.
@@ -140,7 +141,7 @@ struct StandbyFailoverTests {
         let primary = await TestServers.start(name: "read-primary", tcp: true)
         defer { TestServers.stop(primary) }
         let standby = try await PostgresStandby.start(primary: primary, name: "read-standby")
-        defer { standby.stop() }
+        defer { standby.stopInBackground() }
         let primaryPort = try #require(primary.postgresTCPAddress?.port)
         let postgres = try PostgresGateway(configuration: .test(connectionString: primary.databaseURL, poolSize: 2), logger: TestServers.quietLogger)
         let replica = try PostgresGateway(configuration: .test(
@@ -165,7 +166,6 @@ struct StandbyFailoverTests {
         // The standby stops replaying; the password changes on the primary.
         let paused = try PostgresGateway(configuration: .test(connectionString: standby.databaseURL, poolSize: 1), logger: TestServers.quietLogger)
         try await paused.query("SELECT pg_wal_replay_pause()")
-        defer { Task { _ = try? await paused.query("SELECT pg_wal_replay_resume()") } }
         let oldVersion = try #require(try await postgres.passwordRecord(for: user)).version
         try await postgres.setPasswordHash(try BCrypt.hash("second", cost: 4), for: user)
         #expect(await TestServers.eventually(timeout: .seconds(5)) { !service.freshness.accepts(oldVersion, for: user) },
@@ -178,5 +178,7 @@ struct StandbyFailoverTests {
         // A user the standby has not seen yet is found on the primary.
         let newcomer = try await TestServers.makeUser(password: "fresh", on: primary)
         #expect(await service.authenticate(username: newcomer, password: "fresh", origin: .http).source == .postgres)
+        _ = try? await paused.query("SELECT pg_wal_replay_resume()")
+        await standby.stop()
     }
 }

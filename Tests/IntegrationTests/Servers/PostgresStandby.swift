@@ -1,16 +1,18 @@
 import DoormanPostgres
 import DoormanStack
 import Foundation
+import Synchronization
 
 /// A streaming standby of a test stack's PostgreSQL (which must listen on
 /// TCP): `pg_basebackup -R` from the primary, started on a loopback port of
-/// its own. As root it runs as `postgres`. ``stop()`` stops it at once and
-/// removes its directory.
+/// its own. As root it runs as `postgres`. Await ``stop()`` at the end of a
+/// test; ``stopInBackground()`` (in a `defer`) covers a test that threw.
 final class PostgresStandby: Sendable {
     /// The standby's port on 127.0.0.1.
     let port: Int
     let directory: String
     let binDirectory: String
+    private let stopped = Atomic<Bool>(false)
 
     private init(port: Int, directory: String, binDirectory: String) {
         self.port = port
@@ -80,14 +82,22 @@ final class PostgresStandby: Sendable {
         try await run("pg_ctl", ["-D", dataDirectory, "-w", "-s", "-t", "30", "promote"])
     }
 
-    /// Stops the server at once and removes its directory.
-    func stop() {
+    /// Stops the server at once (off the cooperative pool) and removes its directory.
+    func stop() async {
+        guard !stopped.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        _ = try? await offThePool { [self] in self.stopBlocking() }
+    }
+
+    /// ``stop()`` on a thread of its own, not waited for (for a `defer`); nothing if already stopped.
+    func stopInBackground() {
+        guard !stopped.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        Thread.detachNewThread { [self] in self.stopBlocking() }
+    }
+
+    private func stopBlocking() {
         let command = (getuid() == 0 ? ["/usr/sbin/runuser", "-u", "postgres", "--"] : []) + [binDirectory + "/pg_ctl", "-D", dataDirectory, "-m", "immediate", "-w", "-s", "stop"]
-        let directory = directory
-        Thread.detachNewThread {
-            _ = try? Subprocess.run(command, mergeOutput: true)
-            try? FileManager.default.removeItem(atPath: directory)
-        }
+        _ = try? Subprocess.run(command, mergeOutput: true)
+        try? FileManager.default.removeItem(atPath: directory)
     }
 }
 
