@@ -19,7 +19,7 @@ struct Handlers: Sendable {
             return BasicAuthenticator.unauthorized()  // not behind the authenticator: refuse
         }
         let page: ProductPage
-        switch ProductPage.parse(request.uri.queryParameters, maxLimit: server.configuration.maxPageSize) {
+        switch request.uri.query == nil ? .success(ProductPage()) : ProductPage.parse(request.uri.queryParameters, maxLimit: server.configuration.maxPageSize) {
         case .success(let parsed): page = parsed
         case .failure(let message): return Responses.json(.badRequest, SeedJSON.errorBody(message))
         }

@@ -20,7 +20,8 @@ struct CommonOptions: ParsableArguments {
     var readDatabaseURL: String?
 
     @Option(name: .customLong("redis-url"), help: ArgumentHelp(
-        "redis://[user[:password]@]host[:port][/db], rediss://… (TLS) or unix:///path. Default: $REDIS_URL, else the embedded server.",
+        "redis://[user[:password]@]host[:port][/db], rediss://… (TLS), unix:///path, or redis+sentinel://host:port[,host:port…]/master-name[/db] "
+            + "(rediss+sentinel:// for TLS). Default: $REDIS_URL, else the embedded server.",
         valueName: "url"))
     var redisURL: String?
 

@@ -36,7 +36,7 @@ enum BurstRunner {
             case .authenticated(let authentication):
                 switch authentication.timing {
                 case .local(let lookup, _): sample = BurstSample(source: authentication.source, latency: lookup)
-                case .remote(let roundTrip, _): sample = BurstSample(source: authentication.source, latency: roundTrip)
+                case .remote(let roundTrip, _, _): sample = BurstSample(source: authentication.source, latency: roundTrip)
                 }
             case .rejected, .unavailable, .throttled:
                 sample = BurstSample(source: nil, latency: clock.now - start)

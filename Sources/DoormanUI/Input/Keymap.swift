@@ -210,5 +210,6 @@ extension Keymap {
         KeyBinding([.function(1)], .toggleHelp, in: [.login, .table, .filter], "this help", hint: ("F1", "help")),
         KeyBinding([.character("q")], .quit, in: [.table, .tooSmall], "quit", hint: ("q", "quit")),
         KeyBinding([.control("C")], .quit, in: InputContext.allCases, "quit", hint: ("Ctrl-C", "quit")),
+        KeyBinding([.control("Z")], .suspend, in: InputContext.allCases, "suspend to the shell (fg resumes)"),
     ])
 }

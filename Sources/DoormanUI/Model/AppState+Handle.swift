@@ -95,6 +95,8 @@ extension AppState {
         case .quit:
             quitting = true
             return [.quit]
+        case .suspend:
+            return [.suspend]
         case .toggleHelp:
             if help == nil {
                 // At the section of where the person was.
