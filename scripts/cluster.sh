@@ -112,15 +112,17 @@ Doorman cluster is up (state in $state).
   Redis master, replica:    redis://127.0.0.1:$master_port  redis://127.0.0.1:$replica_port
   Redis sentinels:          127.0.0.1:${sentinel_ports[0]} 127.0.0.1:${sentinel_ports[1]} 127.0.0.1:${sentinel_ports[2]} (master name "$master_name")
 
-  The instances use:        --database-url '$database_url'
-                            ${notify_flags[*]:+${notify_flags[0]} '${notify_flags[1]}'}
+  The instances use:        --database-url '$database_url'${notify_flags[*]:+
+                            ${notify_flags[0]} '${notify_flags[1]}'}
                             --redis-url '$redis_url'
+$(supports_notify_url || echo "  (this doorman has no --notify-database-url yet: the instances go to PostgreSQL directly, not through PgBouncer)")
+$(supports_sentinel || echo "  (this doorman has no redis+sentinel:// yet: the instances use the master directly and lose the cache when it dies)")
 
 Watch it:
-  $doorman ui --remote http://127.0.0.1:$haproxy_port      (f: the fleet page)
-  $doorman fleet --redis-url redis://127.0.0.1:$master_port
+  $doorman ui --remote http://127.0.0.1:$haproxy_port      (log in, then v: the fleet page)
+  $doorman fleet --redis-url '$redis_url'
 Try a failover:
-  kill \$(head -1 $state/pg-primary/postmaster.pid); ${as_postgres[*]} $pgbin/pg_ctl -D $state/pg-standby -w promote
+  ${as_postgres[*]:+${as_postgres[*]} }$pgbin/pg_ctl -D $state/pg-primary -m immediate stop; ${as_postgres[*]:+${as_postgres[*]} }$pgbin/pg_ctl -D $state/pg-standby -w promote
   kill -9 \$(cat $run/redis-master.pid)         # Sentinel promotes the replica in about 2 s
   kill -9 \$(cat $run/doorman-1.pid)            # HAProxy sends its requests to the others
 Stop it all:
