@@ -107,6 +107,7 @@ let package = Package(
             "DoormanAuth", "DoormanHTTP", "DoormanCore", "DoormanPasswords", "DoormanPostgres", "DoormanRedis", "DoormanRuntime", "DoormanStack", "DoormanUI",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
     ]
 )
