@@ -8,6 +8,8 @@
 #   scripts/cluster.sh up       start it all (make cluster), print the URLs and how to try a failover
 #   scripts/cluster.sh down     stop it all (make cluster-down); idempotent
 #   scripts/cluster.sh status   what runs
+#   scripts/cluster.sh smoke    up, then check it: logins through HAProxy reach all three
+#                               instances, doorman fleet lists them, a killed one leaves; then down
 #
 # Everything lives under one state directory, $DOORMAN_CLUSTER_DIR (default
 # .build/cluster; as root, somewhere the postgres user can enter), with
@@ -227,6 +229,7 @@ EOF
             --database-url "$database_url" "${notify_flags[@]}" --redis-url "$redis_url" \
             >"$logs/$name.log" 2>&1 </dev/null &
         echo $! >"$run/$name.pid"
+        disown
     done
     for port in "${instance_ports[@]}"; do wait_for 30 "doorman on $port" curl -fsS "http://127.0.0.1:$port/healthz"; done
 
@@ -288,9 +291,41 @@ status() {
     [ "$any" ] || say "nothing runs (stopped; logs in $logs)"
 }
 
+# A smoke check by hand (not in make test: it takes about 30 s and many servers).
+smoke() {
+    up
+    trap 'status=$?; if [ "$status" -ne 0 ]; then down quiet; fi' EXIT
+    urls
+    local answered="" code instance fleet
+    for _ in $(seq 12); do
+        instance=$(curl -fsS -o /dev/null -D - -u john_doe:EXAMPLE_PASSWORD "http://127.0.0.1:$haproxy_port/products?limit=1" \
+            | tr -d '\r' | sed -n 's/^[Xx]-[Dd]oorman-[Ii]nstance: //p') || die "smoke: a login through HAProxy failed"
+        answered="$answered $instance"
+    done
+    for name in doorman-1 doorman-2 doorman-3; do
+        grep -qw "$name" <<<"$answered" || die "smoke: $name answered no request through HAProxy ($answered)"
+    done
+    sleep 1.5
+    fleet=$("$doorman" fleet --redis-url "$redis_url")
+    for name in doorman-1 doorman-2 doorman-3; do
+        grep -q "^$name " <<<"$fleet" || die "smoke: doorman fleet does not list $name:\n$fleet"
+    done
+    kill -9 "$(cat "$run/doorman-1.pid")"
+    for _ in $(seq 6); do
+        code=$(curl -s -o /dev/null -w '%{http_code}' -u john_doe:EXAMPLE_PASSWORD "http://127.0.0.1:$haproxy_port/products?limit=1")
+        [ "$code" = 200 ] || die "smoke: a login through HAProxy answered $code with doorman-1 killed"
+    done
+    sleep 6
+    "$doorman" fleet --redis-url "$redis_url" | grep -q '^doorman-1 ' && die "smoke: doorman-1 is still listed 6 s after it was killed"
+    trap - EXIT
+    down
+    say "smoke: passed (HAProxy spread logins over 3 instances, doorman fleet listed them, a killed one left)"
+}
+
 case "${1:-up}" in
     up) up ;;
+    smoke) smoke ;;
     down) down ;;
     status) status ;;
-    *) echo "usage: scripts/cluster.sh up|down|status" >&2; exit 64 ;;
+    *) echo "usage: scripts/cluster.sh up|down|status|smoke" >&2; exit 64 ;;
 esac
