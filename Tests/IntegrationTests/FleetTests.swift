@@ -2,6 +2,7 @@ import DoormanCore
 import DoormanHTTP
 @testable import DoormanRedis
 import DoormanRuntime
+import DoormanUI
 import Foundation
 import ServiceLifecycle
 import Testing
@@ -93,6 +94,13 @@ struct FleetTests {
         let members = try JSONDecoder().decode([FleetMember].self, from: Data(response.body))
         #expect(members == [FleetMember(instance: "http-test", logins: [.redis: 2, .postgres: 0, .memory: 0], lastSeen: 9, version: "v", pid: 1)])
         #expect(try await RawHTTPClient.open(port: server.port).fetch("/fleet").status == 401)
+
+        // The UI's remote mode reads the same, with the logged-in user's credentials.
+        let remote = try RemoteBackend(endpoint: RemoteEndpoint(url: "http://127.0.0.1:\(server.port)"))
+        let seen = try await remote.fleet(as: try Credentials(username: "john_doe", password: "EXAMPLE_PASSWORD"))
+        #expect(seen.map(\.instance) == ["http-test"])
+        await #expect(throws: BackendError.self) { try await remote.fleet(as: nil) }
+        await #expect(throws: BackendError.self) { try await remote.fleet(as: try Credentials(username: "john_doe", password: "wrong")) }
         await server.stop()
         _ = try await redis.deleteKeys(matchingPrefix: Array(redis.configuration.fleetKeyPrefix.utf8))
     }
