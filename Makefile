@@ -4,7 +4,7 @@
 SWIFT ?= swift
 PREFIX ?= /usr/local
 
-.PHONY: run test bench build release deps deps-test install clean fuzz check-graph
+.PHONY: run test bench build release deps deps-test install clean fuzz check-graph cluster cluster-down
 
 run: deps release
 	.build/release/doorman $(ARGS)
@@ -24,6 +24,16 @@ bench: release
 	@scripts/install-deps.sh --bench
 	$(SWIFT) build -c release --package-path bench/hello
 	scripts/bench.py $(BENCH_ARGS)
+
+# A whole topology on loopback (README, "A local cluster"): 3 instances behind
+# HAProxy, PgBouncer, a PostgreSQL primary and standby, Redis with a replica
+# and 3 sentinels, under .build/cluster. cluster-down stops it (idempotent).
+cluster: release
+	@scripts/install-deps.sh --cluster
+	scripts/cluster.sh up
+
+cluster-down:
+	scripts/cluster.sh down
 
 build: deps
 	$(SWIFT) build

@@ -87,7 +87,7 @@ let package = Package(
             "DoormanAuth", "DoormanCore", "DoormanHTTP", "DoormanPostgres", "DoormanUI",
         ]),
         .executableTarget(name: "doorman", dependencies: [
-            "DoormanAuth", "DoormanHTTP", "DoormanLocalBackend", "DoormanUI", "DoormanCore", "DoormanPasswords", "DoormanPostgres", "DoormanRuntime", "DoormanStack",
+            "DoormanAuth", "DoormanHTTP", "DoormanLocalBackend", "DoormanUI", "DoormanCore", "DoormanPasswords", "DoormanPostgres", "DoormanRedis", "DoormanRuntime", "DoormanStack",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -108,6 +108,7 @@ let package = Package(
             "DoormanAuth", "DoormanHTTP", "DoormanCore", "DoormanPasswords", "DoormanPostgres", "DoormanRedis", "DoormanRuntime", "DoormanStack", "DoormanUI",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
     ]
 )

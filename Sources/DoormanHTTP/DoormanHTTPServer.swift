@@ -37,6 +37,8 @@ public final class DoormanHTTPServer: Service, Sendable {
     let healthMonitor: HealthMonitor
     /// How the process learns of user changes (`listening`, `polling`), for `/healthz`.
     let changeFeed: (@Sendable () -> String)?
+    /// Reads the fleet view for `GET /fleet` (`nil` without a cache).
+    let fleet: (@Sendable () async throws -> [FleetMember])?
     /// What ``HTTPServerConfiguration/instanceName`` says, or `HOSTNAME:PORT`
     /// once the main listener has bound its port.
     let instance: Mutex<String>
@@ -49,10 +51,13 @@ public final class DoormanHTTPServer: Service, Sendable {
     /// that the list is read from PostgreSQL only when it changes. `health`
     /// names the stores `/healthz` reports, PostgreSQL first; `changeFeed`, if
     /// given, says how user changes are learnt of (`/healthz`'s `change_feed`).
+    /// `fleet` reads the instances that publish to Redis, for `GET /fleet`.
     public init(configuration: HTTPServerConfiguration, auth: AuthService, catalog: ProductCatalog, health: [HealthCheck],
                 changeFeed: (@Sendable () -> String)? = nil,
+                fleet: (@Sendable () async throws -> [FleetMember])? = nil,
                 threadPool: NIOThreadPool = .singleton, logger: Logger = Logger(label: "doorman.http")) {
         self.changeFeed = changeFeed
+        self.fleet = fleet
         self.configuration = configuration
         self.auth = auth
         self.bodies = ProductBodies(catalog: catalog)
@@ -132,7 +137,7 @@ public final class DoormanHTTPServer: Service, Sendable {
     }
 
     /// The paths the main listener serves (for HEAD and 405).
-    static let paths: Set<String> = ["/", "/products", "/healthz", "/metrics", "/openapi.json"]
+    static let paths: Set<String> = ["/", "/products", "/fleet", "/healthz", "/metrics", "/openapi.json"]
 
     private func makeApplication(host: String, port: Int, role: ListenerRole,
                                  onRunning: @escaping @Sendable (ListenerRole, String) -> Void) -> some ApplicationProtocol {
@@ -147,6 +152,7 @@ public final class DoormanHTTPServer: Service, Sendable {
             for path in ["/", "/products"] {
                 for method in [HTTPRequest.Method.get, .head] { authenticated.on(RouterPath(path), method: method, use: handlers.products) }
             }
+            for method in [HTTPRequest.Method.get, .head] { authenticated.on("/fleet", method: method, use: handlers.fleet) }
             for method in [HTTPRequest.Method.get, .head] { router.on("/healthz", method: method, use: handlers.health) }
             for method in [HTTPRequest.Method.get, .head] { router.on("/openapi.json", method: method, use: Handlers.openAPI) }
             let access = configuration.metricsOnMainListener

@@ -1,6 +1,7 @@
 import DoormanAuth
 import DoormanCore
 import DoormanPostgres
+import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
@@ -43,6 +44,26 @@ struct Handlers: Sendable {
         }
         headers[Self.authenticatedBy] = source.rawValue
         return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: body))
+    }
+
+    /// `GET /fleet`, behind ``BasicAuthenticator``: the instances that
+    /// publish to this Redis, as `doorman fleet --json` prints them; `[]`
+    /// without a cache, 503 when Redis cannot be read.
+    @Sendable func fleet(_ request: Request, context: DoormanRequestContext) async -> Response {
+        guard context.identity != nil else { return BasicAuthenticator.unauthorized() }
+        let members: [FleetMember]
+        do {
+            members = try await server.fleet?() ?? []
+        } catch {
+            server.logger.warning("cannot read the fleet", metadata: ["reason": "\((error as? DoormanError)?.message ?? "\(type(of: error))")"])
+            return Responses.unavailable(retryAfterSeconds: server.configuration.retryAfterSeconds)
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        guard let body = try? encoder.encode(members) else {
+            return Responses.unavailable(retryAfterSeconds: server.configuration.retryAfterSeconds)
+        }
+        return Responses.json(.ok, Array(body))
     }
 
     /// `GET /healthz`: each store up, slow or down, answered within about

@@ -50,6 +50,30 @@ enum OpenAPIDocument {
         },
         "additionalProperties": false
       },
+      "FleetMember": {
+        "type": "object",
+        "required": ["instance", "logins", "failures", "hit_ratio", "started_at", "last_seen", "version", "pid"],
+        "properties": {
+          "instance": {"type": "string"},
+          "logins": {
+            "type": "object",
+            "required": ["redis", "postgres", "memory"],
+            "properties": {
+              "redis": {"type": "integer", "minimum": 0},
+              "postgres": {"type": "integer", "minimum": 0},
+              "memory": {"type": "integer", "minimum": 0}
+            },
+            "additionalProperties": false
+          },
+          "failures": {"type": "integer", "minimum": 0},
+          "hit_ratio": {"type": "number", "minimum": 0, "maximum": 1},
+          "started_at": {"type": "integer", "description": "Unix milliseconds."},
+          "last_seen": {"type": "integer", "description": "Unix milliseconds, on the instance's clock."},
+          "version": {"type": "string"},
+          "pid": {"type": "integer"}
+        },
+        "additionalProperties": false
+      },
       "Health": {
         "type": "object",
         "required": ["status", "instance", "postgres"],
@@ -142,6 +166,26 @@ enum OpenAPIDocument {
         "parameters": [{"$ref": "#/components/parameters/limit"}, {"$ref": "#/components/parameters/after"}],
         "responses": {
           "200": {"$ref": "#/components/responses/Products"},
+          "400": {"$ref": "#/components/responses/BadRequest"},
+          "401": {"$ref": "#/components/responses/Unauthorized"},
+          "429": {"$ref": "#/components/responses/Throttled"},
+          "503": {"$ref": "#/components/responses/Unavailable"}
+        }
+      }
+    },
+    "/fleet": {
+      "get": {
+        "summary": "The doorman serve instances that published their counts to this Redis in the last few seconds, by name.",
+        "security": [{"basic": []}],
+        "responses": {
+          "200": {
+            "description": "Each instance with its logins by store, failures, hit ratio and when it last published (empty without a cache).",
+            "headers": {
+              "Cache-Control": {"$ref": "#/components/headers/CacheControl"},
+              "X-Doorman-Instance": {"$ref": "#/components/headers/Instance"}
+            },
+            "content": {"application/json": {"schema": {"type": "array", "items": {"$ref": "#/components/schemas/FleetMember"}}}}
+          },
           "400": {"$ref": "#/components/responses/BadRequest"},
           "401": {"$ref": "#/components/responses/Unauthorized"},
           "429": {"$ref": "#/components/responses/Throttled"},

@@ -27,6 +27,8 @@ public struct LocalBackend: UIBackend {
     /// throttle, the statistics and the freshness are shared.
     let withoutCache: AuthService
     let bypass = CacheBypass()
+    /// Reads the fleet view from Redis (`nil` without a cache).
+    let readFleet: (@Sendable () async throws -> [FleetMember])?
 
     /// An HTTP server running in this process.
     public struct HostedServer: Sendable {
@@ -42,10 +44,14 @@ public struct LocalBackend: UIBackend {
         }
     }
 
-    /// A backend over `auth`; `detail` says where the stores are, for the title bar.
+    /// A backend over `auth`; `detail` says where the stores are, for the
+    /// title bar. `fleet` reads the instances that publish to Redis (the
+    /// panel's fleet page).
     public init(auth: AuthService, catalog: ProductCatalog, detail: String, server: HostedServer? = nil,
-                healthChecks: [HealthCheck] = [], threadPool: NIOThreadPool = .singleton) {
+                healthChecks: [HealthCheck] = [], fleet: (@Sendable () async throws -> [FleetMember])? = nil,
+                threadPool: NIOThreadPool = .singleton) {
         self.auth = auth
+        self.readFleet = fleet
         prober = StoreProber(checks: healthChecks)
         var direct = auth.configuration
         direct.memoryCache = nil
@@ -59,6 +65,16 @@ public struct LocalBackend: UIBackend {
         mode = ModeInfo(name: "local", detail: (server.map { "serving \($0.url) · " } ?? "") + detail,
                         canFlush: canFlush, flushUnavailableReason: canFlush ? nil : "the cache is off (--no-cache)", cacheOff: !canFlush,
                         canBypassCache: canFlush)
+    }
+
+    /// The instances that publish to this process's Redis.
+    public func fleet(as credentials: Credentials?) async throws(BackendError) -> [FleetMember] {
+        guard let readFleet else { throw BackendError("no fleet without a cache (--no-cache)", unavailable: false) }
+        do {
+            return try await readFleet()
+        } catch {
+            throw BackendError("cannot read the fleet: \((error as? DoormanError)?.message ?? "Redis did not answer")")
+        }
     }
 
     /// Logs in through ``AuthService`` (Redis, then PostgreSQL) on NIO's blocking pool.

@@ -260,7 +260,7 @@ public final class RedisGateway: Service, Sendable {
 
     /// Calls `body` with each batch of keys that `SCAN … MATCH prefix*` finds
     /// until the scan ends or `body` returns `false`.
-    private func scan(prefix: [UInt8], _ body: ([[UInt8]]) async throws -> Bool) async throws {
+    func scan(prefix: [UInt8], _ body: ([[UInt8]]) async throws -> Bool) async throws {
         let pattern = Array(Self.escapeGlob(String(decoding: prefix, as: UTF8.self)).utf8) + [UInt8(ascii: "*")]
         var cursor = "0"
         repeat {

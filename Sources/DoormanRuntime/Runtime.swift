@@ -132,6 +132,23 @@ public final class Runtime: Sendable {
         return services
     }
 
+    /// Reads the fleet view (the instances that publish to this Redis), for
+    /// `GET /fleet` and the UI's fleet page; `nil` without Redis.
+    public var fleetReader: (@Sendable () async throws -> [FleetMember])? {
+        guard let redis else { return nil }
+        return { try await redis.fleet() }
+    }
+
+    /// The fleet view's publisher for a server named by `instanceName`
+    /// (asked at each publication), or `nil` without Redis (`--no-cache`).
+    /// Put it after ``services`` and the HTTP server in the group, so that it
+    /// stops first and withdraws its hash while Redis is still there.
+    public func fleetPublisher(version: String, configuration: FleetPublisher.Configuration? = nil,
+                               instanceName: @escaping @Sendable () -> String) -> FleetPublisher? {
+        redis.map { FleetPublisher(redis: $0, statistics: auth.statistics, configuration: configuration ?? .init(version: version),
+                                   logger: Logger(label: "doorman.fleet"), instanceName: instanceName) }
+    }
+
     /// Listens and polls for changes while it runs (see ``services``).
     struct ChangeFeed: Service {
         let runtime: Runtime

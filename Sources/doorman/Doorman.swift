@@ -24,6 +24,7 @@ struct Doorman: AsyncParsableCommand {
             DatabaseCommand.self,
             UserCommand.self,
             CacheCommand.self,
+            FleetCommand.self,
             StackCommand.self,
         ],
         defaultSubcommand: TerminalCommand.self

@@ -1,6 +1,7 @@
 import ArgumentParser
 import DoormanCore
 import DoormanHTTP
+import DoormanRedis
 import DoormanRuntime
 import Foundation
 import Logging
@@ -80,11 +81,17 @@ struct ServeCommand: AsyncParsableCommand {
                 catalog: runtime.catalog,
                 health: runtime.healthChecks,
                 changeFeed: { [runtime] in runtime.changeFeedState },
+                fleet: runtime.fleetReader,
                 logger: Logger(label: "doorman.http"))
-            // One group: the stores' pools, the change feed, then the server;
-            // SIGTERM or SIGINT stops them in reverse order.
+            // One group: the stores' pools, the change feed, the server, then
+            // the fleet view's publisher; SIGTERM or SIGINT stops them in
+            // reverse order (the publisher withdraws its hash first).
+            var services: [any Service] = runtime.services + [server]
+            if let publisher = runtime.fleetPublisher(version: DoormanVersion.current, instanceName: { server.instanceName }) {
+                services.append(publisher)
+            }
             let group = ServiceGroup(configuration: .init(
-                services: runtime.services + [server], gracefulShutdownSignals: [.sigterm, .sigint], logger: Logger(label: "doorman.services")))
+                services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: Logger(label: "doorman.services")))
             do {
                 try await group.run()
             } catch let error as DoormanError {

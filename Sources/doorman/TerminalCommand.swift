@@ -2,6 +2,7 @@ import ArgumentParser
 import DoormanCore
 import DoormanHTTP
 import DoormanLocalBackend
+import DoormanRedis
 import DoormanRuntime
 import DoormanUI
 import Foundation
@@ -66,7 +67,8 @@ struct TerminalCommand: AsyncParsableCommand {
             var running: RunningHTTPServer?
             if let serve {
                 let server = DoormanHTTPServer(configuration: HTTPServerConfiguration(port: serve), auth: runtime.auth,
-                                               catalog: runtime.catalog, health: runtime.healthChecks, logger: Logger(label: "doorman.http"))
+                                               catalog: runtime.catalog, health: runtime.healthChecks,
+                                               fleet: runtime.fleetReader, logger: Logger(label: "doorman.http"))
                 do {
                     running = try await server.start()
                 } catch {
@@ -85,7 +87,7 @@ struct TerminalCommand: AsyncParsableCommand {
             default: runtime.cacheDescription
             }
             let backend = LocalBackend(auth: runtime.auth, catalog: runtime.catalog, detail: "\(database) · \(cache)", server: hosted,
-                                       healthChecks: runtime.healthChecks)
+                                       healthChecks: runtime.healthChecks, fleet: runtime.fleetReader)
             do {
                 exit = try await TerminalUI.run(configuration(backend))
             } catch {

@@ -184,8 +184,10 @@ struct TestService: Sendable {
         if let redis {
             health.append(HealthCheck(name: "redis", health: redis.health) { deadline in try await redis.ping(deadline: deadline) })
         }
+        var fleet: (@Sendable () async throws -> [FleetMember])?
+        if let redis { fleet = { try await redis.fleet() } }
         return DoormanHTTPServer(configuration: configuration, auth: auth, catalog: catalog ?? ProductCatalog { try await postgres.products() },
-                                 health: health, logger: TestServers.quietLogger)
+                                 health: health, fleet: fleet, logger: TestServers.quietLogger)
     }
 }
 

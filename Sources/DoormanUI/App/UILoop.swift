@@ -20,6 +20,7 @@ final class UILoop {
     private let bursts = BurstSwitch()
     private let cancelledLogins = LoginCancellations()
     private let healthProbe = InFlight()
+    private let fleetRead = InFlight()
     private let logger: Logger
     private var panelVersion: PanelVersion?
 
@@ -47,6 +48,7 @@ final class UILoop {
         let clock = ContinuousClock()
         var nextTick = clock.now
         var nextHealth = clock.now
+        var nextFleet = clock.now
         _ = refreshPanel()
         draw(since: clock.now)
         while true {
@@ -73,6 +75,10 @@ final class UILoop {
                 if clock.now >= nextHealth {
                     probeHealth()
                     nextHealth = clock.now + .seconds(2)
+                }
+                if state.panelPage == .fleet && clock.now >= nextFleet {
+                    readFleet()
+                    nextFleet = clock.now + .seconds(2)
                 }
                 nextTick = clock.now + .milliseconds(state.isBusy ? 100 : 250)
             }
@@ -118,6 +124,26 @@ final class UILoop {
             let statuses = await backend.storeHealth()
             probe.finish()
             inbox.post(.healthChanged(statuses))
+        }
+    }
+
+    /// Reads the fleet off the UI thread (one read at a time), with the
+    /// logged-in user's credentials when there are some; the result comes
+    /// back as ``Action/fleetChanged(_:)``.
+    private func readFleet() {
+        guard fleetRead.start() else { return }
+        let backend = backend, inbox = inbox, read = fleetRead
+        let credentials = state.session.flatMap { vault.credentials(for: $0.id) }
+        spawn {
+            let snapshot: FleetSnapshot
+            do throws(BackendError) {
+                let members = try await backend.fleet(as: credentials)
+                snapshot = FleetSnapshot(members: members, readAt: FleetMember.milliseconds(Date()))
+            } catch {
+                snapshot = FleetSnapshot(members: [], readAt: FleetMember.milliseconds(Date()), failure: error.message)
+            }
+            read.finish()
+            inbox.post(.fleetChanged(snapshot))
         }
     }
 
@@ -206,6 +232,8 @@ final class UILoop {
             probeHealth()
         case .forgetCredentials:
             vault.forget()
+        case .loadFleet:
+            readFleet()
         case .applyTheme(let name):
             do {
                 let theme = try catalog.load(name)

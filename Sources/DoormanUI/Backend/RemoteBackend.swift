@@ -131,6 +131,27 @@ public struct RemoteBackend: UIBackend {
         return statuses.isEmpty ? nil : statuses
     }
 
+    /// The server's `GET /fleet` with the logged-in user's credentials.
+    public func fleet(as credentials: Credentials?) async throws(BackendError) -> [FleetMember] {
+        guard let credentials else { throw BackendError("log in to see the fleet (the server asks for credentials)", unavailable: false) }
+        let response: HTTPClient.Response
+        do {
+            response = try await request("/fleet", credentials)
+        } catch {
+            throw BackendError("cannot reach \(endpoint): \(Self.describe(error))")
+        }
+        switch response.status {
+        case 200: break
+        case 404: throw BackendError("the server has no fleet view (an older Doorman)", unavailable: false)
+        case 503: throw BackendError("the server cannot read its Redis")
+        default: throw BackendError("the server answered \(response.status)", unavailable: false)
+        }
+        guard let members = try? JSONDecoder().decode([FleetMember].self, from: Data(response.body)) else {
+            throw BackendError("the server's answer is not Doorman's JSON", unavailable: false)
+        }
+        return members
+    }
+
     // MARK: -
 
     private func request(_ path: String, _ credentials: Credentials) async throws(HTTPClient.Failure) -> HTTPClient.Response {

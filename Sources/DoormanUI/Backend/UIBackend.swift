@@ -30,6 +30,11 @@ public protocol UIBackend: Sendable {
 
     /// Takes Redis out of (or puts it back in) the path of this UI's logins (`o`).
     func setCacheBypassed(_ bypassed: Bool) -> Bool
+
+    /// The `doorman serve` instances that publish to the shared Redis, for
+    /// the panel's fleet page; `credentials` are the logged-in user's (`nil`
+    /// before a login), for a server that asks for them. Called off the UI thread.
+    func fleet(as credentials: Credentials?) async throws(BackendError) -> [FleetMember]
 }
 
 extension UIBackend {
@@ -39,6 +44,11 @@ extension UIBackend {
     /// Takes Redis out of (or puts it back in) the path of this UI's logins;
     /// `false` when this backend cannot (``ModeInfo/canBypassCache``).
     public func setCacheBypassed(_ bypassed: Bool) -> Bool { false }
+
+    /// No fleet (a backend that cannot see one).
+    public func fleet(as credentials: Credentials?) async throws(BackendError) -> [FleetMember] {
+        throw BackendError("no fleet view in this mode", unavailable: false)
+    }
 }
 
 /// What a poll compares to see whether the panel must be gathered again.

@@ -19,6 +19,8 @@ enum Command: String, CaseIterable, Sendable {
     case startFilter, acceptFilter, clearFilter
     /// The cache demo: flush one user's hash or all, a burst of logins; log out; the panel.
     case flushUser, flushAll, burst, logout, togglePanel
+    /// The panel's page: this process's logins, or the fleet (`v`).
+    case switchPanelPage
     /// Take Redis out of this UI's path, or put it back (`o`).
     case toggleCache
     /// The one-key demo: flush, log in, log in again, side by side (`d`).

@@ -182,6 +182,7 @@ extension Keymap {
         KeyBinding([.control("O")], .toggleCache, in: [.login], "take Redis out of this UI's path, or put it back"),
         KeyBinding([.character("p")], .togglePanel, in: [.table], "show or hide the cache panel", hint: ("p", "panel")),
         KeyBinding([.control("P")], .togglePanel, in: [.login], "show or hide the cache panel"),
+        KeyBinding([.character("v")], .switchPanelPage, in: [.table], "switch the panel: these logins, or the fleet (every instance)"),
         KeyBinding([.character("t")], .cycleTheme, in: [.table, .help], "next theme", hint: ("t", "theme")),
         KeyBinding([.control("T")], .cycleTheme, in: [.login, .filter], "next theme"),
 

@@ -57,9 +57,15 @@ enum KeysFile {
 extension Command {
     /// The command's name in the keys file: `flush-user` for `flushUser`.
     var fileName: String {
-        rawValue.reduce(into: "") { name, character in
-            if character.isUppercase { name += "-" + character.lowercased() } else { name.append(character) }
+        var name = ""
+        var previousUppercase = false
+        for character in rawValue {
+            // `sortByID` is `sort-by-id`: a run of capitals is one word.
+            if character.isUppercase && !previousUppercase { name += "-" }
+            name += character.lowercased()
+            previousUppercase = character.isUppercase
         }
+        return name
     }
 
     /// A command by its keys-file name (`flush-user`) or its raw value (`flushUser`).

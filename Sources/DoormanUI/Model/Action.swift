@@ -34,6 +34,8 @@ enum Action: Sendable {
     case statisticsChanged(PanelSnapshot)
     /// The stores were probed (every couple of seconds, off the UI thread).
     case healthChanged([StoreStatus])
+    /// The fleet was read (every couple of seconds while its page is open).
+    case fleetChanged(FleetSnapshot)
     /// A theme was loaded and is in use.
     case themeApplied(name: String)
     /// A theme could not be loaded (the message names the file and line); the
@@ -71,6 +73,8 @@ enum Effect: Equatable, Sendable {
     case cancelLogin(session: Int)
     /// Wipe the kept credentials (logging out).
     case forgetCredentials
+    /// Read the fleet now; answer with ``Action/fleetChanged(_:)``.
+    case loadFleet
     /// Load and use the named theme.
     case applyTheme(String)
     /// Leave the UI.

@@ -77,6 +77,9 @@ extension AppState {
         case .healthChanged(let statuses):
             health = statuses
             return []
+        case .fleetChanged(let snapshot):
+            fleet = snapshot
+            return []
         case .themeApplied(let name):
             themeName = name
             message = Message("Theme: \(name)", .ok)
@@ -131,6 +134,16 @@ extension AppState {
                 ? Message("Redis is out of this UI's path: the next login reads PostgreSQL (o puts it back).", .info)
                 : Message("Redis is back in the path.", .ok)
             return [.setCacheBypassed(cacheBypassed)]
+        case .switchPanelPage:
+            panelPage = panelPage == .cache ? .fleet : .cache
+            if !panelWanted {
+                panelWanted = true
+                fitTable()
+            }
+            if layout.panel == nil {
+                message = Message("The panel needs \(Layout.panelRightMinColumns) columns, or \(Layout.panelBottomMinRows) rows.", .info)
+            }
+            return panelPage == .fleet ? [.loadFleet] : []
         case .togglePanel:
             panelWanted.toggle()
             fitTable()

@@ -85,6 +85,10 @@ struct AppState: Equatable, Sendable {
     var panelWanted = true
     /// The cache panel's data.
     var panel = PanelSnapshot()
+    /// The panel's page (`v`).
+    var panelPage: PanelPage = .cache
+    /// The fleet, as last read (while its page is open).
+    var fleet: FleetSnapshot?
     /// The last (or running) burst.
     var burst: BurstState?
     /// `true` while the selected product's detail is open (Enter).

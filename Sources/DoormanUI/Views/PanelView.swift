@@ -9,8 +9,14 @@ enum PanelView {
 
     static func draw(_ state: AppState, in rect: Rect, placement: Layout.PanelPlacement, into buffer: inout ScreenBuffer) {
         guard rect.width >= 20, rect.height >= 4 else { return }
-        buffer.box(rect, title: "Cache · \(state.panel.scope)")
         let inner = Rect(x: rect.x + 2, y: rect.y + 1, width: rect.width - 4, height: rect.height - 2)
+        if state.panelPage == .fleet {
+            let count = state.fleet?.members.count
+            buffer.box(rect, title: "Fleet" + (count.map { " · \($0) instance\($0 == 1 ? "" : "s")" } ?? ""))
+            write(fleet(state, width: inner.width, height: inner.height), in: inner, into: &buffer)
+            return
+        }
+        buffer.box(rect, title: "Cache · \(state.panel.scope)")
         switch placement {
         case .right:
             var lines = summary(state, width: inner.width)
@@ -66,6 +72,60 @@ enum PanelView {
         third.append(Span("Flushes \(panel.flushes)", .panelMuted))
         if panel.cacheUnavailable > 0 { third.append(Span("  cache down \(panel.cacheUnavailable)×", .statusError)) }
         return countLines + [second, third]
+    }
+
+    /// The fleet page: one row per instance that publishes to the shared
+    /// Redis (logins by store, failures, hit ratio, how long ago it was
+    /// seen), then the totals. Columns that do not fit go, least useful
+    /// first, so that the name keeps 12 columns.
+    static func fleet(_ state: AppState, width: Int, height: Int) -> [Line] {
+        guard let fleet = state.fleet else { return [[Span("Reading the fleet…", .panelMuted)]] }
+        if let failure = fleet.failure { return [[Span(failure, .statusError)]] }
+        if fleet.members.isEmpty {
+            return [[Span("No instance publishes to this Redis.", .panelMuted)],
+                    [Span("Each doorman serve does, every second.", .panelMuted)]]
+        }
+        struct Column {
+            var title: String
+            var width: Int
+            var role: (FleetMember) -> Role
+            var value: (FleetMember) -> String
+        }
+        let showMemory = fleet.members.contains { $0.logins[.memory, default: 0] > 0 }
+        var columns: [Column] = [
+            Column(title: AuthSource.redis.displayName, width: 6, role: { _ in .status(.redis) }, value: { "\($0.logins[.redis, default: 0])" }),
+            Column(title: "PG", width: 6, role: { _ in .status(.postgres) }, value: { "\($0.logins[.postgres, default: 0])" }),
+        ]
+        if showMemory {
+            columns.append(Column(title: "Mem", width: 5, role: { _ in .status(.memory) }, value: { "\($0.logins[.memory, default: 0])" }))
+        }
+        columns.append(Column(title: "Hit", width: 5, role: { _ in .panel }, value: { $0.hitRatioDescription }))
+        columns.append(Column(title: "Fail", width: 5, role: { $0.failures > 0 ? .statusError : .panelMuted }, value: { "\($0.failures)" }))
+        columns.append(Column(title: "Seen", width: 7, role: { _ in .panelMuted }, value: { member in
+            FleetMember.secondsAgo(member.lastSeen, now: fleet.readAt)
+        }))
+        let nameMinimum = 12
+        // Drop failures, then the memory tier, when the name would be squeezed.
+        for title in ["Fail", "Mem"] where width - columns.reduce(0, { $0 + $1.width }) < nameMinimum {
+            columns.removeAll { $0.title == title }
+        }
+        let nameWidth = max(1, width - columns.reduce(0) { $0 + $1.width })
+        var lines: [Line] = [[Span(DisplayWidth.pad("Instance", to: nameWidth), .panelTitle)]
+            + columns.map { Span(DisplayWidth.pad($0.title, to: $0.width, alignRight: true), .panelTitle) }]
+        let rows = max(1, height - 3)
+        for member in fleet.members.prefix(fleet.members.count > rows ? rows - 1 : rows) {
+            lines.append([Span(DisplayWidth.pad(DisplayWidth.truncate(member.instance, to: nameWidth - 1), to: nameWidth), .panel)]
+                + columns.map { Span(DisplayWidth.pad($0.value(member), to: $0.width, alignRight: true), $0.role(member)) })
+        }
+        if fleet.members.count > rows {
+            lines.append([Span("… and \(fleet.members.count - rows + 1) more (doorman fleet lists all)", .panelMuted)])
+        }
+        let logins = fleet.members.reduce(0) { $0 + $1.totalLogins }
+        let redis = fleet.members.reduce(0) { $0 + $1.logins[.redis, default: 0] }
+        let failures = fleet.members.reduce(0) { $0 + $1.failures }
+        let ratio = logins == 0 ? "-" : "\(Int((Double(redis) / Double(logins) * 100).rounded()))%"
+        lines += [[], [Span("All  ", .panelTitle), Span("logins \(logins) · hit \(ratio) · failed \(failures)", .panel)]]
+        return lines
     }
 
     /// The hosted HTTP server: where it listens and what it answered.
