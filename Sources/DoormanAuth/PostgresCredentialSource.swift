@@ -5,7 +5,8 @@ import DoormanPostgres
 /// concurrent lookups of one user sharing one query (``SingleFlight``): a
 /// thousand logins of one uncached user make one lookup.
 public final class PostgresCredentialSource: CredentialSource {
-    private let postgres: PostgresGateway
+    /// The database (the cache view asks it for current password versions).
+    let postgres: PostgresGateway
     private let flights = SingleFlight<String, PasswordRecord?>()
 
     /// A source reading `postgres`.

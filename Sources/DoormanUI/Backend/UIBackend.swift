@@ -30,6 +30,34 @@ public protocol UIBackend: Sendable {
 
     /// Takes Redis out of (or puts it back in) the path of this UI's logins (`o`).
     func setCacheBypassed(_ bypassed: Bool) -> Bool
+
+    /// The cached entries in Redis, judged as a login would judge them
+    /// (the cache view, `c`). Remotely through `GET /admin/cache` as `credentials`.
+    func cacheEntries(as credentials: Credentials) async throws(BackendError) -> [CachedCredential]
+
+    /// The throttle's counters in Redis with their time left (the cache view).
+    /// Remotely through `GET /admin/throttle`.
+    func throttleCounters(as credentials: Credentials) async throws(BackendError) -> [ThrottleCounter]
+
+    /// Drops `user`'s cached entry (the cache view's `x`). Remotely through `DELETE /admin/cache/{user}`.
+    func flushEntry(of user: String, as credentials: Credentials) async -> FlushResult
+
+    /// Clears the counters that lock `user` out (`U`); returns how many went.
+    /// Remotely through `DELETE /admin/throttle/{user}`.
+    func unlock(_ user: String, as credentials: Credentials) async throws(BackendError) -> Int
+
+    /// Every user with their cache and lock state (the users view, `u`).
+    /// Remotely through `GET /admin/users`.
+    func users(as credentials: Credentials) async throws(BackendError) -> [UserSummary]
+
+    /// Adds a user (`a`); returns the name as stored.
+    func addUser(_ name: String, password: String, as credentials: Credentials) async throws(BackendError) -> String
+
+    /// Sets a user's password (`p`); the cached hash goes at once.
+    func setPassword(of user: String, to password: String, as credentials: Credentials) async throws(BackendError)
+
+    /// Deletes a user (`D`); the cached hash goes at once.
+    func deleteUser(_ user: String, as credentials: Credentials) async throws(BackendError)
 }
 
 extension UIBackend {
@@ -39,6 +67,46 @@ extension UIBackend {
     /// Takes Redis out of (or puts it back in) the path of this UI's logins;
     /// `false` when this backend cannot (``ModeInfo/canBypassCache``).
     public func setCacheBypassed(_ bypassed: Bool) -> Bool { false }
+
+    /// Not available (a backend that cannot see Redis).
+    public func cacheEntries(as credentials: Credentials) async throws(BackendError) -> [CachedCredential] {
+        throw BackendError("the cache cannot be seen from here", unavailable: false)
+    }
+
+    /// Not available (a backend that cannot see Redis).
+    public func throttleCounters(as credentials: Credentials) async throws(BackendError) -> [ThrottleCounter] {
+        throw BackendError("the throttle cannot be seen from here", unavailable: false)
+    }
+
+    /// The same as ``flushCache(user:)``.
+    public func flushEntry(of user: String, as credentials: Credentials) async -> FlushResult {
+        await flushCache(user: user)
+    }
+
+    /// Not available (a backend that cannot see the users).
+    public func users(as credentials: Credentials) async throws(BackendError) -> [UserSummary] {
+        throw BackendError("the users cannot be listed from here", unavailable: false)
+    }
+
+    /// Not available.
+    public func addUser(_ name: String, password: String, as credentials: Credentials) async throws(BackendError) -> String {
+        throw BackendError(mode.userChangesUnavailableReason ?? "users cannot be changed from here", unavailable: false)
+    }
+
+    /// Not available.
+    public func setPassword(of user: String, to password: String, as credentials: Credentials) async throws(BackendError) {
+        throw BackendError(mode.userChangesUnavailableReason ?? "users cannot be changed from here", unavailable: false)
+    }
+
+    /// Not available.
+    public func deleteUser(_ user: String, as credentials: Credentials) async throws(BackendError) {
+        throw BackendError(mode.userChangesUnavailableReason ?? "users cannot be changed from here", unavailable: false)
+    }
+
+    /// Not available (a backend that cannot reach the throttle).
+    public func unlock(_ user: String, as credentials: Credentials) async throws(BackendError) -> Int {
+        throw BackendError("unlocking is not available here", unavailable: false)
+    }
 }
 
 /// What a poll compares to see whether the panel must be gathered again.

@@ -34,6 +34,18 @@ enum Action: Sendable {
     case statisticsChanged(PanelSnapshot)
     /// The stores were probed (every couple of seconds, off the UI thread).
     case healthChanged([StoreStatus])
+    /// The cache view's data arrived (entries and counters read together).
+    case cacheViewLoaded(entries: [CachedCredential], counters: [ThrottleCounter])
+    /// The cache view's data could not be read.
+    case cacheViewFailed(String)
+    /// An unlock finished: `removed` counters went, or `failure` says why not.
+    case unlockFinished(user: String, removed: Int?, failure: String?)
+    /// The users view's rows arrived.
+    case usersLoaded([UserSummary])
+    /// The users could not be listed.
+    case usersFailed(String)
+    /// An add, password change or delete finished: its message, and the user to select.
+    case userChangeFinished(Message, select: String?)
     /// A theme was loaded and is in use.
     case themeApplied(name: String)
     /// A theme could not be loaded (the message names the file and line); the
@@ -71,6 +83,21 @@ enum Effect: Equatable, Sendable {
     case cancelLogin(session: Int)
     /// Wipe the kept credentials (logging out).
     case forgetCredentials
+    /// Read the cache view's entries and counters as the session's user;
+    /// answer with ``Action/cacheViewLoaded(entries:counters:)`` or ``Action/cacheViewFailed(_:)``.
+    case loadCacheView(session: Int)
+    /// Drop `user`'s cached entry (the cache view); answer with ``Action/flushFinished(_:)``.
+    case flushEntry(user: String, session: Int)
+    /// Clear the counters that lock `user` out; answer with ``Action/unlockFinished(user:removed:failure:)``.
+    case unlock(user: String, session: Int)
+    /// List the users (the users view); answer with ``Action/usersLoaded(_:)`` or ``Action/usersFailed(_:)``.
+    case loadUsers(session: Int)
+    /// Add a user with `password` (which leaves the state with the effect).
+    case addUser(name: String, password: String, session: Int)
+    /// Set `user`'s password.
+    case setPassword(user: String, password: String, session: Int)
+    /// Delete `user`.
+    case deleteUser(user: String, session: Int)
     /// Load and use the named theme.
     case applyTheme(String)
     /// Leave the UI.

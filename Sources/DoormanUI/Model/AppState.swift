@@ -11,6 +11,10 @@ struct AppState: Equatable, Sendable {
         case login
         /// The product table after a login.
         case products
+        /// The cache view (`c`), over the product table.
+        case cache
+        /// The users view (`u`), over the product table.
+        case users
     }
 
     /// A logged-in user.
@@ -91,6 +95,10 @@ struct AppState: Equatable, Sendable {
     var detailOpen = false
     /// The last (or running) one-key demo.
     var demo: DemoState?
+    /// The cache view's rows and selection.
+    var cacheView = CacheViewState()
+    /// The users view's rows, selection and question.
+    var usersView = UsersViewState()
     /// `true` while a flush runs.
     var flushPending = false
     /// The footer's message, until the next key.
@@ -126,12 +134,19 @@ struct AppState: Equatable, Sendable {
         switch screen {
         case .login: return .login
         case .products: return table.isEditingFilter ? .filter : .table
+        case .cache: return .cache
+        case .users:
+            switch usersView.prompt {
+            case .confirmDelete?: return .confirm
+            case _?: return .prompt
+            case nil: return .users
+            }
         }
     }
 
     /// `true` while something runs in the background (the spinner turns).
     var isBusy: Bool {
-        pendingLogin != nil || productsLoading || flushPending || (burst.map { !$0.finished } ?? false) || (demo.map { !$0.finished } ?? false)
+        pendingLogin != nil || productsLoading || flushPending || usersView.pending || (burst.map { !$0.finished } ?? false) || (demo.map { !$0.finished } ?? false)
     }
 
     /// The spinner's current frame.

@@ -129,10 +129,13 @@ public struct ModeInfo: Equatable, Sendable {
     public var cacheOff: Bool
     /// `true` when `o` can take Redis out of this UI's path (local, with a cache).
     public var canBypassCache: Bool
+    /// Why the users view cannot add, change or delete users here (`nil` when it can).
+    public var userChangesUnavailableReason: String?
 
     /// Creates a description.
     public init(name: String, detail: String, canFlush: Bool = true, flushUnavailableReason: String? = nil, latencyName: String = "lookup",
-                cacheOff: Bool = false, canBypassCache: Bool = false) {
+                cacheOff: Bool = false, canBypassCache: Bool = false, userChangesUnavailableReason: String? = nil) {
+        self.userChangesUnavailableReason = userChangesUnavailableReason
         self.canBypassCache = canBypassCache
         self.name = name
         self.detail = detail

@@ -1,0 +1,86 @@
+import DoormanCore
+import DoormanHTTP
+import Foundation
+import Testing
+
+/// The cache view (`c`) in a real terminal: a login's entry appears with a
+/// TTL that counts down, and `x` flushes it; through `--remote` the admin
+/// API serves it, and without admin rights the view says why.
+@Suite("Cache view end to end")
+struct CacheViewUITests {
+    typealias UIProcess = TerminalUITests.UIProcess
+
+    /// The TTL shown on john_doe's cache row (`4m58s`), if there is one.
+    static func johnsTTL(_ screen: String) -> String? {
+        guard let line = screen.split(separator: "\n").first(where: { $0.contains("cache") && $0.contains("john_doe") }) else { return nil }
+        return line.split(separator: " ").first { $0.hasSuffix("s") && $0.first?.isNumber == true && $0.contains("m") }.map(String.init)
+    }
+
+    @Test("c: the login's entry with its TTL falling, valid; x flushes it; Esc back to the products")
+    func local() async throws {
+        let flags = try await TerminalUITests.serverFlags(redisDatabase: 8)
+        let (first, later, flushed) = try await offThePool {
+            let ui = try UIProcess(flags)
+            try ui.logIn()
+            try ui.tmux.waitFor("PINK COTTON BUDS")
+            try ui.tmux.press("c")
+            let first = try ui.tmux.waitUntil("john_doe's entry, valid, with a TTL") { Self.johnsTTL($0) != nil && $0.contains("valid") }
+            // About a second later the view has been read again: the TTL is lower.
+            let later = try ui.tmux.waitUntil("the TTL counting down", timeout: .seconds(10)) { screen in
+                guard let now = Self.johnsTTL(screen), let then = Self.johnsTTL(first) else { return false }
+                return now != then
+            }
+            try ui.tmux.press("x")
+            let flushed = try ui.tmux.waitUntil("the entry gone") { $0.contains("Flushed john_doe's cached hash") && Self.johnsTTL($0) == nil }
+            try ui.tmux.press("Escape")
+            try ui.tmux.waitFor("PINK COTTON BUDS")
+            try ui.tmux.press("q")
+            try ui.waitForExit(0)
+            return (first, later, flushed)
+        }
+        #expect(first.contains("TTL"))
+        #expect(first.contains("Kind"))
+        #expect(!first.contains("$2"))
+        #expect(Self.johnsTTL(first)?.hasPrefix("4m") == true || Self.johnsTTL(first)?.hasPrefix("5m") == true, "\(first)")
+        #expect(Self.johnsTTL(later) != nil)
+        #expect(!flushed.contains("valid"), "\(flushed)")
+    }
+
+    @Test("--remote: the admin API serves the view to an admin; without --admin-users the view says the API is off")
+    func remote() async throws {
+        let service = try TestServers.service()
+        var configuration = HTTPServerConfiguration(port: 0)
+        configuration.adminUsers = ["john_doe"]
+        let admin = try await service.httpServer(configuration).start()
+        let plain = try await service.httpServer().start()
+        let (shown, off): (String, String)
+        do {
+            (shown, off) = try await offThePool {
+                let ui = try UIProcess(["--remote", "http://127.0.0.1:\(admin.port)"])
+                try ui.logIn()
+                try ui.tmux.waitFor("1L FOUNTAIN DRINKING WATER")
+                try ui.tmux.press("c")
+                let shown = try ui.tmux.waitUntil("john_doe's entry through the admin API") { Self.johnsTTL($0) != nil && $0.contains("valid") }
+                try ui.tmux.press("q")
+                try ui.waitForExit(0)
+
+                let other = try UIProcess(["--remote", "http://127.0.0.1:\(plain.port)"])
+                try other.logIn()
+                try other.tmux.waitFor("1L FOUNTAIN DRINKING WATER")
+                try other.tmux.press("c")
+                let off = try other.tmux.waitFor("admin API off on the server")
+                try other.tmux.press("q")
+                try other.waitForExit(0)
+                return (shown, off)
+            }
+        } catch {
+            await admin.stop()
+            await plain.stop()
+            throw error
+        }
+        await admin.stop()
+        await plain.stop()
+        #expect(shown.contains("Doorman · remote"))
+        #expect(off.contains("Cannot read the cache"))
+    }
+}
