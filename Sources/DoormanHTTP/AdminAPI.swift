@@ -25,26 +25,44 @@ struct AdminAPI: Sendable {
         self.admins = Set(admins.map(PRECIS.prepareUsername))
     }
 
+    /// The GET paths (which answer HEAD too, and 405 to other methods).
+    static let paths: Set<String> = ["/admin/cache", "/admin/throttle", "/admin/users"]
+    /// The DELETE paths' prefixes (one more segment: the user).
+    static let deletePrefixes = ["/admin/cache/", "/admin/throttle/"]
+
     /// Adds the routes to `group` (behind the authenticator).
     func register(on group: RouterGroup<DoormanRequestContext>) {
-        group.get("/admin/cache") { _, context in await self.guarded(context) { try await self.cache() } }
-        group.delete("/admin/cache/:user") { request, context in await self.guarded(context) { try await self.flush(Self.user(context)) } }
-        group.get("/admin/throttle") { _, context in await self.guarded(context) { try await self.throttle() } }
-        group.delete("/admin/throttle/:user") { request, context in await self.guarded(context) { try await self.unlock(Self.user(context)) } }
-        group.get("/admin/users") { _, context in await self.guarded(context) { try await self.users() } }
+        for method in [HTTPRequest.Method.get, .head] {
+            group.on("/admin/cache", method: method) { _, context in await self.guarded(context) { try await self.cache() } }
+            group.on("/admin/throttle", method: method) { _, context in await self.guarded(context) { try await self.throttle() } }
+            group.on("/admin/users", method: method) { _, context in await self.guarded(context) { try await self.users() } }
+        }
+        group.delete("/admin/cache/:user") { _, context in
+            await self.guarded(context) {
+                guard let user = try Self.user(context) else { return try Self.encode(Removed(removed: 0)) }
+                return try await self.flush(user)
+            }
+        }
+        group.delete("/admin/throttle/:user") { _, context in
+            await self.guarded(context) {
+                guard let user = try Self.user(context) else { return try Self.encode(Removed(removed: 0)) }
+                return try await self.unlock(user)
+            }
+        }
     }
 
-    /// The `{user}` path parameter, percent-decoded and prepared as a login prepares it.
-    static func user(_ context: DoormanRequestContext) throws -> String {
+    /// The `{user}` path parameter, percent-decoded and prepared as a login
+    /// prepares it; `nil` for a name no user can have (there is nothing to
+    /// remove). Longer than 50 characters, or not percent-encoding: 400.
+    static func user(_ context: DoormanRequestContext) throws -> String? {
         guard let raw = context.parameters.get("user"), let decoded = raw.removingPercentEncoding else {
             throw AdminFailure.badRequest("The username in the path is not valid percent-encoding.")
         }
-        let prepared = PRECIS.prepareUsername(decoded)
-        do {
-            try Credentials.validate(username: prepared)
-        } catch {
-            throw AdminFailure.badRequest("Not a valid username.")
+        guard !decoded.isEmpty, decoded.unicodeScalars.count <= Credentials.maxUsernameLength else {
+            throw AdminFailure.badRequest("A username is 1 to \(Credentials.maxUsernameLength) characters.")
         }
+        let prepared = PRECIS.prepareUsername(decoded)
+        guard (try? Credentials.validate(username: prepared)) != nil else { return nil }
         return prepared
     }
 

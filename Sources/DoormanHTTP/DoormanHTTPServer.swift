@@ -137,7 +137,9 @@ public final class DoormanHTTPServer: Service, Sendable {
         let handlers = Handlers(server: self)
         switch role {
         case .main:
-            router.add(middleware: ConformanceMiddleware(knownPaths: Self.paths))
+            let admin = !configuration.adminUsers.isEmpty
+            router.add(middleware: ConformanceMiddleware(knownPaths: admin ? Self.paths.union(AdminAPI.paths) : Self.paths,
+                                                         deletePrefixes: admin ? AdminAPI.deletePrefixes : []))
             let authenticated = router.group().add(middleware: BasicAuthenticator(auth: auth, retryAfterSeconds: configuration.retryAfterSeconds, trustedProxies: configuration.trustedProxies))
             for path in ["/", "/products"] {
                 for method in [HTTPRequest.Method.get, .head] { authenticated.on(RouterPath(path), method: method, use: handlers.products) }

@@ -102,6 +102,11 @@ struct AdminAPITests {
             let notAdmin = try await Self.delete(client, "/admin/throttle/john_doe", authorization: Self.john)
             #expect(notAdmin.status == 403)
             #expect(try await Self.delete(client, "/admin/cache/" + String(repeating: "x", count: 60), authorization: adminAuthorization).status == 400)
+            // A name no user can have (a control character) removes nothing; another method is 405.
+            #expect(try await Self.delete(client, "/admin/throttle/a%10b", authorization: adminAuthorization).json?["removed"] as? Int == 0)
+            let trace = try await client.exchange("TRACE /admin/cache/john_doe HTTP/1.1\r\nHost: localhost\r\nAuthorization: \(adminAuthorization)\r\n\r\n")
+            #expect(trace.status == 405)
+            #expect(trace.header("Allow") == "DELETE")
         } catch {
             await server.stop()
             throw error

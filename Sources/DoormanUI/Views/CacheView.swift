@@ -8,8 +8,10 @@ enum CacheView {
 
     /// The columns' widths for a table `width` wide: kind, user, version, TTL (the state takes the rest).
     static func columnWidths(width: Int) -> (kind: Int, user: Int, version: Int, ttl: Int) {
-        let user = max(10, min(32, (width - 2) * 30 / 100))
-        return (7, user, 7, 6)
+        // The user column takes what the others and a short state leave, up
+        // to a whole `(unknown user) 0b1c2d3e`.
+        let user = max(10, min(23, width - 1 - (7 + gap) - (4 + gap) - (6 + gap) - 18))
+        return (7, user, 4, 6)
     }
 
     static func draw(_ state: AppState, in rect: Rect, into buffer: inout ScreenBuffer) {
@@ -26,7 +28,7 @@ enum CacheView {
         buffer.fill(Rect(x: rect.x, y: rect.y, width: rect.width, height: 1), role: .tableHeader)
         buffer.write(DisplayWidth.pad("Kind", to: widths.kind), x: kindX, y: rect.y, role: .tableHeader)
         buffer.write(DisplayWidth.pad("User", to: widths.user), x: userX, y: rect.y, role: .tableHeader)
-        buffer.write(DisplayWidth.pad("Version", to: widths.version), x: versionX, y: rect.y, role: .tableHeader)
+        buffer.write(DisplayWidth.pad("Ver", to: widths.version), x: versionX, y: rect.y, role: .tableHeader)
         buffer.write(DisplayWidth.pad("TTL", to: widths.ttl, alignRight: true), x: ttlX, y: rect.y, role: .tableHeader)
         if stateWidth > 0 { buffer.write(DisplayWidth.truncate("State", to: stateWidth), x: stateX, y: rect.y, role: .tableHeader) }
 
@@ -86,9 +88,9 @@ enum CacheView {
         case .counter(let counter):
             let failures = "\(counter.count) \(counter.count == 1 ? "failure" : "failures")"
             let what = switch counter.kind {
-            case .account: failures + " (every client)"
-            case .pair: failures + " from one client"
-            case .client: failures + " from this client (every account)"
+            case .account: failures + ", all clients"
+            case .pair: failures + ", one client"
+            case .client: failures + ", all accounts"
             }
             return (counter.kind.rawValue, counter.who, "", CacheViewState.timeLeft(milliseconds: counter.timeToLiveMilliseconds), what, false, true)
         }
