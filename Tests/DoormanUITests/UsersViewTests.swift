@@ -55,6 +55,11 @@ struct UsersViewTests {
         #expect(!"\(state)".contains("s3cret-pass"))
         #expect(state.handle(.userChangeFinished(Message("Added new_user.", .ok), select: "new_user")) == [.loadUsers(session: session)])
         #expect(!state.usersView.pending)
+        // Once listed, the new user is selected.
+        _ = state.handle(.usersLoaded(Self.users + [UserSummary(username: "new_user", version: 9, cached: false, cachedTimeToLiveMilliseconds: nil, accountFailures: 0, pairFailures: 0, locked: false)]))
+        #expect(state.usersView.selectedUser?.username == "new_user")
+        _ = state.handle(.usersLoaded(Self.users + [UserSummary(username: "new_user", version: 9, cached: false, cachedTimeToLiveMilliseconds: nil, accountFailures: 0, pairFailures: 0, locked: false)]))
+        #expect(state.usersView.selectedUser?.username == "new_user")
     }
 
     @Test("Esc gives up a prompt; the typed text goes with it")

@@ -84,3 +84,44 @@ struct CacheViewUITests {
         #expect(off.contains("Cannot read the cache"))
     }
 }
+
+/// The users view (`u`) in a real terminal, locally: add a user with a
+/// masked password, then delete them after y.
+@Suite("Users view end to end")
+struct UsersViewUITests {
+    @Test("u: a adds a user (the password never shows) and selects them; D then y deletes them")
+    func addAndDelete() async throws {
+        let flags = try await TerminalUITests.serverFlags(redisDatabase: 8)
+        let name = "ui_\(UUID().uuidString.prefix(8).lowercased())"
+        let (typing, added, deleted) = try await offThePool {
+            let ui = try UIProcess(flags)
+            try ui.logIn()
+            try ui.tmux.waitFor("PINK COTTON BUDS")
+            try ui.tmux.press("u")
+            try ui.tmux.waitFor("john_doe")
+            try ui.tmux.press("a")
+            try ui.tmux.waitFor("New user's name:")
+            try ui.tmux.type(name)
+            try ui.tmux.press("Enter")
+            try ui.tmux.waitFor("Password for \(name):")
+            try ui.tmux.type("fresh-pass-42")
+            let typing = try ui.tmux.waitFor("•••••••••••••")
+            try ui.tmux.press("Enter")
+            let added = try ui.tmux.waitFor("Added \(name).")
+            try ui.tmux.waitUntil("the new user listed") { $0.split(separator: "\n").contains { $0.contains(name) && $0.contains("v") } }
+            // D asks first; the selection is on the new user.
+            try ui.tmux.press("D")
+            try ui.tmux.waitFor("Delete \(name)? y/N")
+            try ui.tmux.press("y")
+            let deleted = try ui.tmux.waitFor("Deleted \(name).")
+            try ui.tmux.press("q")
+            try ui.waitForExit(0)
+            return (typing, added, deleted)
+        }
+        #expect(!typing.contains("fresh-pass-42"))
+        #expect(!added.contains("fresh-pass-42"))
+        #expect(!deleted.split(separator: "\n").dropLast(2).contains { $0.contains(name) }, "\(deleted)")
+    }
+
+    typealias UIProcess = TerminalUITests.UIProcess
+}

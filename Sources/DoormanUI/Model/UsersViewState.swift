@@ -72,13 +72,16 @@ struct UsersViewState: Equatable, Sendable {
     var prompt: Prompt?
     /// `true` while an add, a change or a delete runs.
     var pending = false
+    /// A user to select once listed (one just added).
+    private(set) var wanted: String?
 
     /// The selected user, if any.
     var selectedUser: UserSummary? { users.indices.contains(selected) ? users[selected] : nil }
 
     /// Takes a refresh; the selection stays on its user when still there.
     mutating func load(_ users: [UserSummary]) {
-        let kept = selectedUser?.username
+        let kept = wanted ?? selectedUser?.username
+        if let wanted, users.contains(where: { $0.username == wanted }) { self.wanted = nil }
         self.users = users
         loaded = true
         error = nil
@@ -88,7 +91,12 @@ struct UsersViewState: Equatable, Sendable {
 
     /// Selects `username` when it is listed.
     mutating func select(_ username: String) {
-        if let index = users.firstIndex(where: { $0.username == username }) { selected = index; clamp() }
+        if let index = users.firstIndex(where: { $0.username == username }) {
+            selected = index
+            clamp()
+        } else {
+            wanted = username
+        }
     }
 
     mutating func moveSelection(by delta: Int) { selected += delta; clamp() }
