@@ -27,6 +27,8 @@ public struct LocalBackend: UIBackend {
     /// throttle, the statistics and the freshness are shared.
     let withoutCache: AuthService
     let bypass = CacheBypass()
+    /// The embedded stack's Redis, which `O` stops and starts; `nil` when Redis is not the embedded one.
+    let embeddedRedis: EmbeddedRedisSwitch?
 
     /// An HTTP server running in this process.
     public struct HostedServer: Sendable {
@@ -44,8 +46,9 @@ public struct LocalBackend: UIBackend {
 
     /// A backend over `auth`; `detail` says where the stores are, for the title bar.
     public init(auth: AuthService, catalog: ProductCatalog, detail: String, server: HostedServer? = nil,
-                healthChecks: [HealthCheck] = [], threadPool: NIOThreadPool = .singleton) {
+                healthChecks: [HealthCheck] = [], threadPool: NIOThreadPool = .singleton, embeddedRedis: EmbeddedRedisSwitch? = nil) {
         self.auth = auth
+        self.embeddedRedis = auth.hasCache ? embeddedRedis : nil
         prober = StoreProber(checks: healthChecks)
         var direct = auth.configuration
         direct.memoryCache = nil
@@ -58,7 +61,7 @@ public struct LocalBackend: UIBackend {
         let canFlush = auth.hasCache
         mode = ModeInfo(name: "local", detail: (server.map { "serving \($0.url) · " } ?? "") + detail,
                         canFlush: canFlush, flushUnavailableReason: canFlush ? nil : "the cache is off (--no-cache)", cacheOff: !canFlush,
-                        canBypassCache: canFlush)
+                        canBypassCache: canFlush, canStopEmbeddedRedis: canFlush && embeddedRedis != nil)
     }
 
     /// Logs in through ``AuthService`` (Redis, then PostgreSQL) on NIO's blocking pool.
@@ -175,6 +178,17 @@ public struct LocalBackend: UIBackend {
             return BackendError("\(store): \(error.message)", unavailable: error.isUnavailable)
         }
         return BackendError("the process is shutting down")
+    }
+
+    /// Stops or starts the embedded Redis (`O`); `nil` when done, else why not.
+    public func setEmbeddedRedisRunning(_ running: Bool) async -> String? {
+        guard let embeddedRedis else { return "Redis is not the embedded one" }
+        do {
+            try await embeddedRedis.set(running: running)
+            return nil
+        } catch {
+            return "\((error as? DoormanError)?.message ?? "\(error)")"
+        }
     }
 
     /// The statistics' generation and the hosted server's response count.

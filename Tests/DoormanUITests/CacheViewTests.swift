@@ -141,3 +141,26 @@ struct CacheViewTests {
         try SnapshotTests.check(state, "cache-view-admin-off-120x36")
     }
 }
+
+/// `O`: the embedded Redis stopped and started for real.
+@Suite("Embedded Redis switch")
+struct EmbeddedRedisSwitchTests {
+    @Test("O stops, then starts, the embedded Redis; one change at a time; not without the embedded stack")
+    func toggle() {
+        let mode = ModeInfo(name: "local", detail: "embedded PostgreSQL · embedded Redis", canBypassCache: true, canStopEmbeddedRedis: true)
+        var state = AppState.make(mode: mode)
+        state.logInWithProducts(Fixtures.products)
+        #expect(state.type("O") == [.setEmbeddedRedis(running: false)])
+        #expect(state.type("O").isEmpty)  // still stopping
+        _ = state.handle(.embeddedRedisChanged(running: false, failure: nil))
+        #expect(state.message?.text.contains("logins read PostgreSQL") == true)
+        #expect(state.type("O") == [.setEmbeddedRedis(running: true)])
+        _ = state.handle(.embeddedRedisChanged(running: true, failure: "redis-server did not start"))
+        #expect(state.message?.kind == .error)
+        #expect(state.type("O") == [.setEmbeddedRedis(running: true)])
+
+        var other = SnapshotTests.productsState(columns: 100, rows: 30)
+        #expect(other.type("O").isEmpty)
+        #expect(other.message?.text.contains("embedded stack") == true)
+    }
+}

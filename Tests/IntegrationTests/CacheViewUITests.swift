@@ -125,3 +125,41 @@ struct UsersViewUITests {
 
     typealias UIProcess = TerminalUITests.UIProcess
 }
+
+/// `O` on the embedded stack: Redis stopped for real, PostgreSQL answers;
+/// started again, Redis answers again.
+@Suite("Embedded Redis end to end")
+struct EmbeddedRedisUITests {
+    @Test("O stops the embedded Redis: PostgreSQL answers, cache unavailable; O again: Redis is back")
+    func stopAndStart() async throws {
+        let (down, back) = try await offThePool {
+            // No --database-url or --redis-url: the UI starts an embedded stack of its own (in its --state-dir).
+            let ui = try TerminalUITests.UIProcess([])
+            try ui.tmux.waitFor("Username", timeout: .seconds(60))
+            try ui.logIn()
+            try ui.tmux.waitFor("PINK COTTON BUDS", timeout: .seconds(30))
+            try ui.tmux.press("O")
+            try ui.tmux.waitFor("The embedded Redis is stopped")
+            try ui.tmux.press("l")
+            try ui.logInAgain()
+            let down = try ui.tmux.waitFor("Authenticated by PostgreSQL")
+            try ui.tmux.waitFor("PINK COTTON BUDS")
+            try ui.tmux.press("O")
+            try ui.tmux.waitFor("The embedded Redis runs again")
+            try ui.tmux.waitFor("Redis up ")
+            // Redis came back empty (the embedded one keeps nothing): one login fills it, the next reads it.
+            try ui.tmux.press("l")
+            try ui.logInAgain()
+            try ui.tmux.waitFor("Authenticated by")
+            try ui.tmux.waitFor("PINK COTTON BUDS")
+            try ui.tmux.press("l")
+            try ui.logInAgain()
+            let back = try ui.tmux.waitFor("Authenticated by Redis")
+            try ui.tmux.press("q")
+            try ui.waitForExit(0)
+            return (down, back)
+        }
+        #expect(down.contains("cache unavailable"), "\(down)")
+        #expect(back.contains("Authenticated by Redis"))
+    }
+}

@@ -278,6 +278,11 @@ final class UILoop {
                     inbox.post(.userChangeFinished(Message("Not deleted: \(error.message)", .error), select: user))
                 }
             }
+        case .setEmbeddedRedis(let running):
+            spawn {
+                let failure = await backend.setEmbeddedRedisRunning(running)
+                inbox.post(.embeddedRedisChanged(running: running, failure: failure))
+            }
         case .stopBurst:
             bursts.stop()
         case .setCacheBypassed(let bypassed):

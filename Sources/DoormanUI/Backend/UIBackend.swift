@@ -46,6 +46,10 @@ public protocol UIBackend: Sendable {
     /// Remotely through `DELETE /admin/throttle/{user}`.
     func unlock(_ user: String, as credentials: Credentials) async throws(BackendError) -> Int
 
+    /// Stops (`false`) or starts the embedded stack's Redis (`O`); `nil` when
+    /// done, else why not. Only when ``ModeInfo/canStopEmbeddedRedis``.
+    func setEmbeddedRedisRunning(_ running: Bool) async -> String?
+
     /// Every user with their cache and lock state (the users view, `u`).
     /// Remotely through `GET /admin/users`.
     func users(as credentials: Credentials) async throws(BackendError) -> [UserSummary]
@@ -82,6 +86,9 @@ extension UIBackend {
     public func flushEntry(of user: String, as credentials: Credentials) async -> FlushResult {
         await flushCache(user: user)
     }
+
+    /// Not available.
+    public func setEmbeddedRedisRunning(_ running: Bool) async -> String? { "the embedded Redis is not this UI's to stop" }
 
     /// Not available (a backend that cannot see the users).
     public func users(as credentials: Credentials) async throws(BackendError) -> [UserSummary] {

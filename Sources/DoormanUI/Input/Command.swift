@@ -19,6 +19,8 @@ enum Command: String, CaseIterable, Sendable {
     case flushUser, flushAll, burst, logout, togglePanel
     /// Take Redis out of this UI's path, or put it back (`o`).
     case toggleCache
+    /// Stop the embedded stack's Redis for real, or start it again (`O`).
+    case toggleEmbeddedRedis
     /// The one-key demo: flush, log in, log in again, side by side (`d`).
     case demo
     /// The selected product's detail (Enter), closed by Esc or Enter.

@@ -188,6 +188,7 @@ extension Keymap {
         KeyBinding([.character("l")], .logout, in: [.table], "log out", hint: ("l", "logout")),
         KeyBinding([.character("u")], .openUsers, in: [.table], "the users view: cache state, failures, locks; add, change, delete, unlock", hint: ("u", "users")),
         KeyBinding([.character("o")], .toggleCache, in: [.table], "take Redis out of this UI's path, or put it back: logins read PostgreSQL", hint: ("o", "bypass")),
+        KeyBinding([.character("O")], .toggleEmbeddedRedis, in: [.table, .cache], "stop the embedded Redis for real, or start it again (watch the fallback and the recovery)"),
         KeyBinding([.control("O")], .toggleCache, in: [.login], "take Redis out of this UI's path, or put it back"),
         KeyBinding([.character("p")], .togglePanel, in: [.table], "show or hide the cache panel", hint: ("p", "panel")),
         KeyBinding([.control("P")], .togglePanel, in: [.login], "show or hide the cache panel"),

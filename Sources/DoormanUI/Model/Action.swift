@@ -46,6 +46,8 @@ enum Action: Sendable {
     case usersFailed(String)
     /// An add, password change or delete finished: its message, and the user to select.
     case userChangeFinished(Message, select: String?)
+    /// The embedded Redis was stopped (`running == false`) or started, or `failure` says why not.
+    case embeddedRedisChanged(running: Bool, failure: String?)
     /// A theme was loaded and is in use.
     case themeApplied(name: String)
     /// A theme could not be loaded (the message names the file and line); the
@@ -98,6 +100,8 @@ enum Effect: Equatable, Sendable {
     case setPassword(user: String, password: String, session: Int)
     /// Delete `user`.
     case deleteUser(user: String, session: Int)
+    /// Stop (`false`) or start the embedded stack's Redis.
+    case setEmbeddedRedis(running: Bool)
     /// Load and use the named theme.
     case applyTheme(String)
     /// Leave the UI.

@@ -108,6 +108,17 @@ extension AppState {
         case .healthChanged(let statuses):
             health = statuses
             return []
+        case .embeddedRedisChanged(let running, let failure):
+            if let failure {
+                embeddedRedisStopped = running  // unchanged: stopped if it was being started
+                message = Message("The embedded Redis was not \(running ? "started" : "stopped"): \(failure)", .error)
+            } else {
+                embeddedRedisStopped = !running
+                message = running
+                    ? Message("The embedded Redis runs again: logins go back to Redis within a second (O stops it).", .ok)
+                    : Message("The embedded Redis is stopped: logins read PostgreSQL (O starts it again).", .info)
+            }
+            return []
         case .themeApplied(let name):
             themeName = name
             message = Message("Theme: \(name)", .ok)
@@ -160,6 +171,15 @@ extension AppState {
                 ? Message("Redis is out of this UI's path: the next login reads PostgreSQL (o puts it back).", .info)
                 : Message("Redis is back in the path.", .ok)
             return [.setCacheBypassed(cacheBypassed)]
+        case .toggleEmbeddedRedis:
+            guard mode.canStopEmbeddedRedis else {
+                message = Message("O stops the embedded Redis: only locally, on the embedded stack.", .info)
+                return []
+            }
+            guard let stopped = embeddedRedisStopped else { return [] }
+            embeddedRedisStopped = nil
+            message = Message(stopped ? "Starting the embedded Redis…" : "Stopping the embedded Redis…", .info)
+            return [.setEmbeddedRedis(running: stopped)]
         case .togglePanel:
             panelWanted.toggle()
             fitTable()

@@ -113,6 +113,8 @@ struct AppState: Equatable, Sendable {
     var themes: [String]
     /// `true` while the person has taken Redis out of this UI's path (`o`).
     var cacheBypassed = false
+    /// `true` while the embedded Redis is stopped by this UI (`O`); `nil` while a stop or start runs.
+    var embeddedRedisStopped: Bool? = false
     /// PostgreSQL and Redis as last probed, for the header's health strip (empty until the first probe).
     var health: [StoreStatus] = []
     /// `true` once the person asked to quit.
