@@ -1,3 +1,4 @@
+import DoormanAuth
 import DoormanCore
 import DoormanHTTP
 import Foundation
@@ -161,5 +162,49 @@ struct EmbeddedRedisUITests {
         }
         #expect(down.contains("cache unavailable"), "\(down)")
         #expect(back.contains("Authenticated by Redis"))
+    }
+}
+
+/// Unlocking a locked user from the users view: ten wrong passwords lock
+/// the account (as `doorman login` from this machine), another user unlocks
+/// it with `U`, and the right password works again.
+@Suite("Unlock end to end")
+struct UnlockUITests {
+    @Test("a locked user is LOCKED in u; U unlocks them; they log in again")
+    func unlock() async throws {
+        let flags = try await TerminalUITests.serverFlags(redisDatabase: 8)
+        // "aa_": first in the users view, where the selection starts.
+        let victim = try await TestServers.makeUser(password: "right-pass", prefix: "aa_locked")
+        let helper = try await TestServers.makeUser(password: "helper-pass", prefix: "helper")
+        for _ in 0..<ThrottlePolicy().pairLimit {
+            _ = try await DoormanBinary.run(["login", victim] + flags, input: "wrong-pass\n")
+        }
+        let (refused, locked, unlocked, again) = try await offThePool {
+            let ui = try TerminalUITests.UIProcess(flags)
+            try ui.logIn(victim, password: "right-pass")
+            let refused = try ui.tmux.waitFor("Too many failed attempts")
+            // Esc clears the form; wait for it, or the next letter would make Esc an Alt key.
+            try ui.tmux.press("Escape")
+            try ui.tmux.waitUntil("the form cleared") { !$0.contains(victim) }
+            try ui.logIn(helper, password: "helper-pass")
+            try ui.tmux.waitFor("PINK COTTON BUDS")
+            try ui.tmux.press("u")
+            let locked = try ui.tmux.waitUntil("the victim LOCKED") { $0.split(separator: "\n").contains { $0.contains(victim) && $0.contains("LOCKED") } }
+            try ui.tmux.press("U")
+            let unlocked = try ui.tmux.waitFor("Unlocked \(victim)")
+            try ui.tmux.press("l")
+            try ui.tmux.waitFor("logged out.")
+            try ui.tmux.press("Escape")
+            try ui.tmux.waitUntil("the form cleared") { !$0.contains("logged out.") }
+            try ui.logIn(victim, password: "right-pass")
+            let again = try ui.tmux.waitFor("Authenticated by")
+            try ui.tmux.press("q")
+            try ui.waitForExit(0)
+            return (refused, locked, unlocked, again)
+        }
+        #expect(refused.contains("Too many failed attempts"))
+        #expect(locked.contains("LOCKED"))
+        #expect(unlocked.contains("counter"))
+        #expect(again.contains("\(victim) · Authenticated by"))
     }
 }

@@ -8,8 +8,9 @@ enum UsersView {
     static func draw(_ state: AppState, in rect: Rect, into buffer: inout ScreenBuffer) {
         guard rect.height >= 2, rect.width >= 20 else { return }
         let view = state.usersView
-        let userWidth = max(10, min(32, (rect.width - 2) * 32 / 100))
-        let columns: [(title: String, width: Int, right: Bool)] = [("User", userWidth, false), ("Version", 7, false), ("Cached", 12, false), ("Failures", 8, true), ("Lock", 8, false)]
+        // The user takes what the other columns leave (they fit in 34 columns).
+        let userWidth = max(10, min(32, rect.width - 34))
+        let columns: [(title: String, width: Int, right: Bool)] = [("User", userWidth, false), ("Ver", 4, false), ("Cached", 9, false), ("Fails", 5, true), ("Lock", 6, false)]
         buffer.fill(Rect(x: rect.x, y: rect.y, width: rect.width, height: 1), role: .tableHeader)
         var x = rect.x + 1
         var xs: [Int] = []
