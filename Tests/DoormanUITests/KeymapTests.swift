@@ -67,7 +67,7 @@ struct KeymapTests {
     @Test("the help lists every binding of its context, with the keys' names")
     func helpFromTable() {
         let sections = keymap.helpSections(mode: local)
-        #expect(sections.map(\.title) == ["Login form", "Product table", "Filter (after /)", "Cache view (c)", "Users view (u)", "Typing an answer (users view)", "A y/N question", "Help"])
+        #expect(sections.map(\.title) == ["Login form", "Product table", "Filter (after /)", "Cache view (c)", "Users view (u)", "Typing an answer (b, users view)", "A y/N question", "Help"])
         let table = sections[1]
         for binding in keymap.bindings where binding.contexts.contains(.table) {
             let line = table.lines.first { $0.summary.hasPrefix(binding.summary) }

@@ -170,12 +170,12 @@ final class UILoop {
             spawn {
                 inbox.post(.flushFinished(await backend.flushCache(user: user)))
             }
-        case .burst(let count, let session):
+        case .burst(let count, let concurrency, let session):
             let bursts = bursts
             let started = bursts.current()
             spawn {
                 await BurstRunner.run(
-                    count: count, session: session,
+                    count: count, concurrency: concurrency, session: session,
                     credentials: { vault.credentials(for: session) },
                     isStopped: { bursts.isStopped(started) },
                     logIn: { await backend.logIn($0) },

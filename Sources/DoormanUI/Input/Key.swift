@@ -114,7 +114,7 @@ enum InputContext: String, CaseIterable, Sendable {
         case .filter: "Filter (after /)"
         case .cache: "Cache view (c)"
         case .users: "Users view (u)"
-        case .prompt: "Typing an answer (users view)"
+        case .prompt: "Typing an answer (b, users view)"
         case .confirm: "A y/N question"
         case .help: "Help"
         case .tooSmall: "Terminal too small"

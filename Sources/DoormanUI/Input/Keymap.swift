@@ -184,7 +184,7 @@ extension Keymap {
         KeyBinding([.character("F")], .flushAll, in: [.table], "flush every cached hash"),
         KeyBinding([.character("c")], .openCache, in: [.table], "the cache view: Redis' entries (TTL, valid or refused) and the throttle's counters", hint: ("c", "cache")),
         KeyBinding([.character("d")], .demo, in: [.table], "demo: flush your hash, log in twice, compare the two logins side by side", hint: ("d", "demo")),
-        KeyBinding([.character("b")], .burst, in: [.table], "burst: 20 logins as you, latency by store (stops at a failure; Esc stops it)", hint: ("b", "burst")),
+        KeyBinding([.character("b")], .burst, in: [.table], "burst: asks how many logins as you and how many at once (Enter keeps the last: 20, 1), latency by store (stops at a failure; Esc stops it)", hint: ("b", "burst")),
         KeyBinding([.character("l")], .logout, in: [.table], "log out", hint: ("l", "logout")),
         KeyBinding([.character("u")], .openUsers, in: [.table], "the users view: cache state, failures, locks; add, change, delete, unlock", hint: ("u", "users")),
         KeyBinding([.character("o")], .toggleCache, in: [.table], "take Redis out of this UI's path, or put it back: logins read PostgreSQL", hint: ("o", "bypass")),

@@ -74,7 +74,7 @@ enum Effect: Equatable, Sendable {
     /// Drop `user`'s cached hash, or every one when `nil`.
     case flushCache(user: String?)
     /// Log in `count` times with the kept credentials, one after another.
-    case burst(count: Int, session: Int)
+    case burst(count: Int, concurrency: Int = 1, session: Int)
     /// The one-key demo: flush the user's hash, log in twice with the kept credentials.
     case demo(session: Int)
     /// Take Redis out of this UI's logins (`true`) or put it back.

@@ -198,7 +198,7 @@ extension AppState {
         case .table: return handleTable(command)
         case .cache: return handleCache(command)
         case .users: return handleUsers(command)
-        case .prompt: return handlePrompt(command)
+        case .prompt: return burstPrompt != nil ? handleBurstPrompt(command) : handlePrompt(command)
         case .confirm: return handleConfirm(command)
         }
         return []
@@ -433,7 +433,7 @@ extension AppState {
         case .toggleDetail:
             detailOpen = table.selectedRow != nil && !detailOpen
         case .flushUser, .flushAll: return flush(user: command == .flushUser ? session?.authentication.username : nil)
-        case .burst: return startBurst()
+        case .burst: return askBurst()
         case .demo: return startDemo()
         case .logout: return logout()
         case .openUsers:
@@ -485,14 +485,41 @@ extension AppState {
         return [.flushCache(user: user)]
     }
 
-    private mutating func startBurst() -> [Effect] {
-        guard let session else { return [] }
+    /// `b`: asks for the size and concurrency (Enter keeps the last ones).
+    private mutating func askBurst() -> [Effect] {
+        guard session != nil else { return [] }
         if let burst, !burst.finished {
             message = Message("A burst is already running.", .info)
             return []
         }
-        burst = BurstState(total: Self.burstSize)
-        return [.burst(count: Self.burstSize, session: session.id)]
+        burstPrompt = TextField(limit: .characters(16))
+        return []
+    }
+
+    private mutating func handleBurstPrompt(_ command: Command) -> [Effect] {
+        guard var field = burstPrompt else { return [] }
+        switch command {
+        case .cancelPrompt:
+            burstPrompt = nil
+        case .acceptPrompt:
+            guard let settings = burstSettings.parse(field.text) else {
+                message = Message("A burst is 1 to \(BurstSettings.maxCount) logins, 1 to \(BurstSettings.maxConcurrency) at once: e.g. 50 4.", .error)
+                return []
+            }
+            burstPrompt = nil
+            burstSettings = settings
+            return startBurst()
+        default:
+            Self.edit(command, &field)
+            burstPrompt = field
+        }
+        return []
+    }
+
+    private mutating func startBurst() -> [Effect] {
+        guard let session else { return [] }
+        burst = BurstState(total: burstSettings.count)
+        return [.burst(count: burstSettings.count, concurrency: burstSettings.concurrency, session: session.id)]
     }
 
     private mutating func startDemo() -> [Effect] {
@@ -594,6 +621,8 @@ extension AppState {
             if let refusal = table.editFilter({ $0.insert(text) }) {
                 message = refusalMessage(refusal, field: "filter", pasted: text.count > 1)
             }
+        case .prompt where burstPrompt != nil:
+            if var field = burstPrompt, field.insert(text) == nil { burstPrompt = field }
         case .prompt:
             guard let prompt = usersView.prompt, var field = prompt.field else { return }
             if let refusal = field.insert(text) {

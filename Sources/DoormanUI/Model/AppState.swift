@@ -89,6 +89,10 @@ struct AppState: Equatable, Sendable {
     var panelWanted = true
     /// The cache panel's data.
     var panel = PanelSnapshot()
+    /// The next burst's size and concurrency (`b` asks; Enter keeps them).
+    var burstSettings = BurstSettings()
+    /// `b`'s question in the footer, while it is asked.
+    var burstPrompt: TextField?
     /// The last (or running) burst.
     var burst: BurstState?
     /// `true` while the selected product's detail is open (Enter).
@@ -135,7 +139,7 @@ struct AppState: Equatable, Sendable {
         if help != nil { return .help }
         switch screen {
         case .login: return .login
-        case .products: return table.isEditingFilter ? .filter : .table
+        case .products: return burstPrompt != nil ? .prompt : table.isEditingFilter ? .filter : .table
         case .cache: return .cache
         case .users:
             switch usersView.prompt {
@@ -156,4 +160,30 @@ struct AppState: Equatable, Sendable {
 
     /// Where everything goes at the current size.
     var layout: Layout { Layout(size: size, panelWanted: panelWanted) }
+}
+
+/// A burst's size and how many of its logins run at once.
+struct BurstSettings: Equatable, Sendable {
+    /// Logins in all.
+    var count = AppState.burstSize
+    /// Logins at once.
+    var concurrency = 1
+    /// The most logins a burst makes, and at once.
+    static let maxCount = 10_000, maxConcurrency = 32
+
+    /// `50`, `50 4`, `50x4` or `50,4`; empty keeps `self`. `nil` when it is not that.
+    func parse(_ text: String) -> BurstSettings? {
+        let parts = text.split(whereSeparator: { $0 == " " || $0 == "x" || $0 == "," || $0 == "×" }).map(String.init)
+        guard parts.count <= 2 else { return nil }
+        var next = self
+        if let first = parts.first {
+            guard let count = Int(first), (1...Self.maxCount).contains(count) else { return nil }
+            next.count = count
+        }
+        if parts.count == 2 {
+            guard let concurrency = Int(parts[1]), (1...Self.maxConcurrency).contains(concurrency) else { return nil }
+            next.concurrency = concurrency
+        }
+        return next
+    }
 }

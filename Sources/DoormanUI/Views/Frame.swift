@@ -115,7 +115,13 @@ enum Frame {
         buffer.fill(Rect(x: 0, y: row, width: width, height: 1), role: .footer)
         var x = 1
         let context = state.inputContext
-        if state.screen == .users && state.help == nil, let prompt = state.usersView.prompt {
+        if state.screen == .products && state.help == nil, let field = state.burstPrompt {
+            let settings = state.burstSettings
+            x = buffer.write("Burst: logins, at once (Enter: \(settings.count) \(settings.concurrency)): ", x: x, y: row, role: .footerKey)
+            let end = buffer.write(field.text, x: x, y: row, role: .footer)
+            buffer.cursor = ScreenBuffer.Point(x: min(end, x + DisplayWidth.of(String(field.text.prefix(field.cursor)))), y: row)
+            x = end + 2
+        } else if state.screen == .users && state.help == nil, let prompt = state.usersView.prompt {
             // The question, and the answer typed so far (a password as one • per character).
             x = buffer.write(prompt.label, x: x, y: row, role: .footerKey)
             if let field = prompt.field {
