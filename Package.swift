@@ -100,7 +100,8 @@ let package = Package(
             "DoormanCore", "DoormanPasswords", "DoormanPostgres", "DoormanRedis", "DoormanRuntime",
         ]),
         .testTarget(name: "DoormanAuthTests", dependencies: ["DoormanAuth", "DoormanCore", "DoormanPostgres"]),
-        .testTarget(name: "DoormanHTTPTests", dependencies: ["DoormanCore", "DoormanHTTP", "DoormanPostgres"]),
+        .testTarget(name: "DoormanHTTPTests", dependencies: ["DoormanAuth", "DoormanCore", "DoormanHTTP", "DoormanPostgres",
+                                                           .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(name: "DoormanUITests", dependencies: ["DoormanCore", "DoormanUI"], exclude: ["Snapshots"]),
         .testTarget(name: "DoormanLocalBackendTests", dependencies: ["DoormanCore", "DoormanHTTP", "DoormanLocalBackend", "DoormanUI"]),
         .testTarget(name: "IntegrationTests", dependencies: [

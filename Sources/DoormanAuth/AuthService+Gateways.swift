@@ -6,10 +6,12 @@ import Logging
 extension AuthService {
     /// The standard login over PostgreSQL and (unless `redis` is `nil`) Redis:
     /// ``RedisLoginThrottle``, ``SignedRedisCache`` (signed with the key in
-    /// PostgreSQL), ``PostgresCredentialSource`` and bcrypt.
+    /// PostgreSQL), ``PostgresCredentialSource`` and bcrypt. With `replica`
+    /// (a standby), password lookups read it first, safely under replication lag.
     public convenience init(
         postgres: PostgresGateway,
         redis: RedisGateway?,
+        replica: PostgresGateway? = nil,
         configuration: Configuration = Configuration(),
         statistics: AuthStatistics = AuthStatistics(),
         verifier: any PasswordVerifier = BCryptVerifier.shared,
@@ -21,7 +23,7 @@ extension AuthService {
         let stages = Stages(
             throttle: RedisLoginThrottle(policy: configuration.throttle, redis: redis, signingKey: signingKey),
             cache: cache,
-            source: PostgresCredentialSource(postgres: postgres),
+            source: PostgresCredentialSource(postgres: postgres, replica: replica, freshness: freshness),
             verifier: verifier)
         self.init(stages: stages, freshness: freshness, configuration: configuration, statistics: statistics, logger: logger)
     }

@@ -24,7 +24,12 @@ public struct ClientIdentity: Sendable, Hashable, CustomStringConvertible {
     public static func address(_ address: IPAddress) -> ClientIdentity {
         switch address.unmapped {
         case .v4(let bytes):
-            return ClientIdentity(value: "ip:" + bytes.map(String.init).joined(separator: "."))
+            var text = "ip:"
+            for (index, byte) in bytes.enumerated() {
+                if index > 0 { text += "." }
+                text += String(byte)
+            }
+            return ClientIdentity(value: text)
         case .v6(let bytes):
             let groups = stride(from: 0, to: 8, by: 2).map { String(UInt16(bytes[$0]) << 8 | UInt16(bytes[$0 + 1]), radix: 16) }
             return ClientIdentity(value: "ip:\(groups.joined(separator: ":"))::/64")

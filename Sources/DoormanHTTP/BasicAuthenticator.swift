@@ -2,6 +2,7 @@ import DoormanAuth
 import DoormanCore
 import HTTPTypes
 import Hummingbird
+import NIOCore
 
 /// Basic authentication as middleware (after hummingbird-auth's
 /// `BasicAuthenticator`): parses the `Authorization` header (RFC 7617), logs
@@ -42,8 +43,10 @@ struct BasicAuthenticator: RouterMiddleware {
 
     /// The client throttling counts: the peer, or, when the peer is a trusted
     /// proxy, the address it forwarded for.
+    /// (Read from the peer's socket address, not its text: this runs on every request.)
     func client(of request: Request, context: Context) -> ClientIdentity {
-        guard let text = context.remoteAddress?.ipAddress, let peer = IPAddress(text) else { return .address("unknown") }
+        guard let address = context.remoteAddress, let peer = IPAddress(address) else { return .address("unknown") }
+        if trustedProxies.isEmpty { return .address(peer) }
         return .address(trustedProxies.client(peer: peer, forwardedFor: request.headers[values: Self.xForwardedFor]))
     }
 
@@ -62,6 +65,20 @@ struct BasicAuthenticator: RouterMiddleware {
         var response = Responses.json(.unauthorized, SeedJSON.errorBody(AuthOutcome.failureMessage))
         response.headers[.wwwAuthenticate] = wwwAuthenticate
         return noStore(response)
+    }
+}
+
+extension IPAddress {
+    /// A connected peer's address from its `sockaddr`; `nil` for a unix socket.
+    init?(_ address: SocketAddress) {
+        switch address {
+        case .v4(let v4):
+            self = .v4(withUnsafeBytes(of: v4.address.sin_addr) { Array($0) })
+        case .v6(let v6):
+            self = .v6(withUnsafeBytes(of: v6.address.sin6_addr) { Array($0) })
+        case .unixDomainSocket:
+            return nil
+        }
     }
 }
 

@@ -61,29 +61,36 @@ final class HTTP1VersionRules: ChannelDuplexHandler, RemovableChannelHandler {
     private var pending: [Persistence] = []
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard case .head(var head) = unwrapInboundIn(data) else {
+        guard case .head(let head) = unwrapInboundIn(data) else {
             context.fireChannelRead(data)
             return
         }
-        head.headers.remove(name: Self.badHostHeader)
-        var persistence = Persistence.asUsual
+        // The usual request (HTTP/1.1, one Host, no marker) passes as it came:
+        // a head changed here is a copy of its headers on every request.
+        let persistence: Persistence
+        var rewritten: HTTPRequestHead? = nil
+        if head.headers.contains(name: Self.badHostHeader) {
+            rewritten = head
+            rewritten?.headers.remove(name: Self.badHostHeader)
+        }
         if head.version == .http1_0 {
             if head.isKeepAlive {
                 persistence = .keepAlive10
             } else {
-                head.headers.replaceOrAdd(name: "connection", value: "close")
+                if rewritten == nil { rewritten = head }
+                rewritten?.headers.replaceOrAdd(name: "connection", value: "close")
                 persistence = .close
             }
-        } else if head.version == .http1_1 {
-            let hosts = head.headers["host"].count
-            if hosts != 1 {
-                head.headers.add(name: Self.badHostHeader, value: hosts == 0 ? "missing" : "repeated")
-                head.headers.replaceOrAdd(name: "connection", value: "close")
-                persistence = .close
-            }
+        } else if head.version == .http1_1, case let hosts = head.headers["host"].count, hosts != 1 {
+            if rewritten == nil { rewritten = head }
+            rewritten?.headers.add(name: Self.badHostHeader, value: hosts == 0 ? "missing" : "repeated")
+            rewritten?.headers.replaceOrAdd(name: "connection", value: "close")
+            persistence = .close
+        } else {
+            persistence = .asUsual
         }
         pending.append(persistence)
-        context.fireChannelRead(wrapInboundOut(.head(head)))
+        context.fireChannelRead(rewritten.map { wrapInboundOut(.head($0)) } ?? data)
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
@@ -92,7 +99,9 @@ final class HTTP1VersionRules: ChannelDuplexHandler, RemovableChannelHandler {
             return
         }
         switch pending.isEmpty ? .asUsual : pending.removeFirst() {
-        case .asUsual: break
+        case .asUsual:
+            context.write(data, promise: promise)
+            return
         case .close: head.headers.replaceOrAdd(name: "connection", value: "close")
         case .keepAlive10: head.headers.replaceOrAdd(name: "connection", value: "keep-alive")
         }

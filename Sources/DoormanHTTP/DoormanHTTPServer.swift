@@ -35,6 +35,8 @@ public final class DoormanHTTPServer: Service, Sendable {
     public let metrics: ServerMetrics
     let bodies: ProductBodies
     let healthMonitor: HealthMonitor
+    /// How the process learns of user changes (`listening`, `polling`), for `/healthz`.
+    let changeFeed: (@Sendable () -> String)?
     /// What ``HTTPServerConfiguration/instanceName`` says, or `HOSTNAME:PORT`
     /// once the main listener has bound its port.
     let instance: Mutex<String>
@@ -45,9 +47,12 @@ public final class DoormanHTTPServer: Service, Sendable {
     ///
     /// `catalog` serves the products; give the program's listening catalog so
     /// that the list is read from PostgreSQL only when it changes. `health`
-    /// names the stores `/healthz` reports, PostgreSQL first.
+    /// names the stores `/healthz` reports, PostgreSQL first; `changeFeed`, if
+    /// given, says how user changes are learnt of (`/healthz`'s `change_feed`).
     public init(configuration: HTTPServerConfiguration, auth: AuthService, catalog: ProductCatalog, health: [HealthCheck],
+                changeFeed: (@Sendable () -> String)? = nil,
                 threadPool: NIOThreadPool = .singleton, logger: Logger = Logger(label: "doorman.http")) {
+        self.changeFeed = changeFeed
         self.configuration = configuration
         self.auth = auth
         self.bodies = ProductBodies(catalog: catalog)

@@ -19,7 +19,7 @@ struct Handlers: Sendable {
             return BasicAuthenticator.unauthorized()  // not behind the authenticator: refuse
         }
         let page: ProductPage
-        switch ProductPage.parse(request.uri.queryParameters, maxLimit: server.configuration.maxPageSize) {
+        switch request.uri.query == nil ? .success(ProductPage()) : ProductPage.parse(request.uri.queryParameters, maxLimit: server.configuration.maxPageSize) {
         case .success(let parsed): page = parsed
         case .failure(let message): return Responses.json(.badRequest, SeedJSON.errorBody(message))
         }
@@ -46,7 +46,8 @@ struct Handlers: Sendable {
     }
 
     /// `GET /healthz`: each store up, slow or down, answered within about
-    /// 250 ms whatever the stores do; 503 when PostgreSQL is down.
+    /// 250 ms whatever the stores do; 503 when PostgreSQL is down. With
+    /// `change_feed`: `listening`, or `polling` while notifications do not arrive.
     @Sendable func health(_ request: Request, context: DoormanRequestContext) async -> Response {
         let reports = await server.healthMonitor.reports()
         let postgresDown = reports.first { $0.name == "postgres" }?.state == .down
@@ -55,6 +56,9 @@ struct Handlers: Sendable {
                                                        ("instance", .string(server.instanceName))]
         for report in reports {
             members.append((report.name, .string(report.state.rawValue)))
+        }
+        if let changeFeed = server.changeFeed {
+            members.append(("change_feed", .string(changeFeed())))
         }
         for report in reports {
             if let roundTrip = report.roundTrip {

@@ -71,7 +71,8 @@ enum OpenAPIDocument {
           "postgres": {"enum": ["up", "slow", "down"]},
           "redis": {"enum": ["up", "slow", "down"]},
           "postgres_rtt_ms": {"type": "number", "minimum": 0},
-          "redis_rtt_ms": {"type": "number", "minimum": 0}
+          "redis_rtt_ms": {"type": "number", "minimum": 0},
+          "change_feed": {"enum": ["listening", "polling"], "description": "How user changes are learnt of: notifications, or reading doorman_user_changes every second (as through PgBouncer without --notify-database-url)."}
         }
       }
     },

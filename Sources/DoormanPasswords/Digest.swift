@@ -19,11 +19,12 @@ public enum Digest {
         return Array(output.prefix(Int(length)))
     }
 
-    /// SHA-256 of `message`. Wraps `SHA256`.
+    /// SHA-256 of `message` (SHA256_Init/Update/Final, through the shim: no
+    /// algorithm lookup by name per call).
     public static func sha256(_ message: [UInt8]) -> [UInt8] {
         var output = [UInt8](repeating: 0, count: Int(SHA256_DIGEST_LENGTH))
         message.withUnsafeBytes { bytes in
-            _ = SHA256(bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), message.count, &output)
+            doorman_sha256(bytes.baseAddress, message.count, &output)
         }
         return output
     }

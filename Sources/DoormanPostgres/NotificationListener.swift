@@ -14,6 +14,16 @@ import Synchronization
 /// ``Event/connected``: consumers then catch up from a table. While
 /// ``isListening`` is `false`, consumers must poll.
 ///
+/// A connection can LISTEN and still hear nothing: through PgBouncer in
+/// transaction pooling mode, `LISTEN` is answered but the server connection
+/// goes back to PgBouncer's pool, and notifications never reach this client.
+/// So after each (re)connection the listener sends a notification with a
+/// random token to a channel of its own, from a second short-lived
+/// connection, and waits up to `probeTimeout` (2 s) for it to come back. If
+/// it does not, it says why once in the log, reports ``Event/disconnected(_:)``
+/// and stays not listening (consumers poll); it tries again every
+/// `reprobeInterval` (1 min).
+///
 /// A ServiceLifecycle `Service`; ``start()`` and ``stop()`` (which joins)
 /// serve callers without a ServiceGroup.
 public final class NotificationListener: Service, Sendable {
@@ -31,6 +41,11 @@ public final class NotificationListener: Service, Sendable {
     private let channels: [String]
     private let logger: Logger
     private let checkInterval: Duration
+    private let probeTimeout: Duration
+    private let reprobeInterval: Duration
+    private let probeChannel = "doorman_probe_\(UInt64.random(in: 0...UInt64.max))"
+    private let warnedDeaf = Atomic<Bool>(false)
+    private let deaf = Atomic<Bool>(false)
     private let handler: @Sendable (Event) async -> Void
     private let listening = Atomic<Bool>(false)
     private let connections = Atomic<Int>(0)
@@ -39,11 +54,14 @@ public final class NotificationListener: Service, Sendable {
     /// Creates a listener; nothing happens until ``start()`` or ``run()``.
     public init(
         configuration: PostgresConfiguration, channels: [String], checkInterval: Duration = .seconds(5),
+        probeTimeout: Duration = .seconds(2), reprobeInterval: Duration = .seconds(60),
         logger: Logger, handler: @escaping @Sendable (Event) async -> Void
     ) {
         self.configuration = configuration
         self.channels = channels
         self.checkInterval = checkInterval
+        self.probeTimeout = probeTimeout
+        self.reprobeInterval = reprobeInterval
         self.logger = logger
         self.handler = handler
     }
@@ -51,6 +69,12 @@ public final class NotificationListener: Service, Sendable {
     /// `true` while a connection LISTENs and its last check passed.
     public var isListening: Bool {
         listening.load(ordering: .acquiring)
+    }
+
+    /// `true` while the listener is connected but its own notification did not
+    /// come back (PgBouncer in transaction mode): consumers poll.
+    public var notificationsDoNotArrive: Bool {
+        deaf.load(ordering: .acquiring)
     }
 
     /// How many times a LISTEN connection was made (a test hook: `@testable import`).
@@ -89,17 +113,27 @@ public final class NotificationListener: Service, Sendable {
         while !Task.isCancelled {
             do {
                 let connection = try await PostgresConnection.connect(configuration: configuration, deadline: .now + configuration.queryTimeout)
-                for channel in channels {
+                for channel in channels + [probeChannel] {
                     try await connection.listen(channel, deadline: .now + configuration.queryTimeout)
                 }
                 connections.add(1, ordering: .releasing)
-                listening.store(true, ordering: .releasing)
                 pause = .milliseconds(250)
-                await handler(.connected)
+                var heard = try await probe(connection)
+                var nextProbe = ContinuousClock.now + reprobeInterval
+                if heard { await becameListening() } else { await becameDeaf() }
                 var nextCheck = ContinuousClock.now + checkInterval
                 while !Task.isCancelled {
-                    for (channel, payload) in try await connection.waitForNotifications(until: nextCheck) {
+                    for (channel, payload) in try await connection.waitForNotifications(until: heard ? nextCheck : min(nextCheck, nextProbe))
+                    where channel != probeChannel {
                         await handler(.notification(channel: channel, payload: payload))
+                    }
+                    if !heard && ContinuousClock.now >= nextProbe {
+                        heard = try await probe(connection)
+                        nextProbe = .now + reprobeInterval
+                        if heard {
+                            logger.notice("notifications arrive again; listening for changes in PostgreSQL")
+                            await becameListening()
+                        }
                     }
                     if ContinuousClock.now >= nextCheck {
                         // Still heard? A half-open connection shows here, not in the wait.
@@ -120,5 +154,47 @@ public final class NotificationListener: Service, Sendable {
             }
         }
         listening.store(false, ordering: .releasing)
+    }
+
+    private func becameListening() async {
+        deaf.store(false, ordering: .releasing)
+        listening.store(true, ordering: .releasing)
+        await handler(.connected)
+    }
+
+    private static let deafReason = "notifications do not arrive through this connection (PgBouncer in transaction mode?)"
+
+    private func becameDeaf() async {
+        listening.store(false, ordering: .releasing)
+        deaf.store(true, ordering: .releasing)
+        if !warnedDeaf.exchange(true, ordering: .acquiringAndReleasing) {
+            logger.warning("\(Self.deafReason); polling doorman_user_changes every second; set --notify-database-url (DOORMAN_NOTIFY_DATABASE_URL) to a direct connection")
+        }
+        await handler(.disconnected(Self.deafReason))
+    }
+
+    /// Sends a random token to ``probeChannel`` from a second connection and
+    /// waits up to ``probeTimeout`` for it on `connection`; notifications on
+    /// the real channels that arrive meanwhile are handed on. `false` when
+    /// the token did not come back.
+    private func probe(_ connection: PostgresConnection) async throws -> Bool {
+        let token = String(UInt64.random(in: 0...UInt64.max), radix: 36)
+        do {
+            let sender = try await PostgresConnection.connect(configuration: configuration, deadline: .now + configuration.queryTimeout)
+            try await sender.query("SELECT pg_notify($1, $2)", [probeChannel, token], deadline: .now + configuration.queryTimeout)
+        }
+        let deadline = ContinuousClock.now + probeTimeout
+        while ContinuousClock.now < deadline {
+            var came = false
+            for (channel, payload) in try await connection.waitForNotifications(until: deadline) {
+                if channel == probeChannel {
+                    came = came || payload == token
+                } else {
+                    await handler(.notification(channel: channel, payload: payload))
+                }
+            }
+            if came { return true }
+        }
+        return false
     }
 }

@@ -27,6 +27,8 @@ public struct PostgresRows: Sendable {
 public final class PostgresConnection: @unchecked Sendable {
     private let handle: OpaquePointer
     private var broken = false
+    /// `true` once a statement failed with SQLSTATE 25006 (read_only_sql_transaction).
+    private(set) var isOnReadOnlyServer = false
     private let connectionString: String?
 
     private init(handle: OpaquePointer, connectionString: String?) {
@@ -284,6 +286,13 @@ public final class PostgresConnection: @unchecked Sendable {
             if PQstatus(handle) != CONNECTION_OK || Self.isConnectionFailure(sqlState: sqlState) {
                 broken = true
                 return .failure(DoormanError(.unavailable, "PostgreSQL connection lost: \(message)"))
+            }
+            if sqlState == "25006" {
+                // read_only_sql_transaction: this server is a standby. Never
+                // keep the connection; the gateway retries on a new one.
+                broken = true
+                isOnReadOnlyServer = true
+                return .failure(DoormanError(.unavailable, "PostgreSQL server is read-only (a standby?): \(message)"))
             }
             if sqlState == "57014" {
                 return .failure(DoormanError(.timeout, "PostgreSQL statement timed out"))

@@ -44,7 +44,11 @@ public final class PostgresGateway: Service, Sendable {
     ///
     /// With `retryOnLostConnection` (for reads and other idempotent work), a
     /// reused connection that turns out to be dead is dropped with the rest of
-    /// the idle pool and `body` runs once more on a new connection.
+    /// the idle pool and `body` runs once more on a new connection. A
+    /// connection whose server turns out to be read-only (SQLSTATE 25006: a
+    /// standby, after a failover) is never kept, and `body` runs once more on
+    /// a new connection whatever `retryOnLostConnection` says: the statement
+    /// changed nothing.
     @discardableResult
     func withConnection<T: Sendable>(
         deadline: ContinuousClock.Instant? = nil, retryOnLostConnection: Bool = true,
@@ -54,6 +58,16 @@ public final class PostgresGateway: Service, Sendable {
         let deadline = deadline ?? start + configuration.queryTimeout
         do {
             return try await attempt(deadline: deadline, start: start, body)
+        } catch let readOnly as ReadOnlyServer {
+            logger.info("PostgreSQL server is read-only; reconnecting", metadata: ["reason": "\(readOnly.underlying.message)"])
+            pool.drainIdle()
+            do {
+                return try await attempt(deadline: deadline, start: start, body)
+            } catch let again as ReadOnlyServer {
+                throw again.underlying
+            } catch let lost as LostPooledConnection {
+                throw lost.underlying
+            }
         } catch let lost as LostPooledConnection where retryOnLostConnection {
             logger.info("PostgreSQL connection was lost; reconnecting", metadata: ["reason": "\(lost.underlying.message)"])
             pool.drainIdle()
@@ -61,6 +75,8 @@ public final class PostgresGateway: Service, Sendable {
                 return try await attempt(deadline: deadline, start: start, body)
             } catch let lost as LostPooledConnection {
                 throw lost.underlying
+            } catch let readOnly as ReadOnlyServer {
+                throw readOnly.underlying
             }
         } catch let lost as LostPooledConnection {
             throw lost.underlying
@@ -83,6 +99,10 @@ public final class PostgresGateway: Service, Sendable {
             if error.kind == .unavailable && ContinuousClock.now >= deadline {
                 health.recordTimeout()
                 throw timeoutError(since: start, deadline: deadline)
+            }
+            if connection.isOnReadOnlyServer {
+                health.recordFailure("read-only server")
+                throw ReadOnlyServer(underlying: error)
             }
             if error.kind == .unavailable {
                 health.recordFailure("connection lost")
@@ -182,6 +202,10 @@ public final class PostgresGateway: Service, Sendable {
 }
 
 struct LostPooledConnection: Error {
+    let underlying: DoormanError
+}
+
+struct ReadOnlyServer: Error {
     let underlying: DoormanError
 }
 

@@ -63,9 +63,13 @@ final class RedisChannelHandler: ChannelDuplexHandler {
     private var timer: Scheduled<Void>?
     private var timerDeadline: NIODeadline?
     private var context: ChannelHandlerContext?
+    /// On a subscribed connection: gets each published message
+    /// (`["message", channel, payload]`), which answers no request.
+    private let push: (@Sendable (RedisReply) -> Void)?
 
-    init(state: RedisConnectionState) {
+    init(state: RedisConnectionState, push: (@Sendable (RedisReply) -> Void)? = nil) {
         self.state = state
+        self.push = push
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -101,6 +105,10 @@ final class RedisChannelHandler: ChannelDuplexHandler {
         do {
             try buffer.withUnsafeReadableBytes { try reader.feed($0) }
             while let reply = try reader.next() {
+                if let push, case .array(let parts) = reply, parts.first?.text == "message" {
+                    push(reply)
+                    continue
+                }
                 guard let head = pending.popFirst() else {
                     throw DoormanError(.unavailable, "Redis: a reply came that nobody asked for")
                 }

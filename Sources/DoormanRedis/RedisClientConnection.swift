@@ -42,15 +42,21 @@ final class RedisClientConnection: Sendable {
     /// Connects, then runs `AUTH` and `SELECT` as the endpoint asks, all within
     /// `connectTimeout`. TCP sockets get SO_KEEPALIVE and TCP_USER_TIMEOUT, so
     /// that a half-open connection is noticed by the kernel too.
+    ///
+    /// `endpoint` (a TCP or unix endpoint) overrides the configuration's, for
+    /// the master and the sentinels found through Sentinel; `timeout` overrides
+    /// `connectTimeout`; `push` makes a connection for `SUBSCRIBE`.
     static func connect(
-        configuration: RedisConfiguration, tls: NIOSSLContext?, group: any EventLoopGroup
+        configuration: RedisConfiguration, endpoint: RedisEndpoint? = nil, timeout: Duration? = nil,
+        tls: NIOSSLContext?, group: any EventLoopGroup, push: (@Sendable (RedisReply) -> Void)? = nil
     ) async throws -> RedisClientConnection {
-        let endpoint = configuration.endpoint
+        let endpoint = endpoint ?? configuration.endpoint
+        let connectTimeout = timeout ?? configuration.connectTimeout
         let state = RedisConnectionState()
         let started = NIODeadline.now()
-        let deadline = started + TimeAmount(configuration.connectTimeout)
+        let deadline = started + TimeAmount(connectTimeout)
         var bootstrap = ClientBootstrap(group: group)
-            .connectTimeout(TimeAmount(configuration.connectTimeout))
+            .connectTimeout(TimeAmount(connectTimeout))
         let channel: any Channel
         do {
             switch endpoint.transport {
@@ -66,7 +72,7 @@ final class RedisClientConnection: Sendable {
                             if let tls {
                                 try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: tls, serverHostname: serverHostname))
                             }
-                            try channel.pipeline.syncOperations.addHandler(RedisChannelHandler(state: state))
+                            try channel.pipeline.syncOperations.addHandler(RedisChannelHandler(state: state, push: push))
                         }
                     }
                 channel = try await bootstrap.connect(host: host, port: port).get()
@@ -80,6 +86,8 @@ final class RedisClientConnection: Sendable {
                     }
                 }
                 channel = try await bootstrap.connect(unixDomainSocketPath: path).get()
+            case .sentinel:
+                throw DoormanError(.configuration, "Redis at \(endpoint.redactedURL): ask the sentinels for the master first")
             }
         } catch let error as DoormanError {
             throw error
@@ -110,10 +118,10 @@ final class RedisClientConnection: Sendable {
         } catch {
             connection.close()
             if error is RedisTimeoutError, tls != nil, !state.handshakeCompleted {
-                throw DoormanError(.timeout, "Redis at \(endpoint.redactedURL): the TLS handshake did not complete within \(configuration.connectTimeout.milliseconds) (does that port speak TLS?)")
+                throw DoormanError(.timeout, "Redis at \(endpoint.redactedURL): the TLS handshake did not complete within \(connectTimeout.milliseconds) (does that port speak TLS?)")
             }
             if error is RedisTimeoutError {
-                throw DoormanError(.timeout, "Redis at \(endpoint.redactedURL) did not answer within \(configuration.connectTimeout.milliseconds) of connecting")
+                throw DoormanError(.timeout, "Redis at \(endpoint.redactedURL) did not answer within \(connectTimeout.milliseconds) of connecting")
             }
             throw error
         }

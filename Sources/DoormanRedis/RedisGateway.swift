@@ -31,6 +31,8 @@ public final class RedisGateway: Service, Sendable {
     let logger: Logger
     private let pool: RedisConnectionPool
     private let breaker = Mutex(Breaker())
+    /// Through Sentinel (`redis+sentinel://`): finds and follows the master.
+    private let sentinel: RedisSentinelMonitor?
 
     private struct Breaker {
         var openUntil: ContinuousClock.Instant?
@@ -53,9 +55,73 @@ public final class RedisGateway: Service, Sendable {
         self.logger = logger
         self.health = StoreHealth(store: "redis")
         let tls = try configuration.makeTLSContext()
-        self.pool = RedisConnectionPool(size: max(1, configuration.poolSize), eventLoopGroup: eventLoopGroup) {
-            try await RedisClientConnection.connect(configuration: configuration, tls: tls, group: eventLoopGroup)
+        let open: @Sendable () async throws -> RedisClientConnection
+        if case .sentinel(let sentinels, let masterName) = configuration.endpoint.transport {
+            let monitor = RedisSentinelMonitor(configuration: configuration, sentinels: sentinels, masterName: masterName, tls: tls,
+                                               eventLoopGroup: eventLoopGroup, logger: logger)
+            self.sentinel = monitor
+            open = { try await Self.openMaster(monitor, configuration: configuration, tls: tls, group: eventLoopGroup) }
+        } else {
+            self.sentinel = nil
+            open = { try await RedisClientConnection.connect(configuration: configuration, tls: tls, group: eventLoopGroup) }
         }
+        self.pool = RedisConnectionPool(size: max(1, configuration.poolSize), eventLoopGroup: eventLoopGroup, open: open)
+        sentinel?.onSwitch { [weak self] _ in self?.masterSwitched() }
+    }
+
+    /// Through Sentinel: the master's address in use now (`nil` until a
+    /// sentinel named one, and without Sentinel).
+    public var currentMaster: RedisEndpoint.Address? { sentinel?.master }
+
+    /// Through Sentinel: how many times the sentinels were asked for the master (for tests).
+    public var sentinelDiscoveries: Int { sentinel?.discoveries ?? 0 }
+
+    /// A connection to the master the sentinels name, checked with `ROLE`.
+    /// Waits for a discovery at most the command timeout. A connection that
+    /// fails, or a server that says it is a replica, makes the sentinels be
+    /// asked again.
+    private static func openMaster(
+        _ monitor: RedisSentinelMonitor, configuration: RedisConfiguration, tls: NIOSSLContext?, group: any EventLoopGroup
+    ) async throws -> RedisClientConnection {
+        let address = try await monitor.currentMaster(within: configuration.commandTimeout)
+        let endpoint = configuration.endpoint.at(address)
+        let connection: RedisClientConnection
+        do {
+            connection = try await RedisClientConnection.connect(configuration: configuration, endpoint: endpoint, tls: tls, group: group)
+        } catch {
+            monitor.suspect()
+            throw error
+        }
+        let role: RedisReply
+        do {
+            role = try await connection.send(RedisCommandEncoder.encode([Array("ROLE".utf8)]),
+                                             deadline: .now() + TimeAmount(configuration.connectTimeout)).get()
+        } catch {
+            connection.close()
+            monitor.suspect()
+            if error is RedisTimeoutError {
+                throw DoormanError(.unavailable, "Redis at \(address) did not answer ROLE within \(configuration.connectTimeout.milliseconds)")
+            }
+            throw error
+        }
+        switch role {
+        case .array(let parts) where parts.first?.text == "master":
+            return connection
+        case .error(let message) where message.hasPrefix("NOPERM"):
+            return connection  // an ACL without +role: trust the sentinel
+        default:
+            connection.close()
+            monitor.suspect()
+            let said = if case .array(let parts) = role, let first = parts.first?.text { first } else { "something else" }
+            throw DoormanError(.unavailable, "Redis at \(address) is not the master (ROLE says \(said)); asking the sentinels again")
+        }
+    }
+
+    /// The sentinels named a new master: drop the old one's connections and
+    /// forget any back-off, so that the next command goes to the new one.
+    private func masterSwitched() {
+        breaker.withLock { $0 = Breaker() }
+        pool.closeAll()
     }
 
     // MARK: Keys and values
@@ -235,9 +301,20 @@ public final class RedisGateway: Service, Sendable {
         pool.closeAll()
     }
 
-    /// Runs until graceful shutdown (or cancellation), then closes the connections.
+    /// Runs until graceful shutdown (or cancellation), then closes the
+    /// connections. Through Sentinel, it follows `+switch-master` meanwhile
+    /// (on a connection of its own to one sentinel).
     public func run() async throws {
-        try? await gracefulShutdown()
+        if let sentinel {
+            sentinel.suspect()  // find the master before the first login needs it
+            await withDiscardingTaskGroup { group in
+                group.addTask { await sentinel.follow() }
+                try? await gracefulShutdown()
+                group.cancelAll()
+            }
+        } else {
+            try? await gracefulShutdown()
+        }
         await shutdown()
     }
 
@@ -287,6 +364,11 @@ public final class RedisGateway: Service, Sendable {
             replies.reserveCapacity(futures.count)
             for future in futures { replies.append(try await future.get()) }
             health.recordSuccess(roundTrip: ContinuousClock.now - started)
+            if let sentinel, replies.contains(where: { if case .error(let message) = $0 { message.hasPrefix("READONLY") } else { false } }) {
+                // This node became a replica: the next command goes to whichever the sentinels name.
+                connection.close()
+                sentinel.suspect()
+            }
             if admission == .probe || breaker.withLock({ $0.backoff != nil }) { closeBreaker() }
             return replies
         } catch {
@@ -302,6 +384,7 @@ public final class RedisGateway: Service, Sendable {
                 health.recordFailure(failure.message)
             }
             if failure.isUnavailable {
+                sentinel?.suspect()
                 openBreaker(failure, admission: admission)
             } else if admission == .probe {
                 closeBreaker()

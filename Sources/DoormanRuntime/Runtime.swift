@@ -18,6 +18,8 @@ public final class Runtime: Sendable {
     public let stack: EmbeddedStack?
     /// PostgreSQL.
     public let postgres: PostgresGateway
+    /// Password lookups' standby (`--read-database-url`), if any.
+    public let readPostgres: PostgresGateway?
     /// Redis, unless the cache is off (`--no-cache`).
     public let redis: RedisGateway?
     /// The cache-aside login.
@@ -58,18 +60,25 @@ public final class Runtime: Sendable {
             let redis = try endpoint.map { try RedisGateway(configuration: RedisConfiguration(
                 endpoint: $0, commandTimeout: settings.redisTimeout, cacheTTL: settings.cacheTTL,
                 caCertificateFile: settings.redisCACertificateFile), logger: logger) }
+            let readPostgres = try settings.readDatabaseURL.map { url in
+                try PostgresGateway(configuration: PostgresConfiguration(connectionString: url, queryTimeout: settings.postgresTimeout), logger: logger)
+            }
             self.stack = stack
             self.postgres = postgres
+            self.readPostgres = readPostgres
             self.redis = redis
-            let auth = AuthService(postgres: postgres, redis: redis, configuration: settings.authConfiguration, logger: logger)
+            let auth = AuthService(postgres: postgres, redis: redis, replica: readPostgres, configuration: settings.authConfiguration, logger: logger)
             let invalidator = CacheInvalidator(auth: auth, postgres: postgres, logger: logger)
             let catalog = ProductCatalog { try await postgres.products() }
             self.auth = auth
             self.invalidator = invalidator
             self.catalog = catalog
-            // One connection listens for both kinds of change.
+            // One connection listens for both kinds of change: a direct one
+            // of its own when the database URL goes through PgBouncer.
+            var listenerConfiguration = postgres.configuration
+            if let notifyURL = settings.notifyDatabaseURL { listenerConfiguration.connectionString = notifyURL }
             self.listener = NotificationListener(
-                configuration: postgres.configuration, channels: [CacheInvalidator.channel, ProductCatalog.channel], logger: logger
+                configuration: listenerConfiguration, channels: [CacheInvalidator.channel, ProductCatalog.channel], logger: logger
             ) { event in
                 // The listener waits for each event to be handled, so that changes are applied in order.
                 await invalidator.handle(event)
@@ -117,6 +126,7 @@ public final class Runtime: Sendable {
     /// there, and the listener is joined before the pools close.
     public var services: [any Service] {
         var services: [any Service] = [postgres]
+        if let readPostgres { services.append(readPostgres) }
         if let redis { services.append(redis) }
         services.append(ChangeFeed(runtime: self))
         return services
@@ -132,6 +142,14 @@ public final class Runtime: Sendable {
             try? await gracefulShutdown()
             await runtime.stopListening()
         }
+    }
+
+    /// How this process learns of user changes right now: `listening`
+    /// (notifications arrive) or `polling` (reading `doorman_user_changes`
+    /// every second: not connected yet, or notifications do not arrive, as
+    /// through PgBouncer without `--notify-database-url`).
+    public var changeFeedState: String {
+        listener.isListening ? "listening" : "polling"
     }
 
     /// Stops polling and listening, and waits for both to finish.
@@ -202,6 +220,7 @@ public final class Runtime: Sendable {
     public func shutdown() async {
         await stopListening()
         await postgres.shutdown()
+        await readPostgres?.shutdown()
         redis?.reset()
         stack?.detach()
     }

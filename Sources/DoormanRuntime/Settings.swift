@@ -13,6 +13,8 @@ import Logging
 /// | Setting | Flag | Environment |
 /// |---|---|---|
 /// | database | `--database-url` | `DATABASE_URL`, else libpq's `PG*` variables |
+/// | LISTEN connection | `--notify-database-url` | `DOORMAN_NOTIFY_DATABASE_URL` (else the database's) |
+/// | password lookups on a standby | `--read-database-url` | `DOORMAN_READ_DATABASE_URL` |
 /// | cache | `--redis-url` | `REDIS_URL` |
 /// | CA for `rediss://` | `--redis-cacert` | `REDIS_CACERT` |
 /// | cache TTL | `--cache-ttl` | `DOORMAN_CACHE_TTL` |
@@ -57,6 +59,15 @@ public struct Settings: Sendable {
     public var database: Database
     /// Where the cache lives.
     public var cache: Cache
+    /// A direct connection string for the connection that LISTENs for changes
+    /// (`--notify-database-url`), when ``database`` goes through PgBouncer in
+    /// transaction mode, through which notifications do not arrive; `nil`
+    /// listens on ``database``.
+    public var notifyDatabaseURL: String?
+    /// A connection string for password lookups (`--read-database-url`),
+    /// typically a standby (`target_session_attrs=prefer-standby`); `nil`
+    /// looks passwords up on ``database``.
+    public var readDatabaseURL: String?
     /// CA certificates (PEM) to verify a `rediss://` server with; `nil` uses
     /// the system's CA store.
     public var redisCACertificateFile: String?
@@ -97,6 +108,8 @@ public struct Settings: Sendable {
     /// Throws `.configuration` errors for malformed values.
     public static func resolve(
         databaseURL: String? = nil,
+        notifyDatabaseURL: String? = nil,
+        readDatabaseURL: String? = nil,
         redisURL: String? = nil,
         redisCACertificate: String? = nil,
         cacheTTLSeconds: Int? = nil,
@@ -126,6 +139,18 @@ public struct Settings: Sendable {
         } else {
             database = .embedded
         }
+
+        func extraURL(_ flag: String?, _ variable: String, _ name: String) throws -> String? {
+            guard let url = value(flag, variable) else { return nil }
+            do {
+                try PostgresConfiguration(connectionString: url).validate()
+            } catch let error as DoormanError {
+                throw DoormanError(.configuration, "\(error.message) (\(name) / \(variable))")
+            }
+            return url
+        }
+        let notifyURL = try extraURL(notifyDatabaseURL, "DOORMAN_NOTIFY_DATABASE_URL", "--notify-database-url")
+        let readURL = try extraURL(readDatabaseURL, "DOORMAN_READ_DATABASE_URL", "--read-database-url")
 
         func flag(_ given: Bool, _ variable: String) throws -> Bool {
             if given { return true }
@@ -216,6 +241,8 @@ public struct Settings: Sendable {
             throw DoormanError(.configuration, "DOORMAN_REHASH must be 1/true/yes/on or 0/false/no/off")
         }
         settings.rehash = !noRehash && !["0", "false", "no", "off"].contains(rehashVariable ?? "on")
+        settings.notifyDatabaseURL = notifyURL
+        settings.readDatabaseURL = readURL
         return settings
     }
 

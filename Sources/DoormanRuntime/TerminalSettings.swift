@@ -8,6 +8,7 @@ import Foundation
 /// | theme | `--theme` | `DOORMAN_THEME` |
 /// | no colours | | `NO_COLOR` (any non-empty value) |
 /// | your themes | | `$XDG_CONFIG_HOME/doorman/themes`, else `~/.config/doorman/themes` |
+/// | your keys | | `$XDG_CONFIG_HOME/doorman/keys`, else `~/.config/doorman/keys` |
 /// | log file | | `<state directory>/ui.log` |
 public struct TerminalSettings: Sendable, Equatable {
     /// The theme to start with; `nil` for the default.
@@ -16,6 +17,8 @@ public struct TerminalSettings: Sendable, Equatable {
     public var noColor: Bool
     /// Where the user's own themes live (searched before the shipped ones).
     public var userThemeDirectory: String?
+    /// The user's keys file (it need not exist).
+    public var keysFile: String?
     /// Where standard error goes while the UI owns the screen.
     public var logFile: String
 
@@ -28,16 +31,17 @@ public struct TerminalSettings: Sendable, Equatable {
         func nonEmpty(_ name: String) -> String? {
             environment[name].flatMap { $0.isEmpty ? nil : $0 }
         }
-        var userThemes: String?
+        var configDirectory: String?
         if let config = nonEmpty("XDG_CONFIG_HOME"), config.hasPrefix("/") {
-            userThemes = config + "/doorman/themes"
+            configDirectory = config + "/doorman"
         } else if let home = nonEmpty("HOME") {
-            userThemes = home + "/.config/doorman/themes"
+            configDirectory = home + "/.config/doorman"
         }
         return TerminalSettings(
             themeName: theme ?? nonEmpty("DOORMAN_THEME"),
             noColor: nonEmpty("NO_COLOR") != nil,
-            userThemeDirectory: userThemes,
+            userThemeDirectory: configDirectory.map { $0 + "/themes" },
+            keysFile: configDirectory.map { $0 + "/keys" },
             logFile: stateDirectory + "/ui.log")
     }
 }

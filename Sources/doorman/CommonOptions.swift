@@ -9,8 +9,19 @@ struct CommonOptions: ParsableArguments {
         valueName: "url"))
     var databaseURL: String?
 
+    @Option(name: .customLong("notify-database-url"), help: ArgumentHelp(
+        "A direct PostgreSQL connection string for the one connection that LISTENs for changes, when --database-url goes through PgBouncer in transaction mode (notifications do not arrive through it; without this Doorman polls every second). Default: $DOORMAN_NOTIFY_DATABASE_URL, else --database-url.",
+        valueName: "url"))
+    var notifyDatabaseURL: String?
+
+    @Option(name: .customLong("read-database-url"), help: ArgumentHelp(
+        "A PostgreSQL connection string for password lookups, typically a standby (target_session_attrs=prefer-standby). A lookup that finds no user or an older password than a change Doorman has heard of is asked of --database-url again. Default: $DOORMAN_READ_DATABASE_URL, else --database-url.",
+        valueName: "url"))
+    var readDatabaseURL: String?
+
     @Option(name: .customLong("redis-url"), help: ArgumentHelp(
-        "redis://[user[:password]@]host[:port][/db], rediss://… (TLS) or unix:///path. Default: $REDIS_URL, else the embedded server.",
+        "redis://[user[:password]@]host[:port][/db], rediss://… (TLS), unix:///path, or redis+sentinel://host:port[,host:port…]/master-name[/db] "
+            + "(rediss+sentinel:// for TLS). Default: $REDIS_URL, else the embedded server.",
         valueName: "url"))
     var redisURL: String?
 
@@ -62,6 +73,8 @@ struct CommonOptions: ParsableArguments {
     func settings(defaultLogLevel: Logger.Level = .warning) throws -> Settings {
         try Settings.resolve(
             databaseURL: databaseURL,
+            notifyDatabaseURL: notifyDatabaseURL,
+            readDatabaseURL: readDatabaseURL,
             redisURL: redisURL,
             redisCACertificate: redisCACertificate,
             cacheTTLSeconds: cacheTTL,

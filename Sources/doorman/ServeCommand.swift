@@ -91,6 +91,7 @@ struct ServeCommand: AsyncParsableCommand {
                 auth: runtime.auth,
                 catalog: runtime.catalog,
                 health: runtime.healthChecks,
+                changeFeed: { [runtime] in runtime.changeFeedState },
                 logger: Logger(label: "doorman.http"))
             // One group: the stores' pools, the change feed, then the server;
             // SIGTERM or SIGINT stops them in reverse order.

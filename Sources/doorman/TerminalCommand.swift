@@ -53,7 +53,7 @@ struct TerminalCommand: AsyncParsableCommand {
             func configuration(_ backend: any UIBackend) -> TerminalUI.Configuration {
                 TerminalUI.Configuration(
                     backend: backend, themeName: terminal.themeName, themes: .standard(userDirectory: terminal.userThemeDirectory),
-                    noColor: terminal.noColor, logFile: terminal.logFile)
+                    noColor: terminal.noColor, logFile: terminal.logFile, keysFile: terminal.keysFile)
             }
             if let remote {
                 let backend = try RemoteBackend(endpoint: try RemoteEndpoint(url: remote), caFile: caCertificate)

@@ -151,3 +151,35 @@ struct TrustedProxySettingsTests {
         #expect(throws: DoormanError.self) { try settings.resolveTrustedProxies(["10.0.0.0/99"]) }
     }
 }
+
+@Suite("Settings for PgBouncer and standbys")
+struct ScaleOutDatabaseSettingsTests {
+    @Test("--notify-database-url and --read-database-url: flags win over the environment; neither by default")
+    func extraDatabaseURLs() throws {
+        let none = try Settings.resolve(databaseURL: "postgresql://pgbouncer:6432/doorman", environment: [:])
+        #expect(none.notifyDatabaseURL == nil && none.readDatabaseURL == nil)
+        let flags = try Settings.resolve(
+            databaseURL: "postgresql://pgbouncer:6432/doorman", notifyDatabaseURL: "postgresql://db:5432/doorman",
+            readDatabaseURL: "postgresql://db1,db2/doorman?target_session_attrs=prefer-standby",
+            environment: ["DOORMAN_NOTIFY_DATABASE_URL": "postgresql://env/x", "DOORMAN_READ_DATABASE_URL": "postgresql://env/y"])
+        #expect(flags.notifyDatabaseURL == "postgresql://db:5432/doorman")
+        #expect(flags.readDatabaseURL == "postgresql://db1,db2/doorman?target_session_attrs=prefer-standby")
+        let environment = try Settings.resolve(environment: ["DOORMAN_NOTIFY_DATABASE_URL": "host=db dbname=doorman", "DOORMAN_READ_DATABASE_URL": "host=standby dbname=doorman"])
+        #expect(environment.notifyDatabaseURL == "host=db dbname=doorman")
+        #expect(environment.readDatabaseURL == "host=standby dbname=doorman")
+    }
+
+    @Test("a malformed one is a configuration error naming the setting, never its password", arguments: ["DOORMAN_NOTIFY_DATABASE_URL", "DOORMAN_READ_DATABASE_URL"])
+    func malformed(variable: String) {
+        do {
+            _ = try Settings.resolve(environment: [variable: "postgresql://u:SECRETPW@h/db?bogus_option=1"])
+            Issue.record("accepted")
+        } catch let error as DoormanError {
+            #expect(error.kind == .configuration)
+            #expect(error.message.contains(variable), "\(error.message)")
+            #expect(!error.message.contains("SECRETPW"))
+        } catch {
+            Issue.record("\(error)")
+        }
+    }
+}

@@ -12,11 +12,11 @@ struct ReadmeTests {
 
     /// The keys as a Markdown table, from the same sections as the help screen.
     static func keysTable() -> String {
-        var lines = ["| Where | Keys | What they do |", "|---|---|---|"]
+        var lines = ["| Where | Keys | What they do | In the keys file |", "|---|---|---|---|"]
         for section in Keymap.standard.helpSections(mode: AppState.local) {
             for line in section.lines {
                 let keys = line.keys.split(separator: " ").map { "`\($0)`" }.joined(separator: " ")
-                lines.append("| \(section.title) | \(keys) | \(line.summary) |")
+                lines.append("| \(section.title) | \(keys) | \(line.summary) | `\(line.command.fileName)` |")
             }
         }
         return lines.joined(separator: "\n")

@@ -16,6 +16,30 @@ struct RemoteEndpointTests {
         #expect(try RemoteEndpoint(url: url).description == shown)
     }
 
+    @Test("the instance that answered is shown when its name is fit for a terminal", arguments: [
+        ("doorman-2", "doorman-2"),
+        ("vm-3.example:8080", "vm-3.example:8080"),
+        ("[::1]:8080", "[::1]:8080"),
+        ("", nil),
+        ("two words", nil),
+        ("\u{1B}[2Jcleared", nil),
+        ("zoë", nil),
+        (String(repeating: "x", count: 49), nil),
+    ] as [(String, String?)])
+    func instanceNames(header: String, shown: String?) {
+        #expect(RemoteBackend.instanceName(header) == shown)
+        #expect(RemoteBackend.instanceName(nil) == nil)
+    }
+
+    @Test("a login's status line names the instance that answered, else the server it went to")
+    func statusLine() {
+        let answered = Authentication(username: "john_doe", source: .redis,
+                                      timing: .remote(roundTrip: .microseconds(3100), server: "http://127.0.0.1:8080", instance: "doorman-2"))
+        #expect(answered.timingSummary == "answered by doorman-2 · round trip 3.1 ms")
+        let unnamed = Authentication(username: "john_doe", source: .redis, timing: .remote(roundTrip: .microseconds(3100), server: "http://127.0.0.1:8080"))
+        #expect(unnamed.timingSummary == "via http://127.0.0.1:8080 · round trip 3.1 ms")
+    }
+
     @Test("--remote refuses what it cannot use", arguments: [
         ("ftp://doorman.example", "must be an http:// or https:// URL"),
         ("127.0.0.1:8080", "must be an http:// or https:// URL"),

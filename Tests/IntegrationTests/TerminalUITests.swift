@@ -24,19 +24,23 @@ struct TerminalUITests {
         let directory: String
 
         /// Starts `doorman ARGUMENTS` with `environment`, and `themes` (name: text) in its user theme directory.
-        init(_ arguments: [String], columns: Int = 100, rows: Int = 30, environment: [String: String] = [:], themes: [String: String] = [:]) throws {
+        /// With `reportExit`, the shell prints `exit=STATUS` after the UI (``waitForExit(_:)``);
+        /// without, the UI is the command line's last job, which Ctrl-Z can stop to the prompt.
+        init(_ arguments: [String], columns: Int = 100, rows: Int = 30, environment: [String: String] = [:], themes: [String: String] = [:],
+             keys: String? = nil, reportExit: Bool = true) throws {
             directory = TestServers.makeTemporaryDirectory(prefix: "doorman-test-ui")
             try FileManager.default.createDirectory(atPath: directory + "/doorman/themes", withIntermediateDirectories: true)
             for (name, text) in themes {
                 try text.write(toFile: directory + "/doorman/themes/\(name).theme", atomically: true, encoding: .utf8)
             }
+            if let keys { try keys.write(toFile: directory + "/doorman/keys", atomically: true, encoding: .utf8) }
             tmux = try TmuxSession(columns: columns, rows: rows, environment: ["XDG_CONFIG_HOME": directory])
             let words = [DoormanBinary.path, "--state-dir", directory] + arguments
             let variables = environment.map { "\($0.key)=\(Self.quote($0.value)) " }.joined()
             // swift test sets NO_COLOR for its children: each test says what it wants.
             let script = "#!/bin/sh\necho $$ > \(directory)/pid\nunset NO_COLOR DOORMAN_THEME\n\(variables)exec \(words.map(Self.quote).joined(separator: " "))\n"
             try script.write(toFile: directory + "/run.sh", atomically: true, encoding: .utf8)
-            try tmux.runCommand("clear; sh \(directory)/run.sh; echo \"exit=$?\"")
+            try tmux.runCommand("clear; sh \(directory)/run.sh" + (reportExit ? "; echo \"exit=$?\"" : ""))
         }
 
         deinit {
@@ -111,6 +115,69 @@ struct TerminalUITests {
         #expect(!restored.screen.contains("Authenticated by"), "the UI's screen is still there:\n\(restored.screen)", sourceLocation: sourceLocation)
         #expect(!restored.screen.contains("Cache · this"), "the UI's screen is still there:\n\(restored.screen)", sourceLocation: sourceLocation)
         #expect(restored.settings.contains("icanon echo :stty"), "the terminal was left raw:\n\(restored.settings)", sourceLocation: sourceLocation)
+    }
+
+    @Test("Ctrl-Z under an interactive shell stops the UI to the prompt with the terminal restored; fg brings back the same screen, which still works")
+    func suspendAndResume() async throws {
+        let flags = try await Self.serverFlags(redisDatabase: 7)
+        let (stopped, resumed) = try await offThePool {
+            let ui = try UIProcess(flags, reportExit: false)
+            try ui.logIn()
+            try ui.tmux.waitFor("Authenticated by PostgreSQL")
+            try ui.tmux.waitFor("PINK COTTON BUDS")
+            try ui.tmux.press("C-z")
+            // dash's job control: the job is reported stopped, and the prompt is back.
+            let stopped = try ui.tmux.waitUntil("the shell reports the UI stopped") { screen in
+                screen.contains("Stopped") && screen.split(separator: "\n").last == Substring(TmuxSession.prompt)
+            }
+            let settings = try ui.restored().settings
+            #expect(settings.contains("icanon echo :stty"), "the terminal was left raw while stopped:\n\(settings)")
+            try ui.tmux.runCommand("fg")
+            // The whole screen comes back (not only what changes next), and keys work.
+            let resumed = try ui.tmux.waitUntil("the UI is drawn again") { $0.contains("Authenticated by PostgreSQL") && $0.contains("PINK COTTON BUDS") }
+            try ui.tmux.press("l")
+            try ui.tmux.waitFor("john_doe logged out.")
+            try ui.tmux.press("C-c")
+            try ui.tmux.waitUntil("the prompt after quitting") { $0.split(separator: "\n").last == Substring(TmuxSession.prompt) }
+            return (stopped, resumed)
+        }
+        #expect(!stopped.contains("PINK COTTON BUDS"), "the UI's screen stayed while stopped:\n\(stopped)")
+        #expect(resumed.contains("Cache"), "the panel is back:\n\(resumed)")
+    }
+
+    @Test("a keys file next to the themes rebinds keys: the new key works, the old one no longer, the footer says so")
+    func keysFile() async throws {
+        let flags = try await Self.serverFlags(redisDatabase: 8)
+        let footer = try await offThePool {
+            let ui = try UIProcess(flags, keys: "# mine\nflush-user = F\n")
+            try ui.logIn()
+            try ui.tmux.waitFor("Authenticated by PostgreSQL")
+            let footer = try ui.tmux.waitFor("F flush")
+            try ui.tmux.press("f")
+            try ui.tmux.press("F")
+            try ui.tmux.waitFor("Flushed john_doe's cached hash")
+            // One flush in the panel: F's (f, pressed first, did nothing).
+            try ui.tmux.waitFor("Flushes 1")
+            try ui.tmux.press("q")
+            try ui.waitForExit(0)
+            return footer
+        }
+        #expect(!footer.contains(" f flush"), "\(footer)")
+    }
+
+    @Test("a keys file the UI cannot use: the standard keys, and after quitting the line that is wrong")
+    func badKeysFile() async throws {
+        let flags = try await Self.serverFlags(redisDatabase: 8)
+        let screen = try await offThePool {
+            let ui = try UIProcess(flags, keys: "flush-user = F\nflush-everything = X\n")
+            try ui.tmux.waitFor("Keys file not used")
+            try ui.tmux.press("C-c")
+            return try ui.waitForExit(0)
+        }
+        #expect(screen.contains("not using the keys file"), "\(screen)")
+        // (The message wraps at the terminal's width.)
+        let unwrapped = screen.split(separator: "\n").joined(separator: " ")
+        #expect(unwrapped.contains("line 2: no command named") && unwrapped.contains("flush-everything"), "\(screen)")
     }
 
     @Test("log in: PostgreSQL first, Redis after logging out and in, PostgreSQL again after f; q leaves a clean shell")
@@ -234,20 +301,21 @@ struct TerminalUITests {
     @Test("--remote: logs in through a Doorman HTTP server and shows the store it reports")
     func remote() async throws {
         let service = try TestServers.service()
-        let server = try await service.httpServer().start()
+        let server = try await service.httpServer(HTTPServerConfiguration(port: 0, instanceName: "doorman-7")).start()
         let port = server.port
         let screens: (first: String, flush: String)
         do {
             screens = try await offThePool {
                 let ui = try UIProcess(["--remote", "http://127.0.0.1:\(port)"])
                 try ui.logIn()
-                try ui.tmux.waitFor("Authenticated by PostgreSQL · via http://127.0.0.1:\(port)")
+                // The instance that answered (X-Doorman-Instance), as behind a load balancer.
+                try ui.tmux.waitFor("Authenticated by PostgreSQL · answered by doorman-7 · round trip")
                 let first = try ui.tmux.waitFor("1L FOUNTAIN DRINKING WATER")
                 // The health strip from the server's /healthz.
                 try ui.tmux.waitFor("PostgreSQL up ")
                 try ui.tmux.press("l")
                 try ui.logInAgain()
-                try ui.tmux.waitFor("Authenticated by Redis · via")
+                try ui.tmux.waitFor("Authenticated by Redis · answered by doorman-7")
                 try ui.tmux.press("f")
                 let flush = try ui.tmux.waitFor("Flushing is not available")
                 try ui.tmux.press("q")

@@ -41,7 +41,7 @@ enum BurstRunner {
             case .authenticated(let authentication):
                 switch authentication.timing {
                 case .local(let lookup, _): sample = BurstSample(source: authentication.source, latency: lookup)
-                case .remote(let roundTrip, _): sample = BurstSample(source: authentication.source, latency: roundTrip)
+                case .remote(let roundTrip, _, _): sample = BurstSample(source: authentication.source, latency: roundTrip)
                 }
             case .rejected, .unavailable, .throttled:
                 sample = BurstSample(source: nil, latency: clock.now - start)
@@ -99,7 +99,7 @@ extension BurstRunner {
                         case .authenticated(let authentication):
                             switch authentication.timing {
                             case .local(let lookup, _): post(.burstProgress(session: session, BurstSample(source: authentication.source, latency: lookup)))
-                            case .remote(let roundTrip, _): post(.burstProgress(session: session, BurstSample(source: authentication.source, latency: roundTrip)))
+                            case .remote(let roundTrip, _, _): post(.burstProgress(session: session, BurstSample(source: authentication.source, latency: roundTrip)))
                             }
                             failure = nil
                         case .rejected:

@@ -17,11 +17,15 @@ public enum TerminalUI {
         public var noColor: Bool
         /// Where standard error (and so the log) goes while the UI runs.
         public var logFile: String?
+        /// The person's keys file (``KeysFile``); a missing file means the standard keys.
+        public var keysFile: String?
         /// The UI's own logger.
         public var logger: Logger
 
         /// Creates a configuration.
-        public init(backend: any UIBackend, themeName: String? = nil, themes: ThemeCatalog, noColor: Bool = false, logFile: String? = nil, logger: Logger = Logger(label: "doorman.ui")) {
+        public init(backend: any UIBackend, themeName: String? = nil, themes: ThemeCatalog, noColor: Bool = false, logFile: String? = nil, keysFile: String? = nil,
+                    logger: Logger = Logger(label: "doorman.ui")) {
+            self.keysFile = keysFile
             self.backend = backend
             self.themeName = themeName
             self.themes = themes
@@ -89,6 +93,23 @@ public enum TerminalUI {
                 FileHandle.standardError.write(Data("doorman: cannot use theme \(requested), using \(theme.name): \(themeError)\n".utf8))
             }
 
+            // The keys file likewise; one it cannot use leaves the standard keys.
+            var keymap = Keymap.standard
+            var keysError: String?
+            if let path = configuration.keysFile, FileManager.default.fileExists(atPath: path) {
+                do {
+                    let text = try String(contentsOfFile: path, encoding: .utf8)
+                    keymap = Keymap.standard.overriding(try KeysFile.parse(text))
+                } catch let failure as KeysFile.Failure {
+                    keysError = "\(path), \(failure)"
+                } catch {
+                    keysError = "\(path) cannot be read"
+                }
+                if let keysError {
+                    FileHandle.standardError.write(Data("doorman: not using the keys file \(keysError); using the standard keys\n".utf8))
+                }
+            }
+
             let redirect = try configuration.logFile.map { path throws(TerminalError) in try StandardErrorRedirect(path: path) }
             defer { redirect?.restore() }
             if let themeError { logger.error("cannot use theme \(requested), using \(theme.name): \(themeError)") }
@@ -100,11 +121,13 @@ public enum TerminalUI {
             defer { terminal.end() }
             TerminalSignals.setResetSequence(terminal.resetSequence)
 
-            let state = AppState(
+            var state = AppState(
                 size: terminal.size, mode: configuration.backend.mode, themeName: theme.name, themes: configuration.themes.names,
-                message: themeError.map { Message("Using theme \(theme.name): \($0.shortDescription)", .error) })
+                message: themeError.map { Message("Using theme \(theme.name): \($0.shortDescription)", .error) }
+                    ?? keysError.map { _ in Message("Keys file not used (see the message after quitting): standard keys", .error) })
+            state.keymap = keymap
             let loop = UILoop(state: state, terminal: terminal, backend: configuration.backend, catalog: configuration.themes,
-                              keymap: .standard, pipe: pipe, logger: logger)
+                              keymap: keymap, pipe: pipe, logger: logger)
             switch loop.run() {
             case .quit: return .quit
             case .signal(let number):

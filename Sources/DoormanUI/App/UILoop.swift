@@ -200,7 +200,7 @@ final class UILoop {
                     }
                     let login: DemoLogin = switch authentication.timing {
                     case .local(let lookup, let bcrypt): DemoLogin(source: authentication.source, lookup: lookup, bcrypt: bcrypt, total: total)
-                    case .remote(let roundTrip, _): DemoLogin(source: authentication.source, lookup: roundTrip, bcrypt: nil, total: total)
+                    case .remote(let roundTrip, _, _): DemoLogin(source: authentication.source, lookup: roundTrip, bcrypt: nil, total: total)
                     }
                     inbox.post(.demoProgress(session: session, login))
                 }
@@ -301,6 +301,10 @@ final class UILoop {
             }
         case .quit:
             break
+        case .suspend:
+            terminal.suspend()
+            // The terminal may have changed size while stopped.
+            apply(.resize(terminal.size))
         }
     }
 

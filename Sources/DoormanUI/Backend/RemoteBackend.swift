@@ -45,7 +45,7 @@ public struct RemoteBackend: UIBackend {
                     break
                 }
                 statistics.record(AuthOutcome(username: credentials.username, result: .authenticated(source), lookupDuration: roundTrip), origin: .terminal)
-                return .authenticated(Authentication(username: credentials.username, source: source, timing: .remote(roundTrip: roundTrip, server: endpoint.description)))
+                return .authenticated(Authentication(username: credentials.username, source: source, timing: .remote(roundTrip: roundTrip, server: endpoint.description, instance: Self.instance(response))))
             case 401:
                 // A 401 does not say whether the user exists: no name in the panel.
                 statistics.record(AuthOutcome(username: AuthOutcome.hiddenUsername, result: .rejected, lookupDuration: roundTrip), origin: .terminal)
@@ -218,6 +218,19 @@ public struct RemoteBackend: UIBackend {
     }
 
     /// The store from `X-Authenticated-By: redis`, or from the JSON's `"authenticated_by": "Redis Server"`.
+    /// The `X-Doorman-Instance` that answered, if it is a name fit for a
+    /// terminal: printable ASCII without spaces, at most 48 characters (the
+    /// server's text goes on the screen, so no control sequences get through).
+    static func instance(_ response: HTTPClient.Response) -> String? {
+        instanceName(response.headers.first(name: "X-Doorman-Instance"))
+    }
+
+    static func instanceName(_ header: String?) -> String? {
+        guard let name = header, !name.isEmpty, name.utf8.count <= 48,
+              name.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) else { return nil }
+        return name
+    }
+
     private func reportedSource(_ response: HTTPClient.Response) -> AuthSource? {
         if let header = response.headers.first(name: "X-Authenticated-By"), let source = AuthSource(rawValue: header.lowercased()) {
             return source

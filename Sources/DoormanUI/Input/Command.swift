@@ -3,6 +3,8 @@
 enum Command: String, CaseIterable, Sendable {
     /// Everywhere: leave, open or close the help, use the next theme.
     case quit, toggleHelp, cycleTheme
+    /// Everywhere: stop to the shell (Ctrl-Z); `fg` comes back to the same screen.
+    case suspend
     /// The login form: move between the fields, log in, clear the form.
     case nextField, previousField, submit, clearForm
     /// Editing a field (the login form's, the filter).

@@ -77,7 +77,7 @@ struct Keymap: Sendable {
         /// The context's title.
         var title: String
         /// Key labels and what they do.
-        var lines: [(keys: String, summary: String)]
+        var lines: [(keys: String, summary: String, command: Command)]
 
         /// Same title, same lines.
         static func == (left: HelpSection, right: HelpSection) -> Bool {
@@ -90,7 +90,7 @@ struct Keymap: Sendable {
     func helpSections(mode: ModeInfo) -> [HelpSection] {
         let contexts: [InputContext] = [.login, .table, .filter, .cache, .users, .prompt, .confirm, .help]
         return contexts.map { context in
-            var lines: [(keys: String, summary: String)] = []
+            var lines: [(keys: String, summary: String, command: Command)] = []
             var seen: Set<Command> = []
             for binding in bindings where binding.contexts.contains(context) && !seen.contains(binding.command) {
                 seen.insert(binding.command)
@@ -104,7 +104,7 @@ struct Keymap: Sendable {
                 if binding.command.changesUsers, let reason = mode.userChangesUnavailableReason {
                     summary += " (unavailable: \(reason))"
                 }
-                lines.append((keys.map(\.label).joined(separator: " "), summary))
+                lines.append((keys.map(\.label).joined(separator: " "), summary, binding.command))
             }
             return HelpSection(title: context.title, lines: lines)
         }
@@ -145,7 +145,7 @@ struct Keymap: Sendable {
             }
             if binding.command.needsFlush && !mode.canFlush {
                 guard binding.command == .flushUser else { return nil }
-                return Hint(command: binding.command, keys: "f", label: "flush n/a (\(mode.name))")
+                return Hint(command: binding.command, keys: hint.keys, label: "flush n/a (\(mode.name))")
             }
             return Hint(command: binding.command, keys: hint.keys, label: hint.label)
         }
@@ -253,5 +253,6 @@ extension Keymap {
         KeyBinding([.function(1)], .toggleHelp, in: [.login, .table, .filter, .cache, .users], "this help", hint: ("F1", "help")),
         KeyBinding([.character("q")], .quit, in: [.table, .cache, .users, .tooSmall], "quit", hint: ("q", "quit")),
         KeyBinding([.control("C")], .quit, in: InputContext.allCases, "quit", hint: ("Ctrl-C", "quit")),
+        KeyBinding([.control("Z")], .suspend, in: InputContext.allCases, "suspend to the shell (fg resumes)"),
     ])
 }

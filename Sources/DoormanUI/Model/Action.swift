@@ -106,4 +106,6 @@ enum Effect: Equatable, Sendable {
     case applyTheme(String)
     /// Leave the UI.
     case quit
+    /// Give the terminal back and stop (SIGTSTP) until the shell's `fg`.
+    case suspend
 }

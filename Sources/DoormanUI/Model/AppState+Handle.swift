@@ -137,11 +137,13 @@ extension AppState {
         case .quit:
             quitting = true
             return [.quit]
+        case .suspend:
+            return [.suspend]
         case .toggleHelp:
             if help == nil {
                 // At the section of where the person was.
-                let lines = Keymap.standard.helpLineCount(mode: mode)
-                let start = Keymap.standard.helpLine(of: inputContext, mode: mode)
+                let lines = keymap.helpLineCount(mode: mode)
+                let start = keymap.helpLine(of: inputContext, mode: mode)
                 help = Help(scroll: max(0, min(start, lines - max(1, layout.body.height - 2))))
             } else {
                 help = nil
@@ -673,7 +675,7 @@ extension AppState {
         case .pageDown: help.scroll += page
         default: break
         }
-        let lines = Keymap.standard.helpLineCount(mode: mode)
+        let lines = keymap.helpLineCount(mode: mode)
         help.scroll = max(0, min(help.scroll, lines - max(1, layout.body.height - 2)))
         self.help = help
     }

@@ -123,6 +123,8 @@ struct AppState: Equatable, Sendable {
     var health: [StoreStatus] = []
     /// `true` once the person asked to quit.
     var quitting = false
+    /// The keys in use (the standard ones, or the person's keys file's).
+    var keymap: Keymap = .standard
 
     /// The state at start-up.
     init(size: TerminalSize, mode: ModeInfo, themeName: String = "dark", themes: [String] = ["dark"], message: Message? = nil) {

@@ -7,8 +7,10 @@ public struct Authentication: Equatable, Sendable {
     public enum Timing: Equatable, Sendable {
         /// Measured in this process: the hash lookup and the bcrypt check.
         case local(lookup: Duration, bcrypt: Duration)
-        /// Measured by this client around an HTTP request to `server`.
-        case remote(roundTrip: Duration, server: String)
+        /// Measured by this client around an HTTP request to `server`;
+        /// `instance` is the Doorman that answered (its `X-Doorman-Instance`),
+        /// which behind a load balancer is one of several.
+        case remote(roundTrip: Duration, server: String, instance: String? = nil)
     }
 
     /// The user.
@@ -38,7 +40,8 @@ public struct Authentication: Equatable, Sendable {
     public var timingSummary: String {
         switch timing {
         case .local(let lookup, let bcrypt): "lookup \(lookup.milliseconds) · bcrypt \(bcrypt.milliseconds)"
-        case .remote(let roundTrip, let server): "via \(server) · round trip \(roundTrip.milliseconds)"
+        case .remote(let roundTrip, _, let instance?): "answered by \(instance) · round trip \(roundTrip.milliseconds)"
+        case .remote(let roundTrip, let server, nil): "via \(server) · round trip \(roundTrip.milliseconds)"
         }
     }
 }

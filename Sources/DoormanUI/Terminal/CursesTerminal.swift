@@ -110,6 +110,47 @@ final class CursesTerminal {
         endwin()
     }
 
+    /// Gives the terminal back and stops the process, as a shell's job
+    /// control expects of Ctrl-Z (raw mode delivers it as a key, not as the
+    /// signal); when `fg` continues it, takes the terminal again and has the
+    /// next frame drawn whole. Wraps `def_prog_mode`, `endwin`,
+    /// `reset_prog_mode` and `clearok`.
+    ///
+    /// Only this process stops: the embedded servers it may have started
+    /// serve other clients. Where no shell has job control (an orphaned
+    /// process group), the kernel drops the signal and the UI carries on.
+    func suspend() {
+        writeRaw("\u{1B}[?1006l\u{1B}[?1000l\u{1B}[?2004l")
+        _ = curs_set(1)
+        def_prog_mode()
+        endwin()
+        // The default action (stop), not ncurses' own handler, for this one
+        // signal, raised on this thread with it unblocked here: a signal for
+        // the whole process would wait for a thread that takes it (the UI's
+        // thread, like Swift's pool, blocks it) and stop the process later.
+        var stop = sigaction()
+        stop.__sigaction_handler.sa_handler = SIG_DFL
+        sigemptyset(&stop.sa_mask)
+        var savedAction = sigaction()
+        sigaction(SIGTSTP, &stop, &savedAction)
+        var tstp = sigset_t()
+        sigemptyset(&tstp)
+        sigaddset(&tstp, SIGTSTP)
+        var savedMask = sigset_t()
+        pthread_sigmask(SIG_UNBLOCK, &tstp, &savedMask)
+        raise(SIGTSTP)
+        pthread_sigmask(SIG_SETMASK, &savedMask, nil)
+        sigaction(SIGTSTP, &savedAction, nil)
+        // Continued.
+        reset_prog_mode()
+        _ = curs_set(cursorVisible ? 1 : 0)
+        writeRaw("\u{1B}[?2004h\u{1B}[?1000h\u{1B}[?1006h")
+        size = TerminalSize(columns: Int(getmaxx(doorman_stdscr())), rows: Int(getmaxy(doorman_stdscr())))
+        previous = nil
+        clearok(doorman_stdscr(), true)
+        refresh()
+    }
+
     /// The file descriptor keys arrive on (to wait on with `poll`).
     var inputDescriptor: Int32 { STDIN_FILENO }
 
