@@ -11,7 +11,8 @@ import DoormanPostgres
 /// returns a hash older than a change this process has heard of (`freshness`):
 /// replication lag never lets an old password in, nor keeps a new one out.
 public final class PostgresCredentialSource: CredentialSource {
-    private let postgres: PostgresGateway
+    /// The primary (the cache view asks it for current password versions).
+    let postgres: PostgresGateway
     private let replica: PostgresGateway?
     private let freshness: CacheFreshness?
     private let flights = SingleFlight<String, PasswordRecord?>()

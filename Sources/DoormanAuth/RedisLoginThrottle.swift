@@ -18,9 +18,9 @@ import Synchronization
 public final class RedisLoginThrottle: LoginThrottle {
     /// The limits.
     public let policy: ThrottlePolicy
-    private let redis: RedisGateway?
+    let redis: RedisGateway?
     private let signingKey: CacheSigningKey?
-    private let prefix: String
+    let prefix: String
     private let local = LocalThrottleCounters()
     private let naming = Mutex<ThrottleNaming?>(nil)
     /// Counters Redis missed: their keys and windows, to merge when it is back.
@@ -47,7 +47,7 @@ public final class RedisLoginThrottle: LoginThrottle {
     }
 
     /// The names to count under, and whether they may go to Redis.
-    private func currentNaming() async -> ThrottleNaming {
+    func currentNaming() async -> ThrottleNaming {
         if let known = naming.withLock({ $0 }) { return known }
         guard redis != nil, let signingKey, let key = await signingKey.value() else { return .local }
         let shared = ThrottleNaming(signingKey: key)

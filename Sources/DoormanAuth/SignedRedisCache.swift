@@ -10,9 +10,9 @@ import Foundation
 public final class SignedRedisCache: CredentialCache {
     /// How long an entry lives.
     public let ttl: Duration
-    private let redis: RedisGateway
-    private let signingKey: CacheSigningKey
-    private let freshness: CacheFreshness
+    let redis: RedisGateway
+    let signingKey: CacheSigningKey
+    let freshness: CacheFreshness
 
     /// A cache in `redis`, signed with `signingKey`, refusing what `freshness` says is stale.
     public init(redis: RedisGateway, signingKey: CacheSigningKey, freshness: CacheFreshness, ttl: Duration) {

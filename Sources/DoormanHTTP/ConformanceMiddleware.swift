@@ -11,6 +11,9 @@ import Hummingbird
 struct ConformanceMiddleware<Context: RequestContext>: RouterMiddleware {
     /// The paths that exist; each answers GET and HEAD only.
     let knownPaths: Set<String>
+    /// Prefixes of paths that take one more segment and answer DELETE only
+    /// (the admin API's `/admin/cache/{user}`).
+    var deletePrefixes: [String] = []
 
     static var allow: String { "GET, HEAD" }
 
@@ -19,6 +22,12 @@ struct ConformanceMiddleware<Context: RequestContext>: RouterMiddleware {
             return Responses.json(.badRequest, SeedJSON.errorBody("The request must have exactly one Host header (\(badHost == "missing" ? "it has none" : "it has several"))."))
         }
         let path = request.uri.path
+        if let prefix = deletePrefixes.first(where: { path.hasPrefix($0) }), path.count > prefix.count,
+           !path.dropFirst(prefix.count).contains("/"), request.method != .delete {
+            var response = Responses.json(.methodNotAllowed, SeedJSON.errorBody("\(request.method.rawValue) is not allowed here; use DELETE."))
+            response.headers[.allow] = "DELETE"
+            return response
+        }
         switch request.method {
         case .get:
             return try await next(request, context)

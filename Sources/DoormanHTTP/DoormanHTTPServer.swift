@@ -147,14 +147,24 @@ public final class DoormanHTTPServer: Service, Sendable {
         let handlers = Handlers(server: self)
         switch role {
         case .main:
-            router.add(middleware: ConformanceMiddleware(knownPaths: Self.paths))
+            let admin = !configuration.adminUsers.isEmpty
+            router.add(middleware: ConformanceMiddleware(knownPaths: admin ? Self.paths.union(AdminAPI.paths) : Self.paths,
+                                                         deletePrefixes: admin ? AdminAPI.deletePrefixes : []))
             let authenticated = router.group().add(middleware: BasicAuthenticator(auth: auth, retryAfterSeconds: configuration.retryAfterSeconds, trustedProxies: configuration.trustedProxies))
             for path in ["/", "/products"] {
                 for method in [HTTPRequest.Method.get, .head] { authenticated.on(RouterPath(path), method: method, use: handlers.products) }
             }
             for method in [HTTPRequest.Method.get, .head] { authenticated.on("/fleet", method: method, use: handlers.fleet) }
             for method in [HTTPRequest.Method.get, .head] { router.on("/healthz", method: method, use: handlers.health) }
-            for method in [HTTPRequest.Method.get, .head] { router.on("/openapi.json", method: method, use: Handlers.openAPI) }
+            let document = ByteBuffer(string: OpenAPIDocument.json(admin: !configuration.adminUsers.isEmpty))
+            for method in [HTTPRequest.Method.get, .head] {
+                router.on("/openapi.json", method: method) { _, _ in
+                    Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: document))
+                }
+            }
+            if !configuration.adminUsers.isEmpty {
+                AdminAPI(server: self, admins: configuration.adminUsers).register(on: authenticated)
+            }
             let access = configuration.metricsOnMainListener
             if access != .hidden {
                 for method in [HTTPRequest.Method.get, .head] {

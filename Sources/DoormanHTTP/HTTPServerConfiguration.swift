@@ -31,6 +31,10 @@ public struct HTTPServerConfiguration: Sendable {
     public var instanceName: String?
     /// HTTPS: the certificate and key to serve with; `nil` serves plain HTTP.
     public var tls: TLS?
+    /// The users who may use the admin API (`/admin/cache`, `/admin/throttle`,
+    /// `/admin/users`); empty (the default) turns the API off: its paths are
+    /// 404 and not in `/openapi.json`. `--admin-users` / `DOORMAN_ADMIN_USERS`.
+    public var adminUsers: [String] = []
 
     /// A certificate chain and its private key, read (and checked) from PEM files.
     public struct TLS: Sendable {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The OpenAPI 3.1 description of the HTTP API, served at `GET /openapi.json`.
 ///
 /// It lists every status and header the server sends; `make test` runs
@@ -5,6 +7,16 @@
 /// SchemathesisTests.swift), so a change to the API that this document does
 /// not follow fails the tests.
 enum OpenAPIDocument {
+    /// The document; with `admin`, the admin API's paths too (they are not
+    /// advertised while it is off).
+    static func json(admin: Bool) -> String {
+        guard admin else { return json }
+        return json
+            .replacingOccurrences(of: "    \"/openapi.json\": {\n", with: AdminAPI.openAPIPaths + "    \"/openapi.json\": {\n")
+            .replacingOccurrences(of: "    \"schemas\": {\n", with: "    \"schemas\": {\n" + AdminAPI.openAPISchemas)
+            .replacingOccurrences(of: "    \"responses\": {\n", with: "    \"responses\": {\n" + AdminAPI.openAPIResponses)
+    }
+
     static let json = #"""
 {
   "openapi": "3.1.0",

@@ -29,6 +29,8 @@ public struct LocalBackend: UIBackend {
     let bypass = CacheBypass()
     /// Reads the fleet view from Redis (`nil` without a cache).
     let readFleet: (@Sendable () async throws -> [FleetMember])?
+    /// The embedded stack's Redis, which `O` stops and starts; `nil` when Redis is not the embedded one.
+    let embeddedRedis: EmbeddedRedisSwitch?
 
     /// An HTTP server running in this process.
     public struct HostedServer: Sendable {
@@ -49,9 +51,10 @@ public struct LocalBackend: UIBackend {
     /// panel's fleet page).
     public init(auth: AuthService, catalog: ProductCatalog, detail: String, server: HostedServer? = nil,
                 healthChecks: [HealthCheck] = [], fleet: (@Sendable () async throws -> [FleetMember])? = nil,
-                threadPool: NIOThreadPool = .singleton) {
+                threadPool: NIOThreadPool = .singleton, embeddedRedis: EmbeddedRedisSwitch? = nil) {
         self.auth = auth
         self.readFleet = fleet
+        self.embeddedRedis = auth.hasCache ? embeddedRedis : nil
         prober = StoreProber(checks: healthChecks)
         var direct = auth.configuration
         direct.memoryCache = nil
@@ -64,7 +67,7 @@ public struct LocalBackend: UIBackend {
         let canFlush = auth.hasCache
         mode = ModeInfo(name: "local", detail: (server.map { "serving \($0.url) · " } ?? "") + detail,
                         canFlush: canFlush, flushUnavailableReason: canFlush ? nil : "the cache is off (--no-cache)", cacheOff: !canFlush,
-                        canBypassCache: canFlush)
+                        canBypassCache: canFlush, canStopEmbeddedRedis: canFlush && embeddedRedis != nil)
     }
 
     /// The instances that publish to this process's Redis.
@@ -141,6 +144,67 @@ public struct LocalBackend: UIBackend {
         guard auth.hasCache else { return false }
         bypass.set(bypassed)
         return true
+    }
+
+    /// The cached entries in Redis, judged against PostgreSQL's current versions.
+    public func cacheEntries(as credentials: Credentials) async throws(BackendError) -> [CachedCredential] {
+        guard auth.hasCache else { throw BackendError("the cache is off (--no-cache)", unavailable: false) }
+        do { return try await auth.cachedCredentials() } catch { throw Self.backendError(error, store: "Redis") }
+    }
+
+    /// The throttle counters in Redis.
+    public func throttleCounters(as credentials: Credentials) async throws(BackendError) -> [ThrottleCounter] {
+        do { return try await auth.throttleCounters() } catch { throw Self.backendError(error, store: "Redis") }
+    }
+
+    /// Drops `user`'s cached entry (as `f` does for one's own).
+    public func flushEntry(of user: String, as credentials: Credentials) async -> FlushResult {
+        await flushCache(user: user)
+    }
+
+    /// Clears the counters that lock `user` out, as `doorman user unlock` does.
+    public func unlock(_ user: String, as credentials: Credentials) async throws(BackendError) -> Int {
+        do { return try await auth.unlock(user) } catch { throw Self.backendError(error, store: "Redis") }
+    }
+
+    /// The users in PostgreSQL with their cache and lock state.
+    public func users(as credentials: Credentials) async throws(BackendError) -> [UserSummary] {
+        do { return try await auth.userSummaries() } catch { throw Self.backendError(error, store: "PostgreSQL") }
+    }
+
+    /// `doorman user add`, from the UI.
+    public func addUser(_ name: String, password: String, as credentials: Credentials) async throws(BackendError) -> String {
+        do { return try await auth.addUser(name, password: password) } catch { throw Self.backendError(error, store: "PostgreSQL") }
+    }
+
+    /// `doorman user passwd`, from the UI.
+    public func setPassword(of user: String, to password: String, as credentials: Credentials) async throws(BackendError) {
+        do { try await auth.setPassword(of: user, to: password) } catch { throw Self.backendError(error, store: "PostgreSQL") }
+    }
+
+    /// `doorman user del`, from the UI.
+    public func deleteUser(_ user: String, as credentials: Credentials) async throws(BackendError) {
+        do { try await auth.deleteUser(user) } catch { throw Self.backendError(error, store: "PostgreSQL") }
+    }
+
+    static func backendError(_ error: any Error, store: String) -> BackendError {
+        if let error = error as? DoormanError {
+            // A refusal of the input (a taken name, a short password) is not the store's.
+            if error.kind == .invalidInput || error.kind == .notFound { return BackendError(error.message, unavailable: false) }
+            return BackendError("\(store): \(error.message)", unavailable: error.isUnavailable)
+        }
+        return BackendError("the process is shutting down")
+    }
+
+    /// Stops or starts the embedded Redis (`O`); `nil` when done, else why not.
+    public func setEmbeddedRedisRunning(_ running: Bool) async -> String? {
+        guard let embeddedRedis else { return "Redis is not the embedded one" }
+        do {
+            try await embeddedRedis.set(running: running)
+            return nil
+        } catch {
+            return "\((error as? DoormanError)?.message ?? "\(error)")"
+        }
     }
 
     /// The statistics' generation and the hosted server's response count.

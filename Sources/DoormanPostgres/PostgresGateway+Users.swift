@@ -182,6 +182,18 @@ extension PostgresGateway {
         guard deleted > 0 else { throw DoormanError(.notFound, "no user named '\(username)'") }
     }
 
+    /// Up to `limit` users with their password version (`users.pwd_version`),
+    /// sorted by name; never a hash. For the UI's cache and users views.
+    public func passwordVersions(limit: Int = 10_000, deadline: ContinuousClock.Instant? = nil) async throws -> [(username: String, version: Int64)] {
+        try await withConnection(deadline: deadline) { connection, deadline in
+            try await connection.query("SELECT username, pwd_version FROM users ORDER BY username LIMIT $1", [String(max(0, limit))], deadline: deadline)
+                .rows.compactMap { row in
+                    guard row.count == 2, let name = row[0], let version = row[1].flatMap({ Int64($0) }) else { return nil }
+                    return (name, version)
+                }
+        }
+    }
+
     /// All usernames, sorted.
     public func usernames(deadline: ContinuousClock.Instant? = nil) async throws -> [String] {
         try await withConnection(deadline: deadline) { connection, deadline in

@@ -57,7 +57,17 @@ struct ServeCommand: AsyncParsableCommand {
         "The PEM private key of --tls-cert. Default: $DOORMAN_TLS_KEY.", valueName: "file"))
     var tlsKey: String?
 
+    @Option(name: .customLong("admin-users"), help: ArgumentHelp(
+        "Users (comma-separated) who may use the admin API (/admin/cache, /admin/throttle, /admin/users) that the UI's cache view uses over --remote. Default: $DOORMAN_ADMIN_USERS. Without it the admin API is off (404).",
+        valueName: "user,..."))
+    var adminUsers: String?
+
     @OptionGroup var options: CommonOptions
+
+    /// `--admin-users` (else `DOORMAN_ADMIN_USERS`) as a list; empty turns the admin API off.
+    static func adminUsers(_ flag: String?, environment: [String: String] = ProcessInfo.processInfo.environment) -> [String] {
+        (flag ?? environment["DOORMAN_ADMIN_USERS"] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
@@ -71,12 +81,14 @@ struct ServeCommand: AsyncParsableCommand {
             try settings.resolveTrustedProxies(trustedProxies)
             let tls = try Self.tls(certificate: tlsCertificate, key: tlsKey)
             let instanceName = try Self.instanceName(instanceName ?? ProcessInfo.processInfo.environment["DOORMAN_INSTANCE_NAME"])
+            var configuration = HTTPServerConfiguration(host: host, port: port, idleTimeout: .seconds(idleTimeout),
+                                                        metricsToken: settings.metricsToken, metricsAddress: settings.metricsAddress,
+                                                        trustedProxies: settings.trustedProxies, instanceName: instanceName, tls: tls)
+            configuration.adminUsers = Self.adminUsers(adminUsers)
             try await withRuntime(settings) { runtime in
             await runtime.prepareForLogins(listen: false)
             let server = DoormanHTTPServer(
-                configuration: HTTPServerConfiguration(host: host, port: port, idleTimeout: .seconds(idleTimeout),
-                                                       metricsToken: settings.metricsToken, metricsAddress: settings.metricsAddress,
-                                                       trustedProxies: settings.trustedProxies, instanceName: instanceName, tls: tls),
+                configuration: configuration,
                 auth: runtime.auth,
                 catalog: runtime.catalog,
                 health: runtime.healthChecks,

@@ -86,14 +86,23 @@ struct TerminalCommand: AsyncParsableCommand {
             case .disabled: "cache off (--no-cache)"
             default: runtime.cacheDescription
             }
+            // O stops and starts the embedded Redis, when Redis is the embedded one.
+            let embeddedRedis: EmbeddedRedisSwitch? = if case .embedded = settings.cache, let stack = runtime.stack {
+                EmbeddedRedisSwitch(stop: { try stack.stopRedis() }, start: { try stack.startRedis() })
+            } else {
+                nil
+            }
             let backend = LocalBackend(auth: runtime.auth, catalog: runtime.catalog, detail: "\(database) · \(cache)", server: hosted,
-                                       healthChecks: runtime.healthChecks, fleet: runtime.fleetReader)
+                                       healthChecks: runtime.healthChecks, fleet: runtime.fleetReader, embeddedRedis: embeddedRedis)
             do {
                 exit = try await TerminalUI.run(configuration(backend))
             } catch {
+                embeddedRedis?.restore()
                 await running?.stop()
                 throw error
             }
+            // A Redis this UI stopped runs again for the stack's other users.
+            embeddedRedis?.restore()
             await running?.stop()
             }
         }

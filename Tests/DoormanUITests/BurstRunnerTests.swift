@@ -28,8 +28,8 @@ struct BurstRunnerTests {
     static let ok = LoginResult.authenticated(Authentication(username: "john_doe", source: .redis, timing: .local(lookup: .microseconds(50), bcrypt: .milliseconds(3))))
     static let credentials = try! Credentials(username: "john_doe", password: "EXAMPLE_PASSWORD")
 
-    static func run(_ script: Script, count: Int = 20, stopped: @escaping @Sendable () -> Bool = { false }) async {
-        await BurstRunner.run(count: count, session: 1, credentials: { credentials }, isStopped: stopped,
+    static func run(_ script: Script, count: Int = 20, concurrency: Int = 1, stopped: @escaping @Sendable () -> Bool = { false }) async {
+        await BurstRunner.run(count: count, concurrency: concurrency, session: 1, credentials: { credentials }, isStopped: stopped,
                               logIn: { _ in script.logIn() }, post: { action in script.posted.withLock { $0.append(action) } })
     }
 
@@ -40,6 +40,21 @@ struct BurstRunnerTests {
         #expect(script.calls.withLock { $0 } == 3)
         #expect(script.progress == 3)
         #expect(script.failure == .some(BurstRunner.rejectedMessage))
+    }
+
+    @Test("concurrently: every login once, one end; a refusal stops the others before their next login")
+    func concurrent() async {
+        let clean = Script(Array(repeating: Self.ok, count: 50))
+        await Self.run(clean, count: 50, concurrency: 4)
+        #expect(clean.calls.withLock { $0 } == 50)
+        #expect(clean.progress == 50)
+        #expect(clean.failure == .some(nil))
+        #expect(clean.posted.withLock { $0.filter { if case .burstFinished = $0 { true } else { false } }.count } == 1)
+        let refused = Script([Self.ok, .rejected] + Array(repeating: Self.ok, count: 48))
+        await Self.run(refused, count: 50, concurrency: 4)
+        // At most the logins already asked when the refusal came (concurrency - 1) after it.
+        #expect(refused.calls.withLock { $0 } <= 2 + 3)
+        #expect(refused.failure == .some(BurstRunner.rejectedMessage))
     }
 
     @Test("an outage or the throttle ends it too; a clean burst makes every login")

@@ -67,7 +67,7 @@ struct KeymapTests {
     @Test("the help lists every binding of its context, with the keys' names")
     func helpFromTable() {
         let sections = keymap.helpSections(mode: local)
-        #expect(sections.map(\.title) == ["Login form", "Product table", "Filter (after /)", "Help"])
+        #expect(sections.map(\.title) == ["Login form", "Product table", "Filter (after /)", "Cache view (c)", "Users view (u)", "Typing an answer (b, users view)", "A y/N question", "Help"])
         let table = sections[1]
         for binding in keymap.bindings where binding.contexts.contains(.table) {
             let line = table.lines.first { $0.summary.hasPrefix(binding.summary) }
@@ -94,7 +94,7 @@ struct KeymapTests {
     @Test("the footer hints come from the same table, one per command")
     func footer() {
         let hints = keymap.footerHints(in: .table, mode: local)
-        #expect(hints.map(\.keys) == ["↑↓", "s", "/", "Esc", "f", "d", "b", "l", "o", "p", "t", "?", "q"])
+        #expect(hints.map(\.keys) == ["↑↓", "s", "/", "Esc", "f", "c", "d", "b", "l", "u", "o", "p", "t", "?", "q"])
         #expect(keymap.footerHints(in: .login, mode: local).map(\.keys) == ["Tab", "Enter", "Esc", "F1", "Ctrl-C"])
     }
 }

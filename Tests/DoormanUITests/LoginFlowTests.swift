@@ -262,7 +262,8 @@ struct LoginFlowTests {
     func stopBurst() {
         var state = AppState.make()
         state.logInWithProducts(Fixtures.products)
-        #expect(state.press(.character("b")) == [.burst(count: AppState.burstSize, session: 1)])
+        #expect(state.press(.character("b")).isEmpty)  // asks first
+        #expect(state.press(.enter) == [.burst(count: AppState.burstSize, session: 1)])
         _ = state.handle(.burstProgress(session: 1, BurstSample(source: .redis, latency: .microseconds(50))))
         #expect(state.press(.escape) == [.stopBurst])
         #expect(state.burst?.finished == true)
@@ -274,6 +275,7 @@ struct LoginFlowTests {
         // A second Esc clears the filter as before (no burst runs).
         #expect(state.press(.escape) == [])
         state.press(.character("b"))
+        state.press(.enter)
         #expect(state.press(.character("l")) == [.stopBurst, .forgetCredentials])
         #expect(state.loginFeedback == Message("Burst stopped; john_doe logged out.", .info))
     }

@@ -139,6 +139,7 @@ struct SnapshotTests {
     func burst() throws {
         var state = Self.productsState(columns: 100, rows: 30)
         state.press(.character("b"))
+        state.press(.enter)
         _ = state.handle(.burstProgress(session: 1, BurstSample(source: .postgres, latency: .microseconds(1920))))
         for index in 0..<19 {
             _ = state.handle(.burstProgress(session: 1, BurstSample(source: .redis, latency: .microseconds(50 + (index % 3) * 10))))
@@ -195,6 +196,7 @@ struct SnapshotTests {
         var state = Self.productsState(columns: 60, rows: 15)
         #expect(state.layout.panel == nil)
         state.press(.character("b"))
+        state.press(.enter)
         _ = state.handle(.burstProgress(session: 1, BurstSample(source: .postgres, latency: .microseconds(1920))))
         #expect(Frame.render(state).line(state.layout.statusRow).contains("burst 1/20"))
         for _ in 0..<19 { _ = state.handle(.burstProgress(session: 1, BurstSample(source: .redis, latency: .microseconds(50)))) }

@@ -243,11 +243,14 @@ struct TableStateTests {
         #expect(state.press(.character("F")).isEmpty)
     }
 
-    @Test("b runs a burst of 20; samples arrive in order; a second b waits")
+    @Test("b asks, Enter runs a burst of 20; samples arrive in order; a second b waits")
     func burst() {
         var state = loaded()
-        #expect(state.press(.character("b")) == [.burst(count: 20, session: 1)])
         #expect(state.press(.character("b")).isEmpty)
+        #expect(state.inputContext == .prompt)
+        #expect(state.press(.enter) == [.burst(count: 20, session: 1)])
+        #expect(state.press(.character("b")).isEmpty)
+        #expect(state.inputContext == .table)
         _ = state.handle(.burstProgress(session: 1, BurstSample(source: .postgres, latency: .milliseconds(2))))
         _ = state.handle(.burstProgress(session: 1, BurstSample(source: .redis, latency: .microseconds(60))))
         _ = state.handle(.burstProgress(session: 9, BurstSample(source: .redis, latency: .microseconds(60))))
@@ -255,8 +258,32 @@ struct TableStateTests {
         _ = state.handle(.burstFinished(session: 1, failure: nil))
         #expect(state.burst?.finished == true)
         #expect(!state.isBusy)
-        #expect(state.press(.character("b")) == [.burst(count: 20, session: 1)])
+        #expect(state.press(.character("b")).isEmpty)
+        #expect(state.press(.enter) == [.burst(count: 20, session: 1)])
         #expect(state.burst?.samples.isEmpty == true)
+    }
+
+    @Test("b asks for the size and concurrency: 50 4 runs 50 logins 4 at once; Enter then keeps them; nonsense is refused; Esc gives up")
+    func burstSettings() {
+        var state = loaded()
+        state.press(.character("b"))
+        state.type("50 4")
+        #expect(Frame.render(state).line(state.layout.footerRow).contains("Burst: logins, at once (Enter: 20 1): 50 4"))
+        #expect(state.press(.enter) == [.burst(count: 50, concurrency: 4, session: 1)])
+        _ = state.handle(.burstFinished(session: 1, failure: nil))
+        state.press(.character("b"))
+        #expect(state.press(.enter) == [.burst(count: 50, concurrency: 4, session: 1)])
+        _ = state.handle(.burstFinished(session: 1, failure: nil))
+        state.press(.character("b"))
+        state.type("0 99")
+        #expect(state.press(.enter).isEmpty)
+        #expect(state.message?.kind == .error)
+        #expect(state.inputContext == .prompt)
+        #expect(state.press(.escape).isEmpty)
+        #expect(state.inputContext == .table)
+        state.press(.character("b"))
+        state.type("7")
+        #expect(state.press(.enter) == [.burst(count: 7, concurrency: 4, session: 1)])
     }
 
     @Test("? opens the help over any screen, Esc or q closes it; t asks for the next theme")

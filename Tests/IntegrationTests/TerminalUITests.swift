@@ -451,6 +451,8 @@ struct TerminalUITests {
             try ui.tmux.press("f")
             try ui.tmux.waitFor("cached hash")
             try ui.tmux.press("b")
+            try ui.tmux.waitFor("Burst: logins, at once")
+            try ui.tmux.press("Enter")
             let stopped = try ui.tmux.waitFor("The burst stopped")
             try ui.tmux.press("l")
             try ui.logInAgain(password: "new-password")

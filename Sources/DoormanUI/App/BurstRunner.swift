@@ -15,12 +15,17 @@ enum BurstRunner {
     /// and its end. `credentials` answers `nil` once the session ended;
     /// `isStopped` answers `true` once the person stopped the burst.
     static func run(
-        count: Int, session: Int,
-        credentials: @Sendable () -> Credentials?,
-        isStopped: @Sendable () -> Bool = { false },
-        logIn: @Sendable (Credentials) async -> LoginResult,
-        post: @Sendable (Action) -> Void
+        count: Int, concurrency: Int = 1, session: Int,
+        credentials: @escaping @Sendable () -> Credentials?,
+        isStopped: @escaping @Sendable () -> Bool = { false },
+        logIn: @escaping @Sendable (Credentials) async -> LoginResult,
+        post: @escaping @Sendable (Action) -> Void
     ) async {
+        if concurrency > 1 {
+            await runConcurrently(count: count, concurrency: concurrency, session: session, credentials: credentials,
+                                  isStopped: isStopped, logIn: logIn, post: post)
+            return
+        }
         let clock = ContinuousClock()
         for _ in 0..<count {
             if isStopped() { return }  // the state already shows it stopped
@@ -56,6 +61,70 @@ enum BurstRunner {
         }
         post(.burstFinished(session: session, failure: nil))
     }
+}
+
+extension BurstRunner {
+    /// `concurrency` workers share the `count` logins. The first failure
+    /// stops them all before their next login (the ones already asked, at
+    /// most `concurrency - 1`, still finish and are shown); the burst ends
+    /// once, with that failure.
+    static func runConcurrently(
+        count: Int, concurrency: Int, session: Int,
+        credentials: @escaping @Sendable () -> Credentials?,
+        isStopped: @escaping @Sendable () -> Bool,
+        logIn: @escaping @Sendable (Credentials) async -> LoginResult,
+        post: @escaping @Sendable (Action) -> Void
+    ) async {
+        let shared = BurstClaims()
+        await withTaskGroup(of: Void.self) { group in
+            for _ in 0..<min(concurrency, count) {
+                group.addTask {
+                    let clock = ContinuousClock()
+                    while true {
+                        let claimed = shared.state.withLock { state -> Bool in
+                            guard state.failure == nil, state.next < count else { return false }
+                            state.next += 1
+                            return true
+                        }
+                        guard claimed, !isStopped() else { return }
+                        guard let credentials = credentials() else {
+                            shared.state.withLock { if $0.failure == nil { $0.failure = "logged out" } }
+                            return
+                        }
+                        let start = clock.now
+                        let result = await logIn(credentials)
+                        if isStopped() { return }
+                        let failure: String?
+                        switch result {
+                        case .authenticated(let authentication):
+                            switch authentication.timing {
+                            case .local(let lookup, _): post(.burstProgress(session: session, BurstSample(source: authentication.source, latency: lookup)))
+                            case .remote(let roundTrip, _, _): post(.burstProgress(session: session, BurstSample(source: authentication.source, latency: roundTrip)))
+                            }
+                            failure = nil
+                        case .rejected:
+                            failure = rejectedMessage
+                        case .unavailable(let reason):
+                            failure = reason
+                        case .throttled(let retryAfter):
+                            failure = AuthOutcome.throttledMessage(retryAfter: retryAfter)
+                        }
+                        if let failure {
+                            post(.burstProgress(session: session, BurstSample(source: nil, latency: clock.now - start)))
+                            shared.state.withLock { if $0.failure == nil { $0.failure = failure } }
+                        }
+                    }
+                }
+            }
+        }
+        if isStopped() { return }
+        post(.burstFinished(session: session, failure: shared.state.withLock { $0.failure }))
+    }
+}
+
+/// The concurrent burst's shared count of claimed logins and its first failure.
+final class BurstClaims: Sendable {
+    let state = Mutex((next: 0, failure: String?.none))
 }
 
 /// Lets the UI stop a running burst: each burst remembers the generation it

@@ -21,6 +21,7 @@ final class UILoop {
     private let cancelledLogins = LoginCancellations()
     private let healthProbe = InFlight()
     private let fleetRead = InFlight()
+    private let cacheRead = InFlight()
     private let logger: Logger
     private var panelVersion: PanelVersion?
 
@@ -49,6 +50,7 @@ final class UILoop {
         var nextTick = clock.now
         var nextHealth = clock.now
         var nextFleet = clock.now
+        var nextCacheRead = clock.now
         _ = refreshPanel()
         draw(since: clock.now)
         while true {
@@ -72,6 +74,11 @@ final class UILoop {
                     changed = true
                 }
                 if refreshPanel() { changed = true }
+                // The cache view counts its TTLs down: read again about once a second.
+                if state.screen == .cache || state.screen == .users, state.help == nil, clock.now >= nextCacheRead, let session = state.session {
+                    run(state.screen == .cache ? .loadCacheView(session: session.id) : .loadUsers(session: session.id))
+                    nextCacheRead = clock.now + .seconds(1)
+                }
                 if clock.now >= nextHealth {
                     probeHealth()
                     nextHealth = clock.now + .seconds(2)
@@ -189,12 +196,12 @@ final class UILoop {
             spawn {
                 inbox.post(.flushFinished(await backend.flushCache(user: user)))
             }
-        case .burst(let count, let session):
+        case .burst(let count, let concurrency, let session):
             let bursts = bursts
             let started = bursts.current()
             spawn {
                 await BurstRunner.run(
-                    count: count, session: session,
+                    count: count, concurrency: concurrency, session: session,
                     credentials: { vault.credentials(for: session) },
                     isStopped: { bursts.isStopped(started) },
                     logIn: { await backend.logIn($0) },
@@ -224,6 +231,83 @@ final class UILoop {
                     inbox.post(.demoProgress(session: session, login))
                 }
                 inbox.post(.demoFinished(session: session, failure: nil))
+            }
+        case .loadCacheView(let session):
+            // One read at a time: a slow Redis must not pile them up.
+            guard cacheRead.start() else { return }
+            let read = cacheRead
+            spawn {
+                defer { read.finish() }
+                guard let credentials = vault.credentials(for: session) else { return }
+                do throws(BackendError) {
+                    let entries = try await backend.cacheEntries(as: credentials)
+                    let counters = try await backend.throttleCounters(as: credentials)
+                    inbox.post(.cacheViewLoaded(entries: entries, counters: counters))
+                } catch {
+                    inbox.post(.cacheViewFailed(error.message))
+                }
+            }
+        case .flushEntry(let user, let session):
+            spawn {
+                guard let credentials = vault.credentials(for: session) else { return }
+                inbox.post(.flushFinished(await backend.flushEntry(of: user, as: credentials)))
+            }
+        case .unlock(let user, let session):
+            spawn {
+                guard let credentials = vault.credentials(for: session) else { return }
+                do throws(BackendError) {
+                    let removed = try await backend.unlock(user, as: credentials)
+                    inbox.post(.unlockFinished(user: user, removed: removed, failure: nil))
+                } catch {
+                    inbox.post(.unlockFinished(user: user, removed: nil, failure: error.message))
+                }
+            }
+        case .loadUsers(let session):
+            guard cacheRead.start() else { return }
+            let read = cacheRead
+            spawn {
+                defer { read.finish() }
+                guard let credentials = vault.credentials(for: session) else { return }
+                do throws(BackendError) {
+                    inbox.post(.usersLoaded(try await backend.users(as: credentials)))
+                } catch {
+                    inbox.post(.usersFailed(error.message))
+                }
+            }
+        case .addUser(let name, let password, let session):
+            spawn {
+                guard let credentials = vault.credentials(for: session) else { return }
+                do throws(BackendError) {
+                    let stored = try await backend.addUser(name, password: password, as: credentials)
+                    inbox.post(.userChangeFinished(Message("Added \(stored).", .ok), select: stored))
+                } catch {
+                    inbox.post(.userChangeFinished(Message("Not added: \(error.message)", .error), select: nil))
+                }
+            }
+        case .setPassword(let user, let password, let session):
+            spawn {
+                guard let credentials = vault.credentials(for: session) else { return }
+                do throws(BackendError) {
+                    try await backend.setPassword(of: user, to: password, as: credentials)
+                    inbox.post(.userChangeFinished(Message("Changed \(user)'s password; the cached hash is gone.", .ok), select: user))
+                } catch {
+                    inbox.post(.userChangeFinished(Message("Password not changed: \(error.message)", .error), select: user))
+                }
+            }
+        case .deleteUser(let user, let session):
+            spawn {
+                guard let credentials = vault.credentials(for: session) else { return }
+                do throws(BackendError) {
+                    try await backend.deleteUser(user, as: credentials)
+                    inbox.post(.userChangeFinished(Message("Deleted \(user).", .ok), select: nil))
+                } catch {
+                    inbox.post(.userChangeFinished(Message("Not deleted: \(error.message)", .error), select: user))
+                }
+            }
+        case .setEmbeddedRedis(let running):
+            spawn {
+                let failure = await backend.setEmbeddedRedisRunning(running)
+                inbox.post(.embeddedRedisChanged(running: running, failure: failure))
             }
         case .stopBurst:
             bursts.stop()

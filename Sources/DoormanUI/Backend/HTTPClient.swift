@@ -65,6 +65,11 @@ struct HTTPClient: Sendable {
 
     /// `GET path` on `host:port` with `headers`.
     func get(host: String, port: Int, path: String, headers: [(String, String)]) async throws(Failure) -> Response {
+        try await send(.GET, host: host, port: port, path: path, headers: headers)
+    }
+
+    /// `method path` (without a body) on `host:port` with `headers`.
+    func send(_ method: HTTPMethod, host: String, port: Int, path: String, headers: [(String, String)]) async throws(Failure) -> Response {
         let promise = group.next().makePromise(of: Response.self)
         let limit = maxBodyBytes, tls = tls
         // SNI and name checks use the host name; an address is checked against the certificate's IP entries.
@@ -96,7 +101,7 @@ struct HTTPClient: Sendable {
             deadline.cancel()
             channel.close(promise: nil)
         }
-        var head = HTTPRequestHead(version: .http1_1, method: .GET, uri: path)
+        var head = HTTPRequestHead(version: .http1_1, method: method, uri: path)
         head.headers.add(name: "Host", value: port == 80 ? host : "\(host):\(port)")
         head.headers.add(name: "User-Agent", value: "doorman-ui")
         head.headers.add(name: "Accept", value: "application/json")

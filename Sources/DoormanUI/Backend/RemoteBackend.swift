@@ -1,5 +1,6 @@
 import DoormanCore
 import Foundation
+import NIOHTTP1
 
 /// A Doorman HTTP server (`doorman serve`, or another UI's `--serve`): a login
 /// is a `GET /products?limit=1` with Basic credentials, and the store shown is
@@ -24,7 +25,8 @@ public struct RemoteBackend: UIBackend {
         self.endpoint = endpoint
         client = HTTPClient(tls: endpoint.usesTLS ? try HTTPClient.tlsContext(caFile: caFile) : nil)
         mode = ModeInfo(name: "remote", detail: endpoint.description, canFlush: false,
-                        flushUnavailableReason: "remote mode: the server owns the cache", latencyName: "round trip")
+                        flushUnavailableReason: "remote mode: the server owns the cache", latencyName: "round trip",
+                        userChangesUnavailableReason: "remote mode: add, change and delete users where the server runs (doorman user …)")
     }
 
     /// `GET /products?limit=1` with Basic credentials: 200 is the store the server names,
@@ -95,6 +97,76 @@ public struct RemoteBackend: UIBackend {
     public func flushCache(user: String?) async -> FlushResult {
         .failed("not in remote mode: the server owns the cache (run 'doorman cache flush' where it runs)")
     }
+
+    // MARK: The admin API
+
+    /// `GET /admin/cache` as `credentials`.
+    public func cacheEntries(as credentials: Credentials) async throws(BackendError) -> [CachedCredential] {
+        try await admin(.GET, "/admin/cache", credentials, as: AdminCache.self).entries
+    }
+
+    /// `GET /admin/throttle` as `credentials`.
+    public func throttleCounters(as credentials: Credentials) async throws(BackendError) -> [ThrottleCounter] {
+        try await admin(.GET, "/admin/throttle", credentials, as: AdminThrottle.self).counters
+    }
+
+    /// `DELETE /admin/cache/{user}` as `credentials`.
+    public func flushEntry(of user: String, as credentials: Credentials) async -> FlushResult {
+        do throws(BackendError) {
+            let removed = try await admin(.DELETE, "/admin/cache/" + Self.pathSegment(user), credentials, as: AdminRemoved.self).removed
+            return .flushed(user: user, removed: removed)
+        } catch {
+            return .failed(error.message)
+        }
+    }
+
+    /// `DELETE /admin/throttle/{user}` as `credentials`.
+    public func unlock(_ user: String, as credentials: Credentials) async throws(BackendError) -> Int {
+        try await admin(.DELETE, "/admin/throttle/" + Self.pathSegment(user), credentials, as: AdminRemoved.self).removed
+    }
+
+    /// `GET /admin/users` as `credentials`.
+    public func users(as credentials: Credentials) async throws(BackendError) -> [UserSummary] {
+        try await admin(.GET, "/admin/users", credentials, as: AdminUsers.self).users
+    }
+
+    /// One admin call: 404 says the API is off on the server, 403 that this user is not an admin.
+    private func admin<Body: Decodable>(_ method: HTTPMethod, _ path: String, _ credentials: Credentials, as type: Body.Type) async throws(BackendError) -> Body {
+        let response: HTTPClient.Response
+        do {
+            response = try await client.send(method, host: endpoint.host, port: endpoint.port, path: endpoint.basePath + path,
+                                              headers: [("Authorization", Self.basicAuthorization(credentials))])
+        } catch {
+            throw BackendError("cannot reach \(endpoint): \(Self.describe(error))")
+        }
+        switch response.status {
+        case 200: break
+        case 404: throw BackendError("admin API off on the server (doorman serve --admin-users)", unavailable: false)
+        case 403: throw BackendError("not an admin (the server's --admin-users does not list you)", unavailable: false)
+        case 401: throw BackendError("the server no longer accepts your credentials", unavailable: false)
+        case 429: throw BackendError("throttled by the server; try again later", unavailable: false)
+        case 503: throw BackendError("the server cannot reach its stores")
+        default: throw BackendError("the server answered \(response.status)", unavailable: false)
+        }
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        guard let body = try? decoder.decode(Body.self, from: Data(response.body)) else {
+            throw BackendError("the server's answer is not Doorman's JSON", unavailable: false)
+        }
+        return body
+    }
+
+    /// `user` percent-encoded as one path segment.
+    static func pathSegment(_ user: String) -> String {
+        var allowed = CharacterSet.alphanumerics.intersection(CharacterSet(charactersIn: Unicode.Scalar(0)...Unicode.Scalar(127)))
+        allowed.insert(charactersIn: "-._~")
+        return user.addingPercentEncoding(withAllowedCharacters: allowed) ?? user
+    }
+
+    private struct AdminCache: Decodable { var entries: [CachedCredential] }
+    private struct AdminThrottle: Decodable { var counters: [ThrottleCounter] }
+    private struct AdminRemoved: Decodable { var removed: Int }
+    private struct AdminUsers: Decodable { var users: [UserSummary] }
 
     /// This client's statistics' generation.
     public func panelVersion() -> PanelVersion {

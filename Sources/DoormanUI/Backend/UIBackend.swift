@@ -35,6 +35,38 @@ public protocol UIBackend: Sendable {
     /// the panel's fleet page; `credentials` are the logged-in user's (`nil`
     /// before a login), for a server that asks for them. Called off the UI thread.
     func fleet(as credentials: Credentials?) async throws(BackendError) -> [FleetMember]
+
+    /// The cached entries in Redis, judged as a login would judge them
+    /// (the cache view, `c`). Remotely through `GET /admin/cache` as `credentials`.
+    func cacheEntries(as credentials: Credentials) async throws(BackendError) -> [CachedCredential]
+
+    /// The throttle's counters in Redis with their time left (the cache view).
+    /// Remotely through `GET /admin/throttle`.
+    func throttleCounters(as credentials: Credentials) async throws(BackendError) -> [ThrottleCounter]
+
+    /// Drops `user`'s cached entry (the cache view's `x`). Remotely through `DELETE /admin/cache/{user}`.
+    func flushEntry(of user: String, as credentials: Credentials) async -> FlushResult
+
+    /// Clears the counters that lock `user` out (`U`); returns how many went.
+    /// Remotely through `DELETE /admin/throttle/{user}`.
+    func unlock(_ user: String, as credentials: Credentials) async throws(BackendError) -> Int
+
+    /// Stops (`false`) or starts the embedded stack's Redis (`O`); `nil` when
+    /// done, else why not. Only when ``ModeInfo/canStopEmbeddedRedis``.
+    func setEmbeddedRedisRunning(_ running: Bool) async -> String?
+
+    /// Every user with their cache and lock state (the users view, `u`).
+    /// Remotely through `GET /admin/users`.
+    func users(as credentials: Credentials) async throws(BackendError) -> [UserSummary]
+
+    /// Adds a user (`a`); returns the name as stored.
+    func addUser(_ name: String, password: String, as credentials: Credentials) async throws(BackendError) -> String
+
+    /// Sets a user's password (`p`); the cached hash goes at once.
+    func setPassword(of user: String, to password: String, as credentials: Credentials) async throws(BackendError)
+
+    /// Deletes a user (`D`); the cached hash goes at once.
+    func deleteUser(_ user: String, as credentials: Credentials) async throws(BackendError)
 }
 
 extension UIBackend {
@@ -48,6 +80,49 @@ extension UIBackend {
     /// No fleet (a backend that cannot see one).
     public func fleet(as credentials: Credentials?) async throws(BackendError) -> [FleetMember] {
         throw BackendError("no fleet view in this mode", unavailable: false)
+    }
+
+    /// Not available (a backend that cannot see Redis).
+    public func cacheEntries(as credentials: Credentials) async throws(BackendError) -> [CachedCredential] {
+        throw BackendError("the cache cannot be seen from here", unavailable: false)
+    }
+
+    /// Not available (a backend that cannot see Redis).
+    public func throttleCounters(as credentials: Credentials) async throws(BackendError) -> [ThrottleCounter] {
+        throw BackendError("the throttle cannot be seen from here", unavailable: false)
+    }
+
+    /// The same as ``flushCache(user:)``.
+    public func flushEntry(of user: String, as credentials: Credentials) async -> FlushResult {
+        await flushCache(user: user)
+    }
+
+    /// Not available.
+    public func setEmbeddedRedisRunning(_ running: Bool) async -> String? { "the embedded Redis is not this UI's to stop" }
+
+    /// Not available (a backend that cannot see the users).
+    public func users(as credentials: Credentials) async throws(BackendError) -> [UserSummary] {
+        throw BackendError("the users cannot be listed from here", unavailable: false)
+    }
+
+    /// Not available.
+    public func addUser(_ name: String, password: String, as credentials: Credentials) async throws(BackendError) -> String {
+        throw BackendError(mode.userChangesUnavailableReason ?? "users cannot be changed from here", unavailable: false)
+    }
+
+    /// Not available.
+    public func setPassword(of user: String, to password: String, as credentials: Credentials) async throws(BackendError) {
+        throw BackendError(mode.userChangesUnavailableReason ?? "users cannot be changed from here", unavailable: false)
+    }
+
+    /// Not available.
+    public func deleteUser(_ user: String, as credentials: Credentials) async throws(BackendError) {
+        throw BackendError(mode.userChangesUnavailableReason ?? "users cannot be changed from here", unavailable: false)
+    }
+
+    /// Not available (a backend that cannot reach the throttle).
+    public func unlock(_ user: String, as credentials: Credentials) async throws(BackendError) -> Int {
+        throw BackendError("unlocking is not available here", unavailable: false)
     }
 }
 

@@ -23,14 +23,25 @@ enum Command: String, CaseIterable, Sendable {
     case switchPanelPage
     /// Take Redis out of this UI's path, or put it back (`o`).
     case toggleCache
+    /// Stop the embedded stack's Redis for real, or start it again (`O`).
+    case toggleEmbeddedRedis
     /// The one-key demo: flush, log in, log in again, side by side (`d`).
     case demo
     /// The selected product's detail (Enter), closed by Esc or Enter.
     case toggleDetail
     /// Closing the help screen.
     case closeHelp
+    /// The cache view: open it (`c`), close it (`c`, Esc), drop the selected entry (`x`), unlock the selected account (`U`).
+    case openCache, closeCache, flushEntry, unlockAccount
+    /// The users view: open it (`u`), close it, add a user, change a password, delete a user.
+    case openUsers, closeUsers, addUser, changePassword, deleteUser
+    /// A footer question: take the answer, give up, say yes.
+    case acceptPrompt, cancelPrompt, confirmYes
 
     /// `true` for commands that need the cache to be flushable from here
     /// (unavailable in remote mode).
     var needsFlush: Bool { self == .flushUser || self == .flushAll || self == .demo }
+
+    /// `true` for the users view's add, change and delete (not in remote mode).
+    var changesUsers: Bool { self == .addUser || self == .changePassword || self == .deleteUser }
 }

@@ -90,13 +90,21 @@ enum InputContext: String, CaseIterable, Sendable {
     case table
     /// Typing the table's filter: printable keys type.
     case filter
+    /// The cache view (`c`): Doorman's entries and counters in Redis.
+    case cache
+    /// The users view (`u`).
+    case users
+    /// A question in the footer that takes text (a new name, a password).
+    case prompt
+    /// A y/N question in the footer.
+    case confirm
     /// The help screen.
     case help
     /// The terminal is too small to draw in.
     case tooSmall
 
     /// `true` when printable keys type into a field.
-    var takesText: Bool { self == .login || self == .filter }
+    var takesText: Bool { self == .login || self == .filter || self == .prompt }
 
     /// The heading of this context's keys on the help screen.
     var title: String {
@@ -104,6 +112,10 @@ enum InputContext: String, CaseIterable, Sendable {
         case .login: "Login form"
         case .table: "Product table"
         case .filter: "Filter (after /)"
+        case .cache: "Cache view (c)"
+        case .users: "Users view (u)"
+        case .prompt: "Typing an answer (b, users view)"
+        case .confirm: "A y/N question"
         case .help: "Help"
         case .tooSmall: "Terminal too small"
         }

@@ -88,7 +88,7 @@ struct Keymap: Sendable {
     /// The help screen, generated from the bindings: for each context, each
     /// command once with all its keys. Commands the mode cannot do say why.
     func helpSections(mode: ModeInfo) -> [HelpSection] {
-        let contexts: [InputContext] = [.login, .table, .filter, .help]
+        let contexts: [InputContext] = [.login, .table, .filter, .cache, .users, .prompt, .confirm, .help]
         return contexts.map { context in
             var lines: [(keys: String, summary: String, command: Command)] = []
             var seen: Set<Command> = []
@@ -100,6 +100,9 @@ struct Keymap: Sendable {
                 var summary = binding.summary
                 if binding.command.needsFlush && !mode.canFlush {
                     summary += " (unavailable: \(mode.flushUnavailableReason ?? "not in this mode"))"
+                }
+                if binding.command.changesUsers, let reason = mode.userChangesUnavailableReason {
+                    summary += " (unavailable: \(reason))"
                 }
                 lines.append((keys.map(\.label).joined(separator: " "), summary, binding.command))
             }
@@ -136,6 +139,10 @@ struct Keymap: Sendable {
         return bindings.compactMap { binding in
             guard binding.contexts.contains(context), let hint = binding.hint, !seen.contains(binding.command) else { return nil }
             seen.insert(binding.command)
+            if binding.command.changesUsers && mode.userChangesUnavailableReason != nil {
+                guard binding.command == .addUser else { return nil }
+                return Hint(command: binding.command, keys: "a p D", label: "n/a (\(mode.name))")
+            }
             if binding.command.needsFlush && !mode.canFlush {
                 guard binding.command == .flushUser else { return nil }
                 return Hint(command: binding.command, keys: hint.keys, label: "flush n/a (\(mode.name))")
@@ -175,10 +182,13 @@ extension Keymap {
         KeyBinding([.enter], .acceptFilter, in: [.filter], "keep the filter, back to the table", hint: ("Enter", "keep")),
         KeyBinding([.character("f")], .flushUser, in: [.table], "flush your cached hash: the next login reads PostgreSQL", hint: ("f", "flush")),
         KeyBinding([.character("F")], .flushAll, in: [.table], "flush every cached hash"),
+        KeyBinding([.character("c")], .openCache, in: [.table], "the cache view: Redis' entries (TTL, valid or refused) and the throttle's counters", hint: ("c", "cache")),
         KeyBinding([.character("d")], .demo, in: [.table], "demo: flush your hash, log in twice, compare the two logins side by side", hint: ("d", "demo")),
-        KeyBinding([.character("b")], .burst, in: [.table], "burst: 20 logins as you, latency by store (stops at a failure; Esc stops it)", hint: ("b", "burst")),
+        KeyBinding([.character("b")], .burst, in: [.table], "burst: asks how many logins as you and how many at once (Enter keeps the last: 20, 1), latency by store (stops at a failure; Esc stops it)", hint: ("b", "burst")),
         KeyBinding([.character("l")], .logout, in: [.table], "log out", hint: ("l", "logout")),
+        KeyBinding([.character("u")], .openUsers, in: [.table], "the users view: cache state, failures, locks; add, change, delete, unlock", hint: ("u", "users")),
         KeyBinding([.character("o")], .toggleCache, in: [.table], "take Redis out of this UI's path, or put it back: logins read PostgreSQL", hint: ("o", "bypass")),
+        KeyBinding([.character("O")], .toggleEmbeddedRedis, in: [.table, .cache], "stop the embedded Redis for real, or start it again (watch the fallback and the recovery)"),
         KeyBinding([.control("O")], .toggleCache, in: [.login], "take Redis out of this UI's path, or put it back"),
         KeyBinding([.character("p")], .togglePanel, in: [.table], "show or hide the cache panel", hint: ("p", "panel")),
         KeyBinding([.control("P")], .togglePanel, in: [.login], "show or hide the cache panel"),
@@ -186,18 +196,51 @@ extension Keymap {
         KeyBinding([.character("t")], .cycleTheme, in: [.table, .help], "next theme", hint: ("t", "theme")),
         KeyBinding([.control("T")], .cycleTheme, in: [.login, .filter], "next theme"),
 
+        // The cache view.
+        KeyBinding([.up, .character("k")], .moveUp, in: [.cache], "previous row"),
+        KeyBinding([.down, .character("j")], .moveDown, in: [.cache], "next row", hint: ("↑↓", "move")),
+        KeyBinding([.pageUp], .pageUp, in: [.cache], "page up"),
+        KeyBinding([.pageDown, .character(" ")], .pageDown, in: [.cache], "page down"),
+        KeyBinding([.home, .character("g")], .moveToTop, in: [.cache], "first row"),
+        KeyBinding([.end, .character("G")], .moveToBottom, in: [.cache], "last row"),
+        KeyBinding([.character("x"), .delete], .flushEntry, in: [.cache], "flush the selected entry (on a counter: unlock its account)", hint: ("x", "flush")),
+        KeyBinding([.character("U")], .unlockAccount, in: [.cache], "unlock the selected account (clear its throttle counters)", hint: ("U", "unlock")),
+        KeyBinding([.escape, .character("c")], .closeCache, in: [.cache], "back to the products", hint: ("Esc", "back")),
+        KeyBinding([.character("l")], .logout, in: [.cache], "log out"),
+        KeyBinding([.character("o")], .toggleCache, in: [.cache], "take Redis out of this UI's path, or put it back"),
+        KeyBinding([.character("p")], .togglePanel, in: [.cache], "show or hide the cache panel"),
+
+        // The users view.
+        KeyBinding([.up, .character("k")], .moveUp, in: [.users], "previous user"),
+        KeyBinding([.down, .character("j")], .moveDown, in: [.users], "next user", hint: ("↑↓", "move")),
+        KeyBinding([.pageUp], .pageUp, in: [.users], "page up"),
+        KeyBinding([.pageDown, .character(" ")], .pageDown, in: [.users], "page down"),
+        KeyBinding([.home, .character("g")], .moveToTop, in: [.users], "first user"),
+        KeyBinding([.end, .character("G")], .moveToBottom, in: [.users], "last user"),
+        KeyBinding([.character("a")], .addUser, in: [.users], "add a user (name, then a masked password)", hint: ("a", "add")),
+        KeyBinding([.character("p")], .changePassword, in: [.users], "change the selected user's password (masked)", hint: ("p", "passwd")),
+        KeyBinding([.character("D")], .deleteUser, in: [.users], "delete the selected user (asks y/N)", hint: ("D", "delete")),
+        KeyBinding([.character("U")], .unlockAccount, in: [.users], "unlock the selected user (clear the throttle's counters)", hint: ("U", "unlock")),
+        KeyBinding([.escape, .character("u")], .closeUsers, in: [.users], "back to the products", hint: ("Esc", "back")),
+        KeyBinding([.character("t")], .cycleTheme, in: [.cache, .users], "next theme", hint: ("t", "theme")),
+        KeyBinding([.character("l")], .logout, in: [.users], "log out"),
+        KeyBinding([.enter], .acceptPrompt, in: [.prompt], "take the answer", hint: ("Enter", "ok")),
+        KeyBinding([.escape], .cancelPrompt, in: [.prompt], "give up", hint: ("Esc", "cancel")),
+        KeyBinding([.character("y"), .character("Y")], .confirmYes, in: [.confirm], "yes", hint: ("y", "yes")),
+        KeyBinding([.character("n"), .character("N"), .escape, .enter], .cancelPrompt, in: [.confirm], "no (any other answer is no too)", hint: ("n", "no")),
+
         // Editing a field.
-        KeyBinding([.backspace], .deleteBackward, in: [.login, .filter], "delete the character before the cursor"),
-        KeyBinding([.delete], .deleteForward, in: [.login, .filter], "delete the character under the cursor"),
-        KeyBinding([.left], .cursorLeft, in: [.login, .filter], "cursor left"),
-        KeyBinding([.right], .cursorRight, in: [.login, .filter], "cursor right"),
-        KeyBinding([.home, .control("A")], .cursorHome, in: [.login, .filter], "start of the field"),
-        KeyBinding([.end, .control("E")], .cursorEnd, in: [.login, .filter], "end of the field"),
-        KeyBinding([.control("U")], .clearField, in: [.login, .filter], "clear the field"),
-        KeyBinding([.alt("b")], .cursorWordLeft, in: [.login, .filter], "back a word"),
-        KeyBinding([.alt("f")], .cursorWordRight, in: [.login, .filter], "forward a word"),
-        KeyBinding([.alt("d")], .deleteWordForward, in: [.login, .filter], "delete the word after the cursor"),
-        KeyBinding([.control("W")], .deleteWordBackward, in: [.login, .filter], "delete the word before the cursor"),
+        KeyBinding([.backspace], .deleteBackward, in: [.login, .filter, .prompt], "delete the character before the cursor"),
+        KeyBinding([.delete], .deleteForward, in: [.login, .filter, .prompt], "delete the character under the cursor"),
+        KeyBinding([.left], .cursorLeft, in: [.login, .filter, .prompt], "cursor left"),
+        KeyBinding([.right], .cursorRight, in: [.login, .filter, .prompt], "cursor right"),
+        KeyBinding([.home, .control("A")], .cursorHome, in: [.login, .filter, .prompt], "start of the field"),
+        KeyBinding([.end, .control("E")], .cursorEnd, in: [.login, .filter, .prompt], "end of the field"),
+        KeyBinding([.control("U")], .clearField, in: [.login, .filter, .prompt], "clear the field"),
+        KeyBinding([.alt("b")], .cursorWordLeft, in: [.login, .filter, .prompt], "back a word"),
+        KeyBinding([.alt("f")], .cursorWordRight, in: [.login, .filter, .prompt], "forward a word"),
+        KeyBinding([.alt("d")], .deleteWordForward, in: [.login, .filter, .prompt], "delete the word after the cursor"),
+        KeyBinding([.control("W")], .deleteWordBackward, in: [.login, .filter, .prompt], "delete the word before the cursor"),
 
         // The help screen.
         KeyBinding([.up, .character("k")], .moveUp, in: [.help], "scroll up"),
@@ -207,9 +250,9 @@ extension Keymap {
         KeyBinding([.escape, .character("q"), .character("?"), .function(1)], .closeHelp, in: [.help], "close the help"),
 
         // Everywhere.
-        KeyBinding([.character("?")], .toggleHelp, in: [.table], "this help", hint: ("?", "help")),
-        KeyBinding([.function(1)], .toggleHelp, in: [.login, .table, .filter], "this help", hint: ("F1", "help")),
-        KeyBinding([.character("q")], .quit, in: [.table, .tooSmall], "quit", hint: ("q", "quit")),
+        KeyBinding([.character("?")], .toggleHelp, in: [.table, .cache, .users], "this help", hint: ("?", "help")),
+        KeyBinding([.function(1)], .toggleHelp, in: [.login, .table, .filter, .cache, .users], "this help", hint: ("F1", "help")),
+        KeyBinding([.character("q")], .quit, in: [.table, .cache, .users, .tooSmall], "quit", hint: ("q", "quit")),
         KeyBinding([.control("C")], .quit, in: InputContext.allCases, "quit", hint: ("Ctrl-C", "quit")),
         KeyBinding([.control("Z")], .suspend, in: InputContext.allCases, "suspend to the shell (fg resumes)"),
     ])

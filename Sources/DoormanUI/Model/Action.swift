@@ -36,6 +36,20 @@ enum Action: Sendable {
     case healthChanged([StoreStatus])
     /// The fleet was read (every couple of seconds while its page is open).
     case fleetChanged(FleetSnapshot)
+    /// The cache view's data arrived (entries and counters read together).
+    case cacheViewLoaded(entries: [CachedCredential], counters: [ThrottleCounter])
+    /// The cache view's data could not be read.
+    case cacheViewFailed(String)
+    /// An unlock finished: `removed` counters went, or `failure` says why not.
+    case unlockFinished(user: String, removed: Int?, failure: String?)
+    /// The users view's rows arrived.
+    case usersLoaded([UserSummary])
+    /// The users could not be listed.
+    case usersFailed(String)
+    /// An add, password change or delete finished: its message, and the user to select.
+    case userChangeFinished(Message, select: String?)
+    /// The embedded Redis was stopped (`running == false`) or started, or `failure` says why not.
+    case embeddedRedisChanged(running: Bool, failure: String?)
     /// A theme was loaded and is in use.
     case themeApplied(name: String)
     /// A theme could not be loaded (the message names the file and line); the
@@ -62,7 +76,7 @@ enum Effect: Equatable, Sendable {
     /// Drop `user`'s cached hash, or every one when `nil`.
     case flushCache(user: String?)
     /// Log in `count` times with the kept credentials, one after another.
-    case burst(count: Int, session: Int)
+    case burst(count: Int, concurrency: Int = 1, session: Int)
     /// The one-key demo: flush the user's hash, log in twice with the kept credentials.
     case demo(session: Int)
     /// Take Redis out of this UI's logins (`true`) or put it back.
@@ -75,6 +89,23 @@ enum Effect: Equatable, Sendable {
     case forgetCredentials
     /// Read the fleet now; answer with ``Action/fleetChanged(_:)``.
     case loadFleet
+    /// Read the cache view's entries and counters as the session's user;
+    /// answer with ``Action/cacheViewLoaded(entries:counters:)`` or ``Action/cacheViewFailed(_:)``.
+    case loadCacheView(session: Int)
+    /// Drop `user`'s cached entry (the cache view); answer with ``Action/flushFinished(_:)``.
+    case flushEntry(user: String, session: Int)
+    /// Clear the counters that lock `user` out; answer with ``Action/unlockFinished(user:removed:failure:)``.
+    case unlock(user: String, session: Int)
+    /// List the users (the users view); answer with ``Action/usersLoaded(_:)`` or ``Action/usersFailed(_:)``.
+    case loadUsers(session: Int)
+    /// Add a user with `password` (which leaves the state with the effect).
+    case addUser(name: String, password: String, session: Int)
+    /// Set `user`'s password.
+    case setPassword(user: String, password: String, session: Int)
+    /// Delete `user`.
+    case deleteUser(user: String, session: Int)
+    /// Stop (`false`) or start the embedded stack's Redis.
+    case setEmbeddedRedis(running: Bool)
     /// Load and use the named theme.
     case applyTheme(String)
     /// Leave the UI.

@@ -41,7 +41,38 @@ extension AppState {
         case .flushFinished(let result):
             flushPending = false
             message = flushMessage(result)
+            return refreshView()
+        case .usersLoaded(let users):
+            guard screen == .users else { return [] }
+            usersView.load(users)
             return []
+        case .usersFailed(let reason):
+            guard screen == .users else { return [] }
+            usersView.error = reason
+            return []
+        case .userChangeFinished(let result, let user):
+            usersView.pending = false
+            message = result
+            if let user { usersView.select(user) }
+            return refreshView()
+        case .cacheViewLoaded(let entries, let counters):
+            guard screen == .cache else { return [] }
+            cacheView.load(entries: entries, counters: counters)
+            return []
+        case .cacheViewFailed(let reason):
+            guard screen == .cache else { return [] }
+            cacheView.error = reason
+            return []
+        case .unlockFinished(let user, let removed, let failure):
+            if let failure {
+                message = Message("Unlock failed: \(failure)", .error)
+            } else {
+                let removed = removed ?? 0
+                message = removed == 0
+                    ? Message("\(user) was not locked.", .info)
+                    : Message("Unlocked \(user) (\(removed) \(removed == 1 ? "counter" : "counters") cleared).", .ok)
+            }
+            return refreshView()
         case .burstProgress(let id, let sample):
             guard id == session?.id, burst?.finished == false else { return [] }
             burst?.samples.append(sample)
@@ -79,6 +110,17 @@ extension AppState {
             return []
         case .fleetChanged(let snapshot):
             fleet = snapshot
+            return []
+        case .embeddedRedisChanged(let running, let failure):
+            if let failure {
+                embeddedRedisStopped = running  // unchanged: stopped if it was being started
+                message = Message("The embedded Redis was not \(running ? "started" : "stopped"): \(failure)", .error)
+            } else {
+                embeddedRedisStopped = !running
+                message = running
+                    ? Message("The embedded Redis runs again: logins go back to Redis within a second (O stops it).", .ok)
+                    : Message("The embedded Redis is stopped: logins read PostgreSQL (O starts it again).", .info)
+            }
             return []
         case .themeApplied(let name):
             themeName = name
@@ -144,6 +186,15 @@ extension AppState {
                 message = Message("The panel needs \(Layout.panelRightMinColumns) columns, or \(Layout.panelBottomMinRows) rows.", .info)
             }
             return panelPage == .fleet ? [.loadFleet] : []
+        case .toggleEmbeddedRedis:
+            guard mode.canStopEmbeddedRedis else {
+                message = Message("O stops the embedded Redis: only locally, on the embedded stack.", .info)
+                return []
+            }
+            guard let stopped = embeddedRedisStopped else { return [] }
+            embeddedRedisStopped = nil
+            message = Message(stopped ? "Starting the embedded Redis…" : "Stopping the embedded Redis…", .info)
+            return [.setEmbeddedRedis(running: stopped)]
         case .togglePanel:
             panelWanted.toggle()
             fitTable()
@@ -160,8 +211,141 @@ extension AppState {
         case .login: return handleLogin(command)
         case .filter: return handleFilter(command)
         case .table: return handleTable(command)
+        case .cache: return handleCache(command)
+        case .users: return handleUsers(command)
+        case .prompt: return burstPrompt != nil ? handleBurstPrompt(command) : handlePrompt(command)
+        case .confirm: return handleConfirm(command)
         }
         return []
+    }
+
+    private mutating func handleCache(_ command: Command) -> [Effect] {
+        switch command {
+        case .moveUp: cacheView.moveSelection(by: -1)
+        case .moveDown: cacheView.moveSelection(by: 1)
+        case .pageUp: cacheView.page(down: false)
+        case .pageDown: cacheView.page(down: true)
+        case .moveToTop: cacheView.jump(toEnd: false)
+        case .moveToBottom: cacheView.jump(toEnd: true)
+        case .closeCache:
+            screen = .products
+            cacheView = CacheViewState()
+        case .flushEntry:
+            guard let session, let row = cacheView.selectedRow else { return [] }
+            switch row {
+            case .entry(let entry):
+                guard !flushPending else { return [] }
+                flushPending = true
+                return [.flushEntry(user: entry.username, session: session.id)]
+            case .counter(let counter):
+                guard let user = counter.username else {
+                    message = Message("This counter's account is not a known user: it cannot be unlocked by name; it goes in \(CacheViewState.timeLeft(milliseconds: counter.timeToLiveMilliseconds)).", .info)
+                    return []
+                }
+                return [.unlock(user: user, session: session.id)]
+            }
+        case .unlockAccount:
+            guard let session, let row = cacheView.selectedRow else { return [] }
+            guard let user = row.username else {
+                message = Message("Not a known user: only a known account can be unlocked.", .info)
+                return []
+            }
+            return [.unlock(user: user, session: session.id)]
+        case .logout: return logout()
+        default: break
+        }
+        return []
+    }
+
+    /// Reads the cache or users view again when it is open.
+    private func refreshView() -> [Effect] {
+        guard let session else { return [] }
+        switch screen {
+        case .cache: return [.loadCacheView(session: session.id)]
+        case .users: return [.loadUsers(session: session.id)]
+        default: return []
+        }
+    }
+
+    private mutating func handleUsers(_ command: Command) -> [Effect] {
+        switch command {
+        case .moveUp: usersView.moveSelection(by: -1)
+        case .moveDown: usersView.moveSelection(by: 1)
+        case .pageUp: usersView.page(down: false)
+        case .pageDown: usersView.page(down: true)
+        case .moveToTop: usersView.jump(toEnd: false)
+        case .moveToBottom: usersView.jump(toEnd: true)
+        case .closeUsers:
+            screen = .products
+            usersView = UsersViewState()
+        case .addUser, .changePassword, .deleteUser:
+            if let reason = mode.userChangesUnavailableReason {
+                message = Message("Not here: \(reason).", .info)
+                return []
+            }
+            guard !usersView.pending else {
+                message = Message("A change is still running.", .info)
+                return []
+            }
+            switch command {
+            case .addUser:
+                usersView.prompt = .newName(UsersViewState.Prompt.nameField())
+            case .changePassword:
+                guard let user = usersView.selectedUser else { return [] }
+                usersView.prompt = .changePassword(user: user.username, UsersViewState.Prompt.passwordField())
+            default:
+                guard let user = usersView.selectedUser else { return [] }
+                usersView.prompt = .confirmDelete(user: user.username)
+            }
+        case .unlockAccount:
+            guard let session, let user = usersView.selectedUser else { return [] }
+            return [.unlock(user: user.username, session: session.id)]
+        case .logout: return logout()
+        default: break
+        }
+        return []
+    }
+
+    private mutating func handlePrompt(_ command: Command) -> [Effect] {
+        guard let prompt = usersView.prompt, var field = prompt.field else { return [] }
+        switch command {
+        case .cancelPrompt:
+            usersView.prompt = nil
+            message = Message("Cancelled.", .info)
+        case .acceptPrompt:
+            guard !field.isEmpty, let session else { return [] }
+            let text = field.text
+            field.clear()
+            switch prompt {
+            case .newName:
+                usersView.prompt = .newPassword(user: text, UsersViewState.Prompt.passwordField())
+            case .newPassword(let user, _):
+                usersView.prompt = nil
+                usersView.pending = true
+                return [.addUser(name: user, password: text, session: session.id)]
+            case .changePassword(let user, _):
+                usersView.prompt = nil
+                usersView.pending = true
+                return [.setPassword(user: user, password: text, session: session.id)]
+            case .confirmDelete:
+                break
+            }
+        default:
+            Self.edit(command, &field)
+            usersView.prompt = prompt.with(field)
+        }
+        return []
+    }
+
+    private mutating func handleConfirm(_ command: Command) -> [Effect] {
+        guard case .confirmDelete(let user)? = usersView.prompt else { return [] }
+        usersView.prompt = nil
+        guard command == .confirmYes, let session else {
+            message = Message("\(user) was not deleted.", .info)
+            return []
+        }
+        usersView.pending = true
+        return [.deleteUser(user: user, session: session.id)]
     }
 
     private mutating func handleLogin(_ command: Command) -> [Effect] {
@@ -264,9 +448,23 @@ extension AppState {
         case .toggleDetail:
             detailOpen = table.selectedRow != nil && !detailOpen
         case .flushUser, .flushAll: return flush(user: command == .flushUser ? session?.authentication.username : nil)
-        case .burst: return startBurst()
+        case .burst: return askBurst()
         case .demo: return startDemo()
         case .logout: return logout()
+        case .openUsers:
+            guard let session else { return [] }
+            detailOpen = false
+            screen = .users
+            usersView = UsersViewState()
+            fitTable()
+            return [.loadUsers(session: session.id)]
+        case .openCache:
+            guard let session else { return [] }
+            detailOpen = false
+            screen = .cache
+            cacheView = CacheViewState()
+            fitTable()
+            return [.loadCacheView(session: session.id)]
         default: break
         }
         return []
@@ -302,14 +500,41 @@ extension AppState {
         return [.flushCache(user: user)]
     }
 
-    private mutating func startBurst() -> [Effect] {
-        guard let session else { return [] }
+    /// `b`: asks for the size and concurrency (Enter keeps the last ones).
+    private mutating func askBurst() -> [Effect] {
+        guard session != nil else { return [] }
         if let burst, !burst.finished {
             message = Message("A burst is already running.", .info)
             return []
         }
-        burst = BurstState(total: Self.burstSize)
-        return [.burst(count: Self.burstSize, session: session.id)]
+        burstPrompt = TextField(limit: .characters(16))
+        return []
+    }
+
+    private mutating func handleBurstPrompt(_ command: Command) -> [Effect] {
+        guard var field = burstPrompt else { return [] }
+        switch command {
+        case .cancelPrompt:
+            burstPrompt = nil
+        case .acceptPrompt:
+            guard let settings = burstSettings.parse(field.text) else {
+                message = Message("A burst is 1 to \(BurstSettings.maxCount) logins, 1 to \(BurstSettings.maxConcurrency) at once: e.g. 50 4.", .error)
+                return []
+            }
+            burstPrompt = nil
+            burstSettings = settings
+            return startBurst()
+        default:
+            Self.edit(command, &field)
+            burstPrompt = field
+        }
+        return []
+    }
+
+    private mutating func startBurst() -> [Effect] {
+        guard let session else { return [] }
+        burst = BurstState(total: burstSettings.count)
+        return [.burst(count: burstSettings.count, concurrency: burstSettings.concurrency, session: session.id)]
     }
 
     private mutating func startDemo() -> [Effect] {
@@ -355,6 +580,8 @@ extension AppState {
         burst = nil
         demo = nil
         detailOpen = false
+        cacheView = CacheViewState()
+        usersView = UsersViewState()
         // The username stays (flush, log out, log in again needs no
         // retyping); only the password goes, and the cursor waits there.
         var form = LoginForm()
@@ -408,6 +635,15 @@ extension AppState {
         case .filter:
             if let refusal = table.editFilter({ $0.insert(text) }) {
                 message = refusalMessage(refusal, field: "filter", pasted: text.count > 1)
+            }
+        case .prompt where burstPrompt != nil:
+            if var field = burstPrompt, field.insert(text) == nil { burstPrompt = field }
+        case .prompt:
+            guard let prompt = usersView.prompt, var field = prompt.field else { return }
+            if let refusal = field.insert(text) {
+                message = refusalMessage(refusal, field: prompt.isSecret ? "password" : "username", pasted: text.count > 1)
+            } else {
+                usersView.prompt = prompt.with(field)
             }
         default:
             break
@@ -467,6 +703,18 @@ extension AppState {
             case .wheelDown: for _ in 0..<3 { scrollHelp(.moveDown) }
             case .press: break
             }
+        case .cache:
+            switch mouse.kind {
+            case .wheelUp: cacheView.moveSelection(by: -3)
+            case .wheelDown: cacheView.moveSelection(by: 3)
+            case .press(0):
+                let main = layout.main
+                guard (main.x..<main.maxX).contains(mouse.x), mouse.y > main.y, mouse.y < main.maxY else { return }
+                let position = cacheView.top + (mouse.y - main.y - 1)
+                guard position < cacheView.rows.count else { return }
+                cacheView.moveSelection(by: position - cacheView.selected)
+            case .press: break
+            }
         case .table, .filter:
             switch mouse.kind {
             case .wheelUp: table.moveSelection(by: -3)
@@ -493,5 +741,7 @@ extension AppState {
     /// Tells the table how many rows fit at the current size.
     private mutating func fitTable() {
         table.setViewport(rows: layout.tableRows)
+        cacheView.setViewport(rows: layout.tableRows)
+        usersView.setViewport(rows: layout.tableRows)
     }
 }

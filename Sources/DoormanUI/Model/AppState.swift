@@ -11,6 +11,10 @@ struct AppState: Equatable, Sendable {
         case login
         /// The product table after a login.
         case products
+        /// The cache view (`c`), over the product table.
+        case cache
+        /// The users view (`u`), over the product table.
+        case users
     }
 
     /// A logged-in user.
@@ -89,12 +93,20 @@ struct AppState: Equatable, Sendable {
     var panelPage: PanelPage = .cache
     /// The fleet, as last read (while its page is open).
     var fleet: FleetSnapshot?
+    /// The next burst's size and concurrency (`b` asks; Enter keeps them).
+    var burstSettings = BurstSettings()
+    /// `b`'s question in the footer, while it is asked.
+    var burstPrompt: TextField?
     /// The last (or running) burst.
     var burst: BurstState?
     /// `true` while the selected product's detail is open (Enter).
     var detailOpen = false
     /// The last (or running) one-key demo.
     var demo: DemoState?
+    /// The cache view's rows and selection.
+    var cacheView = CacheViewState()
+    /// The users view's rows, selection and question.
+    var usersView = UsersViewState()
     /// `true` while a flush runs.
     var flushPending = false
     /// The footer's message, until the next key.
@@ -109,6 +121,8 @@ struct AppState: Equatable, Sendable {
     var themes: [String]
     /// `true` while the person has taken Redis out of this UI's path (`o`).
     var cacheBypassed = false
+    /// `true` while the embedded Redis is stopped by this UI (`O`); `nil` while a stop or start runs.
+    var embeddedRedisStopped: Bool? = false
     /// PostgreSQL and Redis as last probed, for the header's health strip (empty until the first probe).
     var health: [StoreStatus] = []
     /// `true` once the person asked to quit.
@@ -131,13 +145,20 @@ struct AppState: Equatable, Sendable {
         if help != nil { return .help }
         switch screen {
         case .login: return .login
-        case .products: return table.isEditingFilter ? .filter : .table
+        case .products: return burstPrompt != nil ? .prompt : table.isEditingFilter ? .filter : .table
+        case .cache: return .cache
+        case .users:
+            switch usersView.prompt {
+            case .confirmDelete?: return .confirm
+            case _?: return .prompt
+            case nil: return .users
+            }
         }
     }
 
     /// `true` while something runs in the background (the spinner turns).
     var isBusy: Bool {
-        pendingLogin != nil || productsLoading || flushPending || (burst.map { !$0.finished } ?? false) || (demo.map { !$0.finished } ?? false)
+        pendingLogin != nil || productsLoading || flushPending || usersView.pending || (burst.map { !$0.finished } ?? false) || (demo.map { !$0.finished } ?? false)
     }
 
     /// The spinner's current frame.
@@ -145,4 +166,30 @@ struct AppState: Equatable, Sendable {
 
     /// Where everything goes at the current size.
     var layout: Layout { Layout(size: size, panelWanted: panelWanted) }
+}
+
+/// A burst's size and how many of its logins run at once.
+struct BurstSettings: Equatable, Sendable {
+    /// Logins in all.
+    var count = AppState.burstSize
+    /// Logins at once.
+    var concurrency = 1
+    /// The most logins a burst makes, and at once.
+    static let maxCount = 10_000, maxConcurrency = 32
+
+    /// `50`, `50 4`, `50x4` or `50,4`; empty keeps `self`. `nil` when it is not that.
+    func parse(_ text: String) -> BurstSettings? {
+        let parts = text.split(whereSeparator: { $0 == " " || $0 == "x" || $0 == "," || $0 == "×" }).map(String.init)
+        guard parts.count <= 2 else { return nil }
+        var next = self
+        if let first = parts.first {
+            guard let count = Int(first), (1...Self.maxCount).contains(count) else { return nil }
+            next.count = count
+        }
+        if parts.count == 2 {
+            guard let concurrency = Int(parts[1]), (1...Self.maxConcurrency).contains(concurrency) else { return nil }
+            next.concurrency = concurrency
+        }
+        return next
+    }
 }

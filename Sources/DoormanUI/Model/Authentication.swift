@@ -132,10 +132,16 @@ public struct ModeInfo: Equatable, Sendable {
     public var cacheOff: Bool
     /// `true` when `o` can take Redis out of this UI's path (local, with a cache).
     public var canBypassCache: Bool
+    /// Why the users view cannot add, change or delete users here (`nil` when it can).
+    public var userChangesUnavailableReason: String?
+    /// `true` when `O` can stop and start the embedded stack's Redis (local, embedded Redis).
+    public var canStopEmbeddedRedis: Bool
 
     /// Creates a description.
     public init(name: String, detail: String, canFlush: Bool = true, flushUnavailableReason: String? = nil, latencyName: String = "lookup",
-                cacheOff: Bool = false, canBypassCache: Bool = false) {
+                cacheOff: Bool = false, canBypassCache: Bool = false, userChangesUnavailableReason: String? = nil, canStopEmbeddedRedis: Bool = false) {
+        self.canStopEmbeddedRedis = canStopEmbeddedRedis
+        self.userChangesUnavailableReason = userChangesUnavailableReason
         self.canBypassCache = canBypassCache
         self.name = name
         self.detail = detail

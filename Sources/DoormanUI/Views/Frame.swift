@@ -22,6 +22,10 @@ enum Frame {
             case .products:
                 TableView.draw(state, in: layout.main, into: &buffer)
                 if state.detailOpen { TableView.drawDetail(state, in: layout.main, into: &buffer) }
+            case .cache:
+                CacheView.draw(state, in: layout.main, into: &buffer)
+            case .users:
+                UsersView.draw(state, in: layout.main, into: &buffer)
             }
             if let rect = layout.panel {
                 PanelView.draw(state, in: rect, placement: layout.placement ?? .right, into: &buffer)
@@ -111,6 +115,37 @@ enum Frame {
         buffer.fill(Rect(x: 0, y: row, width: width, height: 1), role: .footer)
         var x = 1
         let context = state.inputContext
+        if state.screen == .products && state.help == nil, let field = state.burstPrompt {
+            let settings = state.burstSettings
+            x = buffer.write("Burst: logins, at once (Enter: \(settings.count) \(settings.concurrency)): ", x: x, y: row, role: .footerKey)
+            let end = buffer.write(field.text, x: x, y: row, role: .footer)
+            buffer.cursor = ScreenBuffer.Point(x: min(end, x + DisplayWidth.of(String(field.text.prefix(field.cursor)))), y: row)
+            x = end + 2
+        } else if state.screen == .users && state.help == nil, let prompt = state.usersView.prompt {
+            // The question, and the answer typed so far (a password as one • per character).
+            x = buffer.write(prompt.label, x: x, y: row, role: .footerKey)
+            if let field = prompt.field {
+                let shown = prompt.isSecret ? String(repeating: "•", count: field.text.count) : field.text
+                let fitted = DisplayWidth.truncate(shown, to: max(1, width / 3))
+                let end = buffer.write(fitted, x: x, y: row, role: .footer)
+                let before = prompt.isSecret ? String(repeating: "•", count: field.cursor) : String(field.text.prefix(field.cursor))
+                buffer.cursor = ScreenBuffer.Point(x: min(end, x + DisplayWidth.of(before)), y: row)
+                x = end + 2
+            } else {
+                x += 1
+            }
+        } else if state.screen == .users && state.help == nil && state.usersView.loaded {
+            let view = state.usersView
+            let position = view.users.isEmpty ? "no users" : "user \(view.selected + 1)/\(view.users.count)"
+            let crowds = state.message.map { x + DisplayWidth.of(position) + 2 + DisplayWidth.of($0.text) > width - 18 } ?? false
+            if !crowds { x = buffer.write(position, x: x, y: row, role: .footer) + 2 }
+        }
+        if state.screen == .cache && state.help == nil && state.cacheView.loaded {
+            let view = state.cacheView
+            let position = view.rows.isEmpty ? "no entries" : "row \(view.selected + 1)/\(view.rows.count)"
+            let crowds = state.message.map { x + DisplayWidth.of(position) + 2 + DisplayWidth.of($0.text) > width - 18 } ?? false
+            if !crowds { x = buffer.write(position, x: x, y: row, role: .footer) + 2 }
+        }
         if state.screen == .products && state.help == nil {
             let table = state.table
             if context == .filter {
@@ -168,8 +203,8 @@ enum Frame {
         }
         for (index, hint) in others.enumerated() {
             let last = index == others.count - 1
-            // Room for this hint, and for "…" unless it is the last.
-            if x + hintWidth(hint) + (last ? 0 : 2) > right {
+            // Room for this hint, and for "…" and a space unless it is the last.
+            if x + hintWidth(hint) + (last ? 0 : 3) > right {
                 buffer.write("…", x: x, y: row, role: .footerKey)
                 break
             }
