@@ -1,3 +1,5 @@
+import Foundation
+
 /// The person's own keys: a file of `command = key, key` lines next to their
 /// themes (`$XDG_CONFIG_HOME/doorman/keys`), each replacing every key of one
 /// command. The help screen, the footer and the README's table are generated
@@ -25,19 +27,19 @@ enum KeysFile {
         for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let number = index + 1
             let line = rawLine.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
-            let trimmed = line.trimmingSpaces
+            let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
             if trimmed.isEmpty { continue }
             guard let equals = trimmed.firstIndex(of: "=") else {
                 throw Failure(line: number, reason: "expected `command = key, key`")
             }
-            let name = String(trimmed[..<equals]).trimmingSpaces
+            let name = String(trimmed[..<equals]).trimmingCharacters(in: .whitespacesAndNewlines)
             guard let command = Command(name: name) else {
                 throw Failure(line: number, reason: "no command named \"\(String(name.prefix(40)))\" (the README lists them)")
             }
             guard !overrides.contains(where: { $0.command == command }) else {
                 throw Failure(line: number, reason: "\(command.fileName) is given keys twice")
             }
-            let keyNames = trimmed[trimmed.index(after: equals)...].split(separator: ",", omittingEmptySubsequences: false).map { String($0).trimmingSpaces }
+            let keyNames = trimmed[trimmed.index(after: equals)...].split(separator: ",", omittingEmptySubsequences: false).map { String($0).trimmingCharacters(in: .whitespacesAndNewlines) }
             var keys: [Key] = []
             for keyName in keyNames {
                 guard let key = Key(name: keyName) else {
@@ -134,7 +136,7 @@ extension Keymap {
             if let hint = replacement.hint, let key = keys.first { replacement.hint = (key.label, hint.label) }
             // The person's keys win over the standard ones in the same contexts
             // (except Ctrl-C, which quit keeps).
-            for index in bindings.indices where bindings[index].command != command && !bindings[index].contexts.allSatisfy({ !contexts.contains($0) }) {
+            for index in bindings.indices where bindings[index].command != command && bindings[index].contexts.contains(where: contexts.contains) {
                 let keepsCtrlC = bindings[index].command == .quit
                 bindings[index].keys.removeAll { key in keys.contains(key) && !(key == .control("C") && keepsCtrlC) }
             }
@@ -142,12 +144,6 @@ extension Keymap {
             bindings = bindings.enumerated().filter { $0.offset == first || $0.element.command != command }.map(\.element)
         }
         return Keymap(bindings.filter { !$0.keys.isEmpty })
-    }
-}
-
-private extension StringProtocol {
-    var trimmingSpaces: String {
-        String(drop(while: { $0 == " " || $0 == "\t" || $0 == "\r" }).reversed().drop(while: { $0 == " " || $0 == "\t" || $0 == "\r" }).reversed())
     }
 }
 
