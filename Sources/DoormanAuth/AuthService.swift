@@ -169,9 +169,15 @@ public final class AuthService: Sendable {
         // 0. The in-memory tier's fast path: the right password (a memory hit
         // needs it) of a subject whose counters the throttle found clear less
         // than a second ago. Guesses never take it: a wrong password is no hit.
-        if let memoryCache, throttle.isRecentlyClear(subject),
-           let version = memoryCache.check(username: username, password: password), freshness.accepts(version, for: username) {
-            return (outcome(.authenticated(.memory)), .malformed)
+        // A login asked to renew the entry goes the whole way instead.
+        var renewing = false
+        if let memoryCache, throttle.isRecentlyClear(subject) {
+            switch memoryCache.check(username: username, password: password) {
+            case .hit(let version) where freshness.accepts(version, for: username):
+                return (outcome(.authenticated(.memory)), .malformed)
+            case .renew: renewing = true
+            case .hit, .miss: break
+            }
         }
 
         // 1. Throttling. Its store is Redis: when Redis does not answer, the
@@ -183,8 +189,8 @@ public final class AuthService: Sendable {
             return (outcome(.throttled(retryAfter: retryAfter)), .malformed)
         }
 
-        // 2. The in-memory tier.
-        if let memoryCache, let version = memoryCache.check(username: username, password: password),
+        // 2. The in-memory tier (unless this login renews it).
+        if let memoryCache, !renewing, case .hit(let version) = memoryCache.check(username: username, password: password),
            freshness.accepts(version, for: username) {
             await throttle.recordSuccess(subject, after: check)
             return (outcome(.authenticated(.memory)), .malformed)

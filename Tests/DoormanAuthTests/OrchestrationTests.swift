@@ -155,6 +155,18 @@ struct OrchestrationTests {
         #expect(await harness.login("ada", "wrong").result != .authenticated(.memory))
     }
 
+    @Test("near its expiry a remembered check is renewed by one login, through bcrypt, while the next ones still hit")
+    func memoryTierRenewal() async throws {
+        let harness = Harness(records: ["ada": Harness.record("right")], memoryCache: .init(ttl: .seconds(60)))
+        let memory = try #require(harness.service.memoryCache)
+        memory.remember(username: "ada", password: "right", version: 7, now: .now - .seconds(55))
+        #expect(await harness.login().result == .authenticated(.postgres), "the renewing login checks the password again")
+        #expect(harness.log.count("verify") == 1)
+        #expect(await harness.login().result == .authenticated(.memory), "renewed: a hit, and no renewal pending")
+        #expect(await harness.login().result == .authenticated(.memory))
+        #expect(harness.log.count("verify") == 1)
+    }
+
     @Test("a password change this process heard of makes remembered and cached versions useless")
     func freshnessRefusesOlderVersions() async {
         let harness = Harness(records: ["ada": Harness.record("right", version: 3)], memoryCache: .init())
