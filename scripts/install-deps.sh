@@ -6,7 +6,7 @@
 #   scripts/install-deps.sh --test     also what the tests drive (tmux, curl, haproxy, pgbouncer,
 #                                      redis-sentinel, schemathesis in .build/tools)
 #   scripts/install-deps.sh --cluster  what `make cluster` runs (haproxy, pgbouncer, redis-sentinel)
-#   scripts/install-deps.sh --bench    also what the benchmark drives (wrk, hey, python3-venv)
+#   scripts/install-deps.sh --bench    also what the benchmark drives (wrk, python3-venv)
 set -euo pipefail
 want_schemathesis=0
 
@@ -21,7 +21,7 @@ for flag in "$@"; do
     case "$flag" in
         --test) packages+=(tmux curl python3 python3-venv haproxy pgbouncer redis-sentinel); want_schemathesis=1 ;;
         --cluster) packages+=(haproxy pgbouncer redis-sentinel curl) ;;
-        --bench) packages+=(wrk hey python3 python3-venv) ;;
+        --bench) packages+=(wrk python3 python3-venv) ;;
         *) echo "install-deps: unknown flag $flag" >&2; exit 64 ;;
     esac
 done
