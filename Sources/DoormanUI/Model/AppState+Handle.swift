@@ -164,7 +164,7 @@ extension AppState {
             return [.applyTheme(next)]
         case .toggleCache:
             guard mode.canBypassCache else {
-                message = Message(mode.cacheOff ? "The cache is already off (--no-cache)." : "Redis can only be taken out of the path locally, with a cache.", .info)
+                message = Message(mode.cacheOff ? "The cache is already off (--no-cache)." : "Redis cannot be taken out of the path here.", .info)
                 return []
             }
             cacheBypassed.toggle()
@@ -407,6 +407,10 @@ extension AppState {
             session = Session(id: attempt, authentication: authentication)
             login = LoginForm()
             loginFeedback = nil
+            if cacheBypassed && !authentication.cacheBypassed {
+                // Remotely the server decides: it skips Redis for its --admin-users only.
+                message = Message("The server did not skip Redis: it does for its --admin-users only (o puts Redis back).", .info)
+            }
             screen = .products
             table = ProductTable()
             productsLoading = true
