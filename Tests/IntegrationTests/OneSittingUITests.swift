@@ -48,6 +48,9 @@ struct OneSittingUITests {
         let lines = walk.exit.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         #expect(lines == ["exit=0", TmuxSession.prompt], "a stray line after quitting:\n\(walk.exit)")
         TerminalUITests.expectRestored(walk.restored)
+        if place == .local {
+            #expect(walk.postgresRanBefore && !walk.postgresLeftRunning, "the embedded PostgreSQL: before quitting \(walk.postgresRanBefore), after \(walk.postgresLeftRunning)")
+        }
         // The theme's colours: the header and the selected row as the theme draws them, and no text invisible.
         Self.expectColours(walk.colours, theme: theme)
     }
@@ -55,6 +58,8 @@ struct OneSittingUITests {
     struct Walk: Sendable {
         var colours = "", cache = "", later = "", postgres = "", redis = "", unlocked = "", exit = ""
         var restored: (screen: String, settings: String) = ("", "")
+        /// Locally: whether the embedded PostgreSQL ran before the UI quit, and still after.
+        var postgresRanBefore = false, postgresLeftRunning = false
     }
 
     /// The walk itself, on a thread of its own (it blocks on tmux).
@@ -116,10 +121,14 @@ struct OneSittingUITests {
         try ui.tmux.waitUntil("\(victim) no longer LOCKED") { $0.split(separator: "\n").contains { $0.contains(victim) && !$0.contains("LOCKED") } }
 
         // Quit: nothing may follow on the terminal (libpq's notice once did, when the embedded PostgreSQL stopped).
+        let postmaster = ui.directory + "/postgres/data/postmaster.pid"
+        walk.postgresRanBefore = remote == nil && FileManager.default.fileExists(atPath: postmaster)
         try ui.tmux.press("q")
         try ui.waitForExit(0)
         Thread.sleep(forTimeInterval: 0.5)
         walk.exit = try ui.tmux.capture()
+        // The last process of the stack stopped it: the moment the stray line came from.
+        walk.postgresLeftRunning = remote == nil && FileManager.default.fileExists(atPath: postmaster)
         walk.restored = try ui.restored()
         return walk
     }
