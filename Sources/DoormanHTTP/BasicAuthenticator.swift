@@ -17,6 +17,19 @@ struct BasicAuthenticator: RouterMiddleware {
     let auth: AuthService
     let retryAfterSeconds: Int
     let trustedProxies: [CIDR]
+    /// The same stages without Redis (and without the memory tier), for an
+    /// admin's requests that ask to skip the cache; `nil` when nobody may.
+    var withoutCache: AuthService? = nil
+    /// The admins (as RFC 8265 prepares their names), who may skip the cache.
+    var admins: Set<String> = []
+
+    /// `X-Doorman-Cache: bypass` on a request: an admin's terminal UI (`o`
+    /// with `--remote`) asks that its logins read PostgreSQL, as `o` does
+    /// locally. Honoured only for the server's `--admin-users` (the claimed
+    /// name decides which path checks the password; either way the password
+    /// is checked and the throttle counts), and answered with
+    /// `X-Doorman-Cache: bypassed`; ignored for anyone else.
+    static let cacheHeader = HTTPField.Name("X-Doorman-Cache")!
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let credentials = BasicAuthorization.parse(request.headers[.authorization]) else {
@@ -24,12 +37,21 @@ struct BasicAuthenticator: RouterMiddleware {
             auth.statistics.record(AuthOutcome(username: "", result: .rejected), origin: .http)
             return Self.unauthorized()
         }
-        let outcome = await auth.authenticate(username: credentials.username, password: credentials.password, origin: .http, client: client(of: request, context: context))
+        var service = auth
+        var bypassed = false
+        if let withoutCache, request.headers[Self.cacheHeader]?.lowercased() == "bypass",
+           admins.contains(PRECIS.prepareUsername(credentials.username)) {
+            service = withoutCache
+            bypassed = true
+        }
+        let outcome = await service.authenticate(username: credentials.username, password: credentials.password, origin: .http, client: client(of: request, context: context))
         switch outcome.result {
         case .authenticated(let source):
             var context = context
             context.identity = AuthenticatedUser(username: credentials.username, source: source)
-            return Self.noStore(try await next(request, context))
+            var response = Self.noStore(try await next(request, context))
+            if bypassed { response.headers[Self.cacheHeader] = "bypassed" }
+            return response
         case .rejected:
             return Self.unauthorized()
         case .unavailable:

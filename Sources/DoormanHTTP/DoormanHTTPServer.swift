@@ -69,6 +69,17 @@ public final class DoormanHTTPServer: Service, Sendable {
         if let name = configuration.instanceName { metrics.name(instance: name) }
     }
 
+    /// The login service's stages without Redis and the memory tier (the
+    /// throttle, the statistics and the freshness shared), for an admin's
+    /// requests that ask to skip the cache (`X-Doorman-Cache: bypass`).
+    var withoutCache: AuthService {
+        var direct = auth.configuration
+        direct.memoryCache = nil
+        return AuthService(
+            stages: AuthService.Stages(throttle: auth.stages.throttle, cache: nil, source: auth.stages.source, verifier: auth.stages.verifier),
+            freshness: auth.freshness, configuration: direct, statistics: auth.statistics)
+    }
+
     /// The name of this instance (see ``HTTPServerConfiguration/instanceName``).
     public var instanceName: String { instance.withLock { $0 } }
 
@@ -150,7 +161,12 @@ public final class DoormanHTTPServer: Service, Sendable {
             let admin = !configuration.adminUsers.isEmpty
             router.add(middleware: ConformanceMiddleware(knownPaths: admin ? Self.paths.union(AdminAPI.paths) : Self.paths,
                                                          deletePrefixes: admin ? AdminAPI.deletePrefixes : []))
-            let authenticated = router.group().add(middleware: BasicAuthenticator(auth: auth, retryAfterSeconds: configuration.retryAfterSeconds, trustedProxies: configuration.trustedProxies))
+            var authenticator = BasicAuthenticator(auth: auth, retryAfterSeconds: configuration.retryAfterSeconds, trustedProxies: configuration.trustedProxies)
+            if admin && auth.hasCache {
+                authenticator.withoutCache = withoutCache
+                authenticator.admins = Set(configuration.adminUsers.map(PRECIS.prepareUsername))
+            }
+            let authenticated = router.group().add(middleware: authenticator)
             for path in ["/", "/products"] {
                 for method in [HTTPRequest.Method.get, .head] { authenticated.on(RouterPath(path), method: method, use: handlers.products) }
             }

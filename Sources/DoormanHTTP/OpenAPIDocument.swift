@@ -110,6 +110,11 @@ enum OpenAPIDocument {
         "name": "after", "in": "query", "required": false,
         "description": "Only products whose product_id is greater (keyset paging; see the Link header).",
         "schema": {"type": "integer", "minimum": 0, "maximum": 9223372036854775807}
+      },
+      "cache": {
+        "name": "X-Doorman-Cache", "in": "header", "required": false,
+        "description": "bypass: log in without Redis and the memory tier (PostgreSQL answers), as the terminal UI's o does through --remote. Honoured only for the server's --admin-users; ignored for anyone else.",
+        "schema": {"type": "string"}
       }
     },
     "responses": {
@@ -117,6 +122,7 @@ enum OpenAPIDocument {
         "description": "The products, and which store authenticated the user.",
         "headers": {
           "X-Authenticated-By": {"schema": {"enum": ["redis", "postgres", "memory"]}},
+          "X-Doorman-Cache": {"description": "bypassed when the request's X-Doorman-Cache: bypass was honoured (an admin's).", "schema": {"const": "bypassed"}},
           "Link": {"description": "The next page, when this one is full.", "schema": {"type": "string"}},
           "Cache-Control": {"$ref": "#/components/headers/CacheControl"},
           "X-Doorman-Instance": {"$ref": "#/components/headers/Instance"}
@@ -161,7 +167,7 @@ enum OpenAPIDocument {
       "get": {
         "summary": "The products (as /products).",
         "security": [{"basic": []}],
-        "parameters": [{"$ref": "#/components/parameters/limit"}, {"$ref": "#/components/parameters/after"}],
+        "parameters": [{"$ref": "#/components/parameters/limit"}, {"$ref": "#/components/parameters/after"}, {"$ref": "#/components/parameters/cache"}],
         "responses": {
           "200": {"$ref": "#/components/responses/Products"},
           "400": {"$ref": "#/components/responses/BadRequest"},
@@ -175,7 +181,7 @@ enum OpenAPIDocument {
       "get": {
         "summary": "The products, for a user who logs in with Basic credentials.",
         "security": [{"basic": []}],
-        "parameters": [{"$ref": "#/components/parameters/limit"}, {"$ref": "#/components/parameters/after"}],
+        "parameters": [{"$ref": "#/components/parameters/limit"}, {"$ref": "#/components/parameters/after"}, {"$ref": "#/components/parameters/cache"}],
         "responses": {
           "200": {"$ref": "#/components/responses/Products"},
           "400": {"$ref": "#/components/responses/BadRequest"},

@@ -41,6 +41,35 @@ struct KeymapTests {
         #expect(keymap.command(for: .end, in: .table) == .moveToBottom)
     }
 
+    @Test("the search's keys: n and F3 (next), N (previous), Ctrl-S in the table; Enter, Esc, F3 and the field's editing keys while typing")
+    func search() {
+        #expect(keymap.command(for: .character("n"), in: .table) == .nextMatch)
+        #expect(keymap.command(for: .function(3), in: .table) == .nextMatch)
+        #expect(keymap.command(for: .character("N"), in: .table) == .previousMatch)
+        #expect(keymap.command(for: .control("S"), in: .table) == .startSearch)
+        #expect(keymap.command(for: .enter, in: .search) == .acceptSearch)
+        #expect(keymap.command(for: .escape, in: .search) == .cancelSearch)
+        #expect(keymap.command(for: .function(3), in: .search) == .nextMatch)
+        #expect(InputContext.search.takesText)
+        // The same line editing as the filter's.
+        for key in [Key.backspace, .delete, .left, .right, .home, .end, .control("A"), .control("E"), .control("U"), .control("W"), .alt("b"), .alt("f"), .alt("d")] {
+            #expect(keymap.command(for: key, in: .search) == keymap.command(for: key, in: .filter), "\(key.label)")
+            #expect(keymap.command(for: key, in: .search) != nil, "\(key.label)")
+        }
+        // `n` in a y/N question is still no.
+        #expect(keymap.command(for: .character("n"), in: .confirm) == .cancelPrompt)
+        #expect(keymap.footerHints(in: .search, mode: local).map(\.keys) == ["Enter", "Esc", "F3", "F1", "Ctrl-C"])
+        // Named in the keys file.
+        for (name, command) in [("start-search", Command.startSearch), ("next-match", .nextMatch), ("previous-match", .previousMatch),
+                                ("accept-search", .acceptSearch), ("cancel-search", .cancelSearch)] {
+            #expect(command.fileName == name)
+            #expect(Command(name: name) == command)
+        }
+        let help = keymap.helpSections(mode: local).first { $0.title == "Search (after n or F3)" }
+        #expect(help?.lines.map(\.keys).prefix(3) == ["Enter", "Esc", "F3"])
+        #expect(keymap.helpSections(mode: local)[1].lines.first { $0.command == .nextMatch }?.keys == "n F3")
+    }
+
     @Test("text goes whole into a field, and key by key elsewhere")
     func resolve() {
         #expect(keymap.resolve(.text("jq"), in: .login).action.map(String.init(describing:)) == "insert(\"jq\")")
@@ -67,7 +96,7 @@ struct KeymapTests {
     @Test("the help lists every binding of its context, with the keys' names")
     func helpFromTable() {
         let sections = keymap.helpSections(mode: local)
-        #expect(sections.map(\.title) == ["Login form", "Product table", "Filter (after /)", "Cache view (c)", "Users view (u)", "Typing an answer (b, users view)", "A y/N question", "Help"])
+        #expect(sections.map(\.title) == ["Login form", "Product table", "Filter (after /)", "Search (after n or F3)", "Cache view (c)", "Users view (u)", "Typing an answer (b, users view)", "A y/N question", "Help"])
         let table = sections[1]
         for binding in keymap.bindings where binding.contexts.contains(.table) {
             let line = table.lines.first { $0.summary.hasPrefix(binding.summary) }
@@ -94,7 +123,7 @@ struct KeymapTests {
     @Test("the footer hints come from the same table, one per command")
     func footer() {
         let hints = keymap.footerHints(in: .table, mode: local)
-        #expect(hints.map(\.keys) == ["↑↓", "s", "/", "Esc", "f", "c", "d", "b", "l", "u", "o", "p", "t", "?", "q"])
+        #expect(hints.map(\.keys) == ["↑↓", "s", "/", "n", "Esc", "f", "c", "d", "b", "l", "u", "o", "p", "t", "?", "q"])
         #expect(keymap.footerHints(in: .login, mode: local).map(\.keys) == ["Tab", "Enter", "Esc", "F1", "Ctrl-C"])
     }
 }

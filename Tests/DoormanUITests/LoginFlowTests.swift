@@ -317,11 +317,29 @@ struct LoginFlowTests {
         // Ctrl-O in the form too; o again puts it back.
         #expect(state.press(.character("o")) == [.setCacheBypassed(false)])
         #expect(!state.cacheBypassed)
-        // Remote (or --no-cache): not possible, and it says why.
+        // A mode that cannot: nothing asked, and it says so.
         var remote = AppState.make(mode: ModeInfo(name: "remote", detail: "http://127.0.0.1:8080", canFlush: false))
         remote.logInWithProducts(Fixtures.products)
         #expect(remote.press(.character("o")) == [])
-        #expect(remote.message?.text.contains("locally") == true)
+        #expect(remote.message?.text.contains("cannot be taken out of the path") == true)
+    }
+
+    @Test("remotely o asks the server; a login it did not skip Redis for says so (only its --admin-users may)")
+    func remoteCacheBypass() {
+        var state = AppState.make(mode: ModeInfo(name: "remote", detail: "http://127.0.0.1:8080", canFlush: false, latencyName: "round trip", canBypassCache: true))
+        state.logInWithProducts(Fixtures.products)
+        #expect(state.press(.character("o")) == [.setCacheBypassed(true)])
+        state.press(.character("l"))
+        state.type("EXAMPLE_PASSWORD")
+        guard case .login(_, let attempt)? = state.press(.enter).first else {
+            Issue.record("no login")
+            return
+        }
+        let notSkipped = LoginResult.authenticated(Authentication(username: "john_doe", source: .redis,
+                                                                  timing: .remote(roundTrip: .milliseconds(3), server: "http://127.0.0.1:8080", instance: nil)))
+        _ = state.handle(.loginFinished(session: attempt, notSkipped))
+        #expect(state.message?.text.contains("--admin-users only") == true)
+        #expect(!Frame.render(state).line(state.layout.statusRow).contains("cache off by you"))
     }
 
     @Test("Ctrl-C quits from the form, q quits from the table")

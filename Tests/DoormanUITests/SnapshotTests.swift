@@ -135,6 +135,30 @@ struct SnapshotTests {
         try Self.check(state, "filter-100x30")
     }
 
+    @Test("a search being typed: every row stays, the selection on the first match, matches highlighted, 120×36")
+    func searchTyping() throws {
+        var state = Self.productsState(columns: 120, rows: 36)
+        state.press(.down)
+        state.press(.character("n"))
+        state.type("bowl")
+        #expect(state.selectedName == "ラーメン RAMEN BOWL")
+        try Self.check(state, "search-120x36")
+    }
+
+    @Test("a kept search after n: the footer says which match of how many, 80×24")
+    func searchKept() throws {
+        var state = AppState.make(columns: 80, rows: 24)
+        state.logInWithProducts(Fixtures.many(453))
+        _ = state.handle(.statisticsChanged(Self.panel))
+        state.press(.character("n"))
+        state.type("smoked water")
+        state.press(.enter)
+        state.press(.character("n"))
+        state.press(.character("n"))
+        #expect(Frame.render(state).line(state.layout.footerRow).contains("match 3 of"))
+        try Self.check(state, "search-80x24")
+    }
+
     @Test("a burst after a flush: PostgreSQL first, then Redis, 100×30")
     func burst() throws {
         var state = Self.productsState(columns: 100, rows: 30)

@@ -114,7 +114,11 @@ struct UsersViewUITests {
             try ui.tmux.press("D")
             try ui.tmux.waitFor("Delete \(name)? y/N")
             try ui.tmux.press("y")
-            let deleted = try ui.tmux.waitFor("Deleted \(name).")
+            // The message comes first, the list read again after it: wait for both (reading the
+            // screen at the message alone failed now and then, the old list still drawn).
+            let deleted = try ui.tmux.waitUntil("the user deleted and gone from the list") { screen in
+                screen.contains("Deleted \(name).") && !screen.split(separator: "\n").dropLast(2).contains { $0.contains(name) }
+            }
             try ui.tmux.press("q")
             try ui.waitForExit(0)
             return (typing, added, deleted)

@@ -273,6 +273,47 @@ struct TerminalUITests {
         Self.expectRestored(restored)
     }
 
+    /// The line of the selected row (drawn with `▸`), if one is on screen.
+    static func selectedLine(_ screen: String) -> String? {
+        screen.split(separator: "\n").first { $0.contains("▸") }.map(String.init)
+    }
+
+    @Test("n searches as you type, every row staying; Enter keeps it; n and N move between the matches and wrap around")
+    func search() async throws {
+        let flags = try await Self.serverFlags(redisDatabase: 11)
+        let (typed, next, previous, wrapped, cleared) = try await offThePool {
+            let ui = try UIProcess(flags)
+            try ui.logIn()
+            try ui.tmux.waitFor("1L FOUNTAIN DRINKING WATER")
+            try ui.tmux.press("n")
+            try ui.tmux.waitFor("Search: ")
+            try ui.tmux.type("bowl")
+            let typed = try ui.tmux.waitUntil("the selection on the first bowl") { $0.contains("Search: bowl ") && Self.selectedLine($0)?.contains("CAFÉ AU LAIT BOWL") == true }
+            try ui.tmux.press("Enter")
+            try ui.tmux.waitFor("search “bowl” match 1 of 2")
+            try ui.tmux.press("n")
+            let next = try ui.tmux.waitUntil("the selection on the second bowl") { Self.selectedLine($0)?.contains("ラーメン RAMEN BOWL") == true && $0.contains("match 2 of 2") }
+            try ui.tmux.press("N")
+            let previous = try ui.tmux.waitUntil("the selection back on the first bowl") { Self.selectedLine($0)?.contains("CAFÉ AU LAIT BOWL") == true }
+            try ui.tmux.press("N")
+            let wrapped = try ui.tmux.waitUntil("the search wrapped to the last bowl") { Self.selectedLine($0)?.contains("ラーメン RAMEN BOWL") == true && $0.contains("search wrapped to the bottom") }
+            // Esc clears the search; the selection stays.
+            try ui.tmux.press("Escape")
+            let cleared = try ui.tmux.waitUntil("the search cleared") { !$0.contains("search “bowl”") && !$0.contains("wrapped") }
+            try ui.tmux.press("q")
+            try ui.waitForExit(0)
+            return (typed, next, previous, wrapped, cleared)
+        }
+        // Every row stays: the table is not filtered.
+        #expect(typed.range(of: "row [0-9]+/[0-9]+ ", options: .regularExpression) != nil, "\(typed)")
+        #expect(!typed.contains(" of 4"), "\(typed)")
+        #expect(typed.contains("match 1 of 2"), "\(typed)")
+        #expect(next.contains("search “bowl” match 2 of 2"), "\(next)")
+        #expect(previous.contains("match 1 of 2"), "\(previous)")
+        #expect(wrapped.contains("ラーメン RAMEN BOWL"))
+        #expect(Self.selectedLine(cleared)?.contains("ラーメン RAMEN BOWL") == true, "\(cleared)")
+    }
+
     @Test("--serve: requests made with a raw HTTP client show up in the panel")
     func serve() async throws {
         let port = try FreePort.free()

@@ -1,6 +1,7 @@
 import DoormanCore
 import Foundation
 import NIOHTTP1
+import Synchronization
 
 /// A Doorman HTTP server (`doorman serve`, or another UI's `--serve`): a login
 /// is a `GET /products?limit=1` with Basic credentials, and the store shown is
@@ -18,6 +19,8 @@ public struct RemoteBackend: UIBackend {
     let statistics = AuthStatistics(capacity: 256)
     let client: HTTPClient
     let pageSize = 5_000
+    /// `o`: this UI's requests ask the server to skip Redis (`X-Doorman-Cache: bypass`), which it does for its admins.
+    let bypass = RemoteCacheBypass()
 
     /// A backend talking to `endpoint`; for `https://`, verifying the server
     /// against `caFile` (PEM) or the system's certificates.
@@ -25,7 +28,7 @@ public struct RemoteBackend: UIBackend {
         self.endpoint = endpoint
         client = HTTPClient(tls: endpoint.usesTLS ? try HTTPClient.tlsContext(caFile: caFile) : nil)
         mode = ModeInfo(name: "remote", detail: endpoint.description, canFlush: false,
-                        flushUnavailableReason: "remote mode: the server owns the cache", latencyName: "round trip",
+                        flushUnavailableReason: "remote mode: the server owns the cache", latencyName: "round trip", canBypassCache: true,
                         userChangesUnavailableReason: "remote mode: add, change and delete users where the server runs (doorman user …)")
     }
 
@@ -45,7 +48,10 @@ public struct RemoteBackend: UIBackend {
                     break
                 }
                 statistics.record(AuthOutcome(username: credentials.username, result: .authenticated(source), lookupDuration: roundTrip), origin: .terminal)
-                return .authenticated(Authentication(username: credentials.username, source: source, timing: .remote(roundTrip: roundTrip, server: endpoint.description, instance: Self.instance(response))))
+                // The server says when it skipped Redis as asked (only for its --admin-users).
+                let bypassed = response.headers.first(name: "X-Doorman-Cache")?.lowercased() == "bypassed"
+                return .authenticated(Authentication(username: credentials.username, source: source, cacheBypassed: bypassed,
+                                                     timing: .remote(roundTrip: roundTrip, server: endpoint.description, instance: Self.instance(response))))
             case 401:
                 // A 401 does not say whether the user exists: no name in the panel.
                 statistics.record(AuthOutcome(username: AuthOutcome.hiddenUsername, result: .rejected, lookupDuration: roundTrip), origin: .terminal)
@@ -183,7 +189,12 @@ public struct RemoteBackend: UIBackend {
     public func storeHealth() async -> [StoreStatus] {
         do {
             let response = try await client.get(host: endpoint.host, port: endpoint.port, path: endpoint.basePath + "/healthz", headers: [])
-            return Self.parseHealth(response.body) ?? [StoreStatus(name: "server", state: .down)]
+            var statuses = Self.parseHealth(response.body) ?? [StoreStatus(name: "server", state: .down)]
+            if bypass.isOn, let index = statuses.firstIndex(where: { $0.name == "Redis" }) {
+                statuses[index].state = .offByYou
+                statuses[index].roundTrip = nil
+            }
+            return statuses
         } catch {
             return [StoreStatus(name: "server", state: .down)]
         }
@@ -227,9 +238,16 @@ public struct RemoteBackend: UIBackend {
     // MARK: -
 
     private func request(_ path: String, _ credentials: Credentials) async throws(HTTPClient.Failure) -> HTTPClient.Response {
-        try await client.get(
-            host: endpoint.host, port: endpoint.port, path: endpoint.basePath + path,
-            headers: [("Authorization", Self.basicAuthorization(credentials))])
+        var headers = [("Authorization", Self.basicAuthorization(credentials))]
+        if bypass.isOn { headers.append(("X-Doorman-Cache", "bypass")) }
+        return try await client.get(host: endpoint.host, port: endpoint.port, path: endpoint.basePath + path, headers: headers)
+    }
+
+    /// `o`: asks the server to skip Redis for this UI's requests, or stops asking.
+    /// The server honours it for its `--admin-users` only; each login says whether it did.
+    public func setCacheBypassed(_ bypassed: Bool) -> Bool {
+        bypass.set(bypassed)
+        return true
     }
 
     /// `Basic <base64 of username:password>` (RFC 7617). Only the server parses
@@ -325,4 +343,15 @@ public struct RemoteEndpoint: Equatable, Sendable, CustomStringConvertible {
         let defaultPort = usesTLS ? 443 : 80
         return "\(usesTLS ? "https" : "http")://\(shownHost)\(port == defaultPort ? "" : ":\(port)")\(basePath)"
     }
+}
+
+/// The remote `o` switch: shared by copies of the backend.
+final class RemoteCacheBypass: Sendable {
+    private let on = Mutex(false)
+
+    /// `true` while this UI asks the server to skip Redis.
+    var isOn: Bool { on.withLock { $0 } }
+
+    /// Sets the switch.
+    func set(_ value: Bool) { on.withLock { $0 = value } }
 }

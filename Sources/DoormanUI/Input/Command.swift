@@ -17,6 +17,9 @@ enum Command: String, CaseIterable, Sendable {
     case sortByID, sortByName, sortByPrice, sortByNextColumn, reverseSort
     /// Filtering the table.
     case startFilter, acceptFilter, clearFilter
+    /// Searching the table (rows stay, the selection jumps): open the field,
+    /// keep or cancel what is typed, the next or previous matching row.
+    case startSearch, acceptSearch, cancelSearch, nextMatch, previousMatch
     /// The cache demo: flush one user's hash or all, a burst of logins; log out; the panel.
     case flushUser, flushAll, burst, logout, togglePanel
     /// The panel's page: this process's logins, or the fleet (`v`).

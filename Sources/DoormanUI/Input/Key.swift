@@ -90,6 +90,8 @@ enum InputContext: String, CaseIterable, Sendable {
     case table
     /// Typing the table's filter: printable keys type.
     case filter
+    /// Typing the table's search (`n`, F3): printable keys type.
+    case search
     /// The cache view (`c`): Doorman's entries and counters in Redis.
     case cache
     /// The users view (`u`).
@@ -104,7 +106,7 @@ enum InputContext: String, CaseIterable, Sendable {
     case tooSmall
 
     /// `true` when printable keys type into a field.
-    var takesText: Bool { self == .login || self == .filter || self == .prompt }
+    var takesText: Bool { self == .login || self == .filter || self == .search || self == .prompt }
 
     /// The heading of this context's keys on the help screen.
     var title: String {
@@ -112,6 +114,7 @@ enum InputContext: String, CaseIterable, Sendable {
         case .login: "Login form"
         case .table: "Product table"
         case .filter: "Filter (after /)"
+        case .search: "Search (after n or F3)"
         case .cache: "Cache view (c)"
         case .users: "Users view (u)"
         case .prompt: "Typing an answer (b, users view)"

@@ -88,7 +88,7 @@ struct Keymap: Sendable {
     /// The help screen, generated from the bindings: for each context, each
     /// command once with all its keys. Commands the mode cannot do say why.
     func helpSections(mode: ModeInfo) -> [HelpSection] {
-        let contexts: [InputContext] = [.login, .table, .filter, .cache, .users, .prompt, .confirm, .help]
+        let contexts: [InputContext] = [.login, .table, .filter, .search, .cache, .users, .prompt, .confirm, .help]
         return contexts.map { context in
             var lines: [(keys: String, summary: String, command: Command)] = []
             var seen: Set<Command> = []
@@ -178,8 +178,14 @@ extension Keymap {
         KeyBinding([.character("r")], .reverseSort, in: [.table], "reverse the sort"),
         KeyBinding([.enter], .toggleDetail, in: [.table], "the selected product's detail (Esc or Enter closes it)"),
         KeyBinding([.character("/")], .startFilter, in: [.table], "filter rows as you type (name, id, price)", hint: ("/", "filter")),
-        KeyBinding([.escape], .clearFilter, in: [.table, .filter], "clear the filter; while a burst runs: stop it; close the detail", hint: ("Esc", "clear")),
+        KeyBinding([.character("n"), .function(3)], .nextMatch, in: [.table], "search as you type (rows stay); with a search kept: the next match", hint: ("n", "search")),
+        KeyBinding([.character("N")], .previousMatch, in: [.table], "the previous match (with no search kept: search)"),
+        KeyBinding([.control("S")], .startSearch, in: [.table], "a new search, or change the kept one"),
+        KeyBinding([.escape], .clearFilter, in: [.table, .filter], "close the detail, stop a burst; else clear the search, then the filter", hint: ("Esc", "clear")),
         KeyBinding([.enter], .acceptFilter, in: [.filter], "keep the filter, back to the table", hint: ("Enter", "keep")),
+        KeyBinding([.enter], .acceptSearch, in: [.search], "keep the search, back to the table (n, N: the next, previous match)", hint: ("Enter", "keep")),
+        KeyBinding([.escape], .cancelSearch, in: [.search], "cancel the search: the selection goes back where it was", hint: ("Esc", "cancel")),
+        KeyBinding([.function(3)], .nextMatch, in: [.search], "the next match, still typing", hint: ("F3", "next")),
         KeyBinding([.character("f")], .flushUser, in: [.table], "flush your cached hash: the next login reads PostgreSQL", hint: ("f", "flush")),
         KeyBinding([.character("F")], .flushAll, in: [.table], "flush every cached hash"),
         KeyBinding([.character("c")], .openCache, in: [.table], "the cache view: Redis' entries (TTL, valid or refused) and the throttle's counters", hint: ("c", "cache")),
@@ -194,7 +200,7 @@ extension Keymap {
         KeyBinding([.control("P")], .togglePanel, in: [.login], "show or hide the cache panel"),
         KeyBinding([.character("v")], .switchPanelPage, in: [.table], "switch the panel: these logins, or the fleet (every instance)"),
         KeyBinding([.character("t")], .cycleTheme, in: [.table, .help], "next theme", hint: ("t", "theme")),
-        KeyBinding([.control("T")], .cycleTheme, in: [.login, .filter], "next theme"),
+        KeyBinding([.control("T")], .cycleTheme, in: [.login, .filter, .search], "next theme"),
 
         // The cache view.
         KeyBinding([.up, .character("k")], .moveUp, in: [.cache], "previous row"),
@@ -230,17 +236,17 @@ extension Keymap {
         KeyBinding([.character("n"), .character("N"), .escape, .enter], .cancelPrompt, in: [.confirm], "no (any other answer is no too)", hint: ("n", "no")),
 
         // Editing a field.
-        KeyBinding([.backspace], .deleteBackward, in: [.login, .filter, .prompt], "delete the character before the cursor"),
-        KeyBinding([.delete], .deleteForward, in: [.login, .filter, .prompt], "delete the character under the cursor"),
-        KeyBinding([.left], .cursorLeft, in: [.login, .filter, .prompt], "cursor left"),
-        KeyBinding([.right], .cursorRight, in: [.login, .filter, .prompt], "cursor right"),
-        KeyBinding([.home, .control("A")], .cursorHome, in: [.login, .filter, .prompt], "start of the field"),
-        KeyBinding([.end, .control("E")], .cursorEnd, in: [.login, .filter, .prompt], "end of the field"),
-        KeyBinding([.control("U")], .clearField, in: [.login, .filter, .prompt], "clear the field"),
-        KeyBinding([.alt("b")], .cursorWordLeft, in: [.login, .filter, .prompt], "back a word"),
-        KeyBinding([.alt("f")], .cursorWordRight, in: [.login, .filter, .prompt], "forward a word"),
-        KeyBinding([.alt("d")], .deleteWordForward, in: [.login, .filter, .prompt], "delete the word after the cursor"),
-        KeyBinding([.control("W")], .deleteWordBackward, in: [.login, .filter, .prompt], "delete the word before the cursor"),
+        KeyBinding([.backspace], .deleteBackward, in: [.login, .filter, .search, .prompt], "delete the character before the cursor"),
+        KeyBinding([.delete], .deleteForward, in: [.login, .filter, .search, .prompt], "delete the character under the cursor"),
+        KeyBinding([.left], .cursorLeft, in: [.login, .filter, .search, .prompt], "cursor left"),
+        KeyBinding([.right], .cursorRight, in: [.login, .filter, .search, .prompt], "cursor right"),
+        KeyBinding([.home, .control("A")], .cursorHome, in: [.login, .filter, .search, .prompt], "start of the field"),
+        KeyBinding([.end, .control("E")], .cursorEnd, in: [.login, .filter, .search, .prompt], "end of the field"),
+        KeyBinding([.control("U")], .clearField, in: [.login, .filter, .search, .prompt], "clear the field"),
+        KeyBinding([.alt("b")], .cursorWordLeft, in: [.login, .filter, .search, .prompt], "back a word"),
+        KeyBinding([.alt("f")], .cursorWordRight, in: [.login, .filter, .search, .prompt], "forward a word"),
+        KeyBinding([.alt("d")], .deleteWordForward, in: [.login, .filter, .search, .prompt], "delete the word after the cursor"),
+        KeyBinding([.control("W")], .deleteWordBackward, in: [.login, .filter, .search, .prompt], "delete the word before the cursor"),
 
         // The help screen.
         KeyBinding([.up, .character("k")], .moveUp, in: [.help], "scroll up"),
@@ -251,7 +257,7 @@ extension Keymap {
 
         // Everywhere.
         KeyBinding([.character("?")], .toggleHelp, in: [.table, .cache, .users], "this help", hint: ("?", "help")),
-        KeyBinding([.function(1)], .toggleHelp, in: [.login, .table, .filter, .cache, .users], "this help", hint: ("F1", "help")),
+        KeyBinding([.function(1)], .toggleHelp, in: [.login, .table, .filter, .search, .cache, .users], "this help", hint: ("F1", "help")),
         KeyBinding([.character("q")], .quit, in: [.table, .cache, .users, .tooSmall], "quit", hint: ("q", "quit")),
         KeyBinding([.control("C")], .quit, in: InputContext.allCases, "quit", hint: ("Ctrl-C", "quit")),
         KeyBinding([.control("Z")], .suspend, in: InputContext.allCases, "suspend to the shell (fg resumes)"),

@@ -164,7 +164,7 @@ extension AppState {
             return [.applyTheme(next)]
         case .toggleCache:
             guard mode.canBypassCache else {
-                message = Message(mode.cacheOff ? "The cache is already off (--no-cache)." : "Redis can only be taken out of the path locally, with a cache.", .info)
+                message = Message(mode.cacheOff ? "The cache is already off (--no-cache)." : "Redis cannot be taken out of the path here.", .info)
                 return []
             }
             cacheBypassed.toggle()
@@ -210,6 +210,7 @@ extension AppState {
         case .help: scrollHelp(command)
         case .login: return handleLogin(command)
         case .filter: return handleFilter(command)
+        case .search: return handleSearch(command)
         case .table: return handleTable(command)
         case .cache: return handleCache(command)
         case .users: return handleUsers(command)
@@ -406,6 +407,10 @@ extension AppState {
             session = Session(id: attempt, authentication: authentication)
             login = LoginForm()
             loginFeedback = nil
+            if cacheBypassed && !authentication.cacheBypassed {
+                // Remotely the server decides: it skips Redis for its --admin-users only.
+                message = Message("The server did not skip Redis: it does for its --admin-users only (o puts Redis back).", .info)
+            }
             screen = .products
             table = ProductTable()
             productsLoading = true
@@ -440,10 +445,23 @@ extension AppState {
         case .sortByNextColumn: table.sortByNextColumn()
         case .reverseSort: table.reverseSort()
         case .startFilter: table.isEditingFilter = true
+        case .startSearch: table.beginSearch()
+        case .nextMatch, .previousMatch:
+            // With no search kept, n and N start one (as F3 does in htop).
+            if table.search.isEmpty {
+                table.beginSearch()
+            } else {
+                stepSearch(forward: command == .nextMatch)
+            }
         case .clearFilter:
-            // Esc closes the detail first, then stops a running burst; else it clears the filter.
+            // Esc closes the detail first, then stops a running burst; else it
+            // clears the search, and then the filter.
             if detailOpen { detailOpen = false; return [] }
             if let burst, !burst.finished { return stopBurst() }
+            if !table.search.isEmpty {
+                table.clearSearch()
+                return []
+            }
             table.clearFilter()
         case .toggleDetail:
             detailOpen = table.selectedRow != nil && !detailOpen
@@ -488,6 +506,45 @@ extension AppState {
             }
         }
         return []
+    }
+
+    private mutating func handleSearch(_ command: Command) -> [Effect] {
+        switch command {
+        case .acceptSearch:
+            let empty = table.search.isEmpty
+            table.acceptSearch()
+            if empty {
+                table.clearSearch()
+            } else if table.searchMatches.isEmpty {
+                message = Message(Self.noMatchMessage(table.search.text), .info)
+            }
+        case .cancelSearch:
+            table.cancelSearch()
+        case .nextMatch, .previousMatch:
+            stepSearch(forward: command == .nextMatch)
+        default:
+            _ = table.editSearch { field in
+                Self.edit(command, &field)
+                return nil
+            }
+        }
+        return []
+    }
+
+    /// `n` or `N`: the next or previous match; the footer says when the search wrapped (as vim does) or found nothing.
+    private mutating func stepSearch(forward: Bool) {
+        switch table.stepSearch(forward: forward) {
+        case .moved: break
+        case .wrapped(let toTop):
+            message = Message(toTop ? "search wrapped to the top" : "search wrapped to the bottom", .info)
+        case .noMatch:
+            message = Message(Self.noMatchMessage(table.search.text), .info)
+        }
+    }
+
+    /// `no match for “lamp”` (within the filter, when there is one).
+    static func noMatchMessage(_ text: String) -> String {
+        "no match for “\(DisplayWidth.truncate(text, to: 40))”"
     }
 
     private mutating func flush(user: String?) -> [Effect] {
@@ -636,6 +693,10 @@ extension AppState {
             if let refusal = table.editFilter({ $0.insert(text) }) {
                 message = refusalMessage(refusal, field: "filter", pasted: text.count > 1)
             }
+        case .search:
+            if let refusal = table.editSearch({ $0.insert(text) }) {
+                message = refusalMessage(refusal, field: "search", pasted: text.count > 1)
+            }
         case .prompt where burstPrompt != nil:
             if var field = burstPrompt, field.insert(text) == nil { burstPrompt = field }
         case .prompt:
@@ -715,7 +776,7 @@ extension AppState {
                 cacheView.moveSelection(by: position - cacheView.selected)
             case .press: break
             }
-        case .table, .filter:
+        case .table, .filter, .search:
             switch mouse.kind {
             case .wheelUp: table.moveSelection(by: -3)
             case .wheelDown: table.moveSelection(by: 3)

@@ -145,7 +145,7 @@ struct AppState: Equatable, Sendable {
         if help != nil { return .help }
         switch screen {
         case .login: return .login
-        case .products: return burstPrompt != nil ? .prompt : table.isEditingFilter ? .filter : .table
+        case .products: return burstPrompt != nil ? .prompt : table.isEditingFilter ? .filter : table.isEditingSearch ? .search : .table
         case .cache: return .cache
         case .users:
             switch usersView.prompt {

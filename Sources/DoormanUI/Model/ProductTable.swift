@@ -13,6 +13,14 @@ struct ProductTable: Equatable, Sendable {
     private(set) var filter = TextField(limit: .characters(ProductTable.maxFilterLength))
     /// `true` while the filter is being typed (keys go to it).
     var isEditingFilter = false
+    /// The search as typed (`n`, F3): unlike the filter it hides no row; the
+    /// selection jumps to the rows that match, and `n`/`N` go from one to the next.
+    private(set) var search = TextField(limit: .characters(ProductTable.maxFilterLength))
+    /// `true` while the search is being typed (keys go to it).
+    private(set) var isEditingSearch = false
+    /// Positions in ``visible`` of the rows that match the search, in order
+    /// (empty without a search). Found once per edit, sort, filter or load.
+    private(set) var searchMatches: [Int] = []
     /// Indices into `rows.products` of the rows shown, in order.
     private(set) var visible: [Int32] = []
     /// The selected position in ``visible``.
@@ -30,6 +38,26 @@ struct ProductTable: Equatable, Sendable {
 
     /// The filter text folded for matching, as last applied.
     private var appliedQuery: [UInt8] = []
+    /// The search text folded, as last applied.
+    private var appliedSearch: [UInt8] = []
+    /// Where the selection and the view were when the search field opened (Esc goes back there).
+    private var searchOrigin: Origin?
+
+    /// A selection and a first row on screen.
+    private struct Origin: Equatable, Sendable {
+        var selected: Int
+        var top: Int
+    }
+
+    /// Where `n` or `N` went.
+    enum SearchStep: Equatable, Sendable {
+        /// To the next (or previous) matching row.
+        case moved
+        /// Past the last row to the first match (`toTop`), or past the first to the last.
+        case wrapped(toTop: Bool)
+        /// No row matches.
+        case noMatch
+    }
 
     /// The number of rows shown.
     var visibleCount: Int { visible.count }
@@ -43,6 +71,7 @@ struct ProductTable: Equatable, Sendable {
         selected = 0
         top = 0
         refilter(from: rows.indices(in: sort))
+        findSearchMatches()
     }
 
     /// Sorts by `column`; the current column again reverses the direction.
@@ -80,6 +109,7 @@ struct ProductTable: Equatable, Sendable {
         let candidates = narrowing ? visible : rows.indices(in: sort)
         visible = query.isEmpty ? candidates : candidates.filter { rows.matches($0, query) }
         reselect(keep)
+        findSearchMatches()
         return nil
     }
 
@@ -89,6 +119,123 @@ struct ProductTable: Equatable, Sendable {
             field.clear()
             return nil
         }
+    }
+
+    // MARK: - Search
+
+    /// The selected row's place among the matches (0 for the first), when it matches.
+    var selectedMatch: Int? {
+        let index = firstMatch(atOrAfter: selected)
+        return index < searchMatches.count && searchMatches[index] == selected ? index : nil
+    }
+
+    /// Opens the search field (with the kept search's text, if any), remembering the selection for Esc.
+    mutating func beginSearch() {
+        isEditingSearch = true
+        searchOrigin = Origin(selected: selected, top: top)
+    }
+
+    /// Applies an edit to the search; the selection jumps to the first row at
+    /// or after where the search started that matches (from the top again
+    /// past the last), or goes back there when none does. Returns the refusal
+    /// when the edit was refused.
+    mutating func editSearch(_ edit: (inout TextField) -> TextField.Refusal?) -> TextField.Refusal? {
+        var field = search
+        if let refusal = edit(&field) { return refusal }
+        search = field
+        let query = SearchKey.fold(field.text)
+        if query == appliedSearch { return nil }
+        // A query that contains the previous one can only match fewer rows: test those.
+        let narrowing = !appliedSearch.isEmpty && SearchKey.contains(query, appliedSearch)
+        appliedSearch = query
+        if narrowing {
+            searchMatches = searchMatches.filter { rows.matches(visible[$0], query) }
+        } else {
+            findSearchMatches()
+        }
+        let origin = searchOrigin ?? Origin(selected: selected, top: top)
+        if let first = searchMatches.isEmpty ? nil : searchMatches[firstMatch(atOrAfter: origin.selected) % searchMatches.count] {
+            selected = first
+        } else {
+            selected = origin.selected
+            top = origin.top
+        }
+        scrollToSelection()
+        return nil
+    }
+
+    /// Enter: keeps the search (an empty one is no search) and leaves the field.
+    mutating func acceptSearch() {
+        isEditingSearch = false
+        searchOrigin = nil
+    }
+
+    /// Esc in the field: no search, and the selection back where it was.
+    mutating func cancelSearch() {
+        let origin = searchOrigin
+        clearSearch()
+        if let origin {
+            selected = origin.selected
+            top = origin.top
+            scrollToSelection()
+        }
+    }
+
+    /// No search (the selection stays).
+    mutating func clearSearch() {
+        search.clear()
+        appliedSearch = []
+        searchMatches = []
+        isEditingSearch = false
+        searchOrigin = nil
+    }
+
+    /// `n` (or `N` with `forward == false`): the next matching row after the
+    /// selection, from the top again past the last (from the bottom past the first).
+    mutating func stepSearch(forward: Bool) -> SearchStep {
+        guard !searchMatches.isEmpty else { return .noMatch }
+        let step: SearchStep
+        if forward {
+            let index = firstMatch(atOrAfter: selected + 1)
+            if index < searchMatches.count {
+                selected = searchMatches[index]
+                step = .moved
+            } else {
+                selected = searchMatches[0]
+                step = .wrapped(toTop: true)
+            }
+        } else {
+            let index = firstMatch(atOrAfter: selected) - 1
+            if index >= 0 {
+                selected = searchMatches[index]
+                step = .moved
+            } else {
+                selected = searchMatches[searchMatches.count - 1]
+                step = .wrapped(toTop: false)
+            }
+        }
+        scrollToSelection()
+        return step
+    }
+
+    /// The index in ``searchMatches`` of the first match at `position` or after (its count when none).
+    private func firstMatch(atOrAfter position: Int) -> Int {
+        var low = 0, high = searchMatches.count
+        while low < high {
+            let middle = (low + high) / 2
+            if searchMatches[middle] < position { low = middle + 1 } else { high = middle }
+        }
+        return low
+    }
+
+    /// Finds the search's matches among the rows shown (one pass; none without a search).
+    private mutating func findSearchMatches() {
+        guard !appliedSearch.isEmpty else {
+            searchMatches = []
+            return
+        }
+        let query = appliedSearch
+        searchMatches = visible.indices.filter { rows.matches(visible[$0], query) }
     }
 
     /// Moves the selection by `delta` rows (negative: up), within the rows.
@@ -131,6 +278,7 @@ struct ProductTable: Equatable, Sendable {
         selected = 0
         top = 0
         scrollToSelection()
+        findSearchMatches()
     }
 
     private mutating func refilter(from ordered: [Int32]) {

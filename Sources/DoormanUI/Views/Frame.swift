@@ -148,9 +148,10 @@ enum Frame {
         }
         if state.screen == .products && state.help == nil {
             let table = state.table
-            if context == .filter {
-                x = buffer.write("/", x: x, y: row, role: .footerKey)
-                let field = table.filter
+            if context == .filter || context == .search {
+                // The field being typed: `/text` for the filter, `Search: text`.
+                x = buffer.write(context == .filter ? "/" : "Search: ", x: x, y: row, role: .footerKey)
+                let field = context == .filter ? table.filter : table.search
                 let shown = DisplayWidth.truncate(field.text, to: max(1, width / 3))
                 let end = buffer.write(shown, x: x, y: row, role: .footer)
                 let prefix = String(field.text.prefix(field.cursor))
@@ -167,10 +168,18 @@ enum Frame {
                 if !table.filter.isEmpty && context == .table {
                     x = buffer.write("filter “\(DisplayWidth.truncate(table.filter.text, to: 20))”", x: x, y: row, role: .footer) + 2
                 }
+                // The search and where the selection is among its matches.
+                if !table.search.isEmpty && (context == .table || context == .search) {
+                    let kept = context == .table ? "search “\(DisplayWidth.truncate(table.search.text, to: 20))” " : ""
+                    let text = kept + searchPositionText(table)
+                    if state.message == nil || x + DisplayWidth.of(text) + 2 + messageWidth <= width - essentialWidth {
+                        x = buffer.write(text, x: x, y: row, role: .footer) + 2
+                    }
+                }
             }
         }
         var hints = keymap.footerHints(in: context, mode: state.mode)
-        if context == .table && state.table.filter.isEmpty {
+        if context == .table && state.table.filter.isEmpty && state.table.search.isEmpty {
             hints.removeAll { $0.command == .clearFilter }
         }
         if context == .help {
@@ -221,6 +230,15 @@ enum Frame {
         }
         if table.visibleCount == 0 { return "no match of \(table.rows.count)" }
         return "row \(table.selected + 1)/\(table.visibleCount) of \(table.rows.count)"
+    }
+
+    /// Where the selection is among the search's matches: `match 3 of 17`,
+    /// `17 matches` (the selection is on none), or `no match`.
+    static func searchPositionText(_ table: ProductTable) -> String {
+        let count = table.searchMatches.count
+        if count == 0 { return "no match" }
+        if let index = table.selectedMatch { return "match \(index + 1) of \(count)" }
+        return count == 1 ? "1 match" : "\(count) matches"
     }
 
     /// The message shown instead of the UI when the terminal is too small.

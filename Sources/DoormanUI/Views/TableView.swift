@@ -38,7 +38,8 @@ enum TableView {
             buffer.center(text, in: body, y: body.y + body.height / 2, role: .tableRow)
             return
         }
-        let query = table.filter.text
+        // The filter's and the search's matches are highlighted alike.
+        let queries = [table.filter.text, table.search.text].filter { !$0.isEmpty }
         let end = min(table.visibleCount, table.top + body.height)
         defer {
             // A scroll bar at the right edge when the rows do not all fit.
@@ -60,9 +61,9 @@ enum TableView {
             let match: Role = selected ? .tableSelectedMatch : .tableMatch
             buffer.fill(Rect(x: rect.x, y: y, width: rect.width, height: 1), role: role)
             if selected { buffer.write("▸", x: rect.x, y: y, role: role) }  // visible without colour too
-            buffer.write(highlighted(DisplayWidth.pad(String(product.id), to: idWidth, alignRight: true), query, role, match), x: idX, y: y, maxWidth: idWidth)
-            buffer.write(highlighted(DisplayWidth.truncate(product.name, to: nameWidth), query, role, match), x: nameX, y: y, maxWidth: nameWidth)
-            buffer.write(highlighted(DisplayWidth.pad(product.price, to: priceWidth, alignRight: true), query, role, match), x: priceX, y: y, maxWidth: priceWidth)
+            buffer.write(highlighted(DisplayWidth.pad(String(product.id), to: idWidth, alignRight: true), queries, role, match), x: idX, y: y, maxWidth: idWidth)
+            buffer.write(highlighted(DisplayWidth.truncate(product.name, to: nameWidth), queries, role, match), x: nameX, y: y, maxWidth: nameWidth)
+            buffer.write(highlighted(DisplayWidth.pad(product.price, to: priceWidth, alignRight: true), queries, role, match), x: priceX, y: y, maxWidth: priceWidth)
         }
     }
 
@@ -124,10 +125,25 @@ enum TableView {
     /// `text` cut into spans, the parts that match `query` (ignoring case and
     /// accents, as the filter does) in `match`.
     static func highlighted(_ text: String, _ query: String, _ role: Role, _ match: Role) -> [Span] {
-        guard !query.isEmpty else { return [Span(text, role)] }
+        highlighted(text, query.isEmpty ? [] : [query], role, match)
+    }
+
+    /// `text` cut into spans, the parts that match any of `queries` (the
+    /// filter's and the search's) in `match`; where two overlap, the one
+    /// that starts first, or else the longer, wins.
+    static func highlighted(_ text: String, _ queries: [String], _ role: Role, _ match: Role) -> [Span] {
+        let queries = queries.filter { !$0.isEmpty }
+        guard !queries.isEmpty else { return [Span(text, role)] }
         var spans: [Span] = []
         var rest = text[...]
-        while let found = rest.range(of: query, options: [.caseInsensitive, .diacriticInsensitive]), !found.isEmpty {
+        while true {
+            var best: Range<Substring.Index>?
+            for query in queries {
+                guard let found = rest.range(of: query, options: [.caseInsensitive, .diacriticInsensitive]), !found.isEmpty else { continue }
+                if let current = best, current.lowerBound < found.lowerBound || (current.lowerBound == found.lowerBound && current.upperBound >= found.upperBound) { continue }
+                best = found
+            }
+            guard let found = best else { break }
             if found.lowerBound > rest.startIndex { spans.append(Span(String(rest[..<found.lowerBound]), role)) }
             spans.append(Span(String(rest[found]), match))
             rest = rest[found.upperBound...]
