@@ -49,6 +49,9 @@ struct UsersViewTests {
         let frame = SnapshotTests.text(Frame.render(state))
         #expect(!frame.contains("s3cret-pass"))
         #expect(frame.contains("Password for new_user: •••••••••••"))
+        #expect(state.press(.enter).isEmpty)
+        #expect(SnapshotTests.text(Frame.render(state)).contains("The same password again: "))
+        state.type("s3cret-pass")
         #expect(state.press(.enter) == [.addUser(name: "new_user", password: "s3cret-pass", session: session)])
         #expect(state.usersView.prompt == nil)
         #expect(state.usersView.pending)
@@ -80,9 +83,30 @@ struct UsersViewTests {
         state.press(.down)
         state.type("p")
         state.type("n3w")
+        #expect(state.press(.enter).isEmpty)
+        state.type("n3w")
         #expect(state.press(.enter) == [.setPassword(user: "mary_smith", password: "n3w", session: session)])
         _ = state.handle(.userChangeFinished(Message("Changed.", .ok), select: "mary_smith"))
         #expect(state.type("U") == [.unlock(user: "mary_smith", session: session)])
+    }
+
+    @Test("a password is asked twice; two that differ change nothing and ask again from the first")
+    func passwordsThatDiffer() {
+        var (state, session) = Self.openView()
+        state.press(.down)
+        state.type("p")
+        state.type("n3w-pass")
+        state.press(.enter)
+        state.type("n3w-pasz")
+        #expect(state.press(.enter).isEmpty, "nothing is changed")
+        #expect(state.message?.text == "The two passwords differ: type it again.")
+        guard case .changePassword(let user, let field)? = state.usersView.prompt else { Issue.record("not back at the first prompt"); return }
+        #expect(user == "mary_smith" && field.isEmpty)
+        #expect(!"\(state)".contains("n3w-pass"), "the first try is gone")
+        state.type("n3w-pass")
+        state.press(.enter)
+        state.type("n3w-pass")
+        #expect(state.press(.enter) == [.setPassword(user: "mary_smith", password: "n3w-pass", session: session)])
     }
 
     @Test("D asks y/N: only y deletes")

@@ -108,6 +108,9 @@ struct UsersViewUITests {
             try ui.tmux.type("fresh-pass-42")
             let typing = try ui.tmux.waitFor("•••••••••••••")
             try ui.tmux.press("Enter")
+            try ui.tmux.waitFor("The same password again:")
+            try ui.tmux.type("fresh-pass-42")
+            try ui.tmux.press("Enter")
             let added = try ui.tmux.waitFor("Added \(name).")
             try ui.tmux.waitUntil("the new user listed") { $0.split(separator: "\n").contains { $0.contains(name) && $0.contains("v") } }
             // D asks first; the selection is on the new user.

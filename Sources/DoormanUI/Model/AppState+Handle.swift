@@ -321,13 +321,21 @@ extension AppState {
             case .newName:
                 usersView.prompt = .newPassword(user: text, UsersViewState.Prompt.passwordField())
             case .newPassword(let user, _):
-                usersView.prompt = nil
-                usersView.pending = true
-                return [.addUser(name: user, password: text, session: session.id)]
+                usersView.prompt = .repeatPassword(user: user, first: text, adding: true, UsersViewState.Prompt.passwordField())
             case .changePassword(let user, _):
+                usersView.prompt = .repeatPassword(user: user, first: text, adding: false, UsersViewState.Prompt.passwordField())
+            case .repeatPassword(let user, let first, let adding, _):
+                guard text == first else {
+                    // Back to the first prompt, empty: which of the two was mistyped is not knowable.
+                    let field = UsersViewState.Prompt.passwordField()
+                    usersView.prompt = adding ? .newPassword(user: user, field) : .changePassword(user: user, field)
+                    message = Message("The two passwords differ: type it again.", .error)
+                    return []
+                }
                 usersView.prompt = nil
                 usersView.pending = true
-                return [.setPassword(user: user, password: text, session: session.id)]
+                return [adding ? .addUser(name: user, password: text, session: session.id)
+                               : .setPassword(user: user, password: text, session: session.id)]
             case .confirmDelete:
                 break
             }

@@ -3,7 +3,9 @@ import DoormanCore
 /// The users view (`u`): every user with their cache state, failure counts
 /// and lock state; add (`a`), change a password (`p`), delete (`D`, after a
 /// y/N question) and unlock (`U`). A prompt in the footer takes a new name
-/// or a password (masked: never drawn, never kept after Enter).
+/// or a password, twice (masked: never drawn, never kept after the change is
+/// asked for), as passwd(1) asks: a typo in a field nobody can see would
+/// otherwise set a password nobody knows.
 struct UsersViewState: Equatable, Sendable {
     /// What the footer asks for.
     enum Prompt: Equatable, Sendable {
@@ -13,13 +15,15 @@ struct UsersViewState: Equatable, Sendable {
         case newPassword(user: String, TextField)
         /// A new password for an existing user.
         case changePassword(user: String, TextField)
+        /// The same password again (`adding`: for a new user, else a change).
+        case repeatPassword(user: String, first: String, adding: Bool, TextField)
         /// `Delete USER? y/N`.
         case confirmDelete(user: String)
 
         /// The field being typed into, if any.
         var field: TextField? {
             switch self {
-            case .newName(let field), .newPassword(_, let field), .changePassword(_, let field): field
+            case .newName(let field), .newPassword(_, let field), .changePassword(_, let field), .repeatPassword(_, _, _, let field): field
             case .confirmDelete: nil
             }
         }
@@ -27,7 +31,7 @@ struct UsersViewState: Equatable, Sendable {
         /// `true` for the password prompts (masked).
         var isSecret: Bool {
             switch self {
-            case .newPassword, .changePassword: true
+            case .newPassword, .changePassword, .repeatPassword: true
             default: false
             }
         }
@@ -38,6 +42,7 @@ struct UsersViewState: Equatable, Sendable {
             case .newName: "New user's name: "
             case .newPassword(let user, _): "Password for \(user): "
             case .changePassword(let user, _): "New password for \(user): "
+            case .repeatPassword: "The same password again: "
             case .confirmDelete(let user): "Delete \(user)? y/N "
             }
         }
@@ -48,6 +53,7 @@ struct UsersViewState: Equatable, Sendable {
             case .newName: .newName(field)
             case .newPassword(let user, _): .newPassword(user: user, field)
             case .changePassword(let user, _): .changePassword(user: user, field)
+            case .repeatPassword(let user, let first, let adding, _): .repeatPassword(user: user, first: first, adding: adding, field)
             case .confirmDelete: self
             }
         }
