@@ -17,8 +17,10 @@ struct KeysFileTests {
 
             startFilter = Alt-f, F5
             move-up = Up, ↑, PgUp
+            previous-match = Shift-F3
             """)
-        #expect(overrides.map(\.command) == [.flushUser, .burst, .startFilter, .moveUp])
+        #expect(overrides.map(\.command) == [.flushUser, .burst, .startFilter, .moveUp, .previousMatch])
+        #expect(overrides[4].keys == [.shiftFunction(3)])
         #expect(overrides[0].keys == [.character("F")])
         #expect(overrides[1].keys == [.character("B"), .control("B")])
         #expect(overrides[2].keys == [.alt("f"), .function(5)])

@@ -77,7 +77,11 @@ struct SearchTests {
         state.press(.character("N"))
         #expect(state.selectedName == "1L FOUNTAIN DRINKING WATER")
         #expect(state.message == nil)
-        // F3 is n.
+        // F3 is n, Shift-F3 is N (htop's keys).
+        state.press(.function(3))
+        #expect(state.selectedName == "ORGANIC MINERAL WATER 1L")
+        state.press(.shiftFunction(3))
+        #expect(state.selectedName == "1L FOUNTAIN DRINKING WATER")
         state.press(.function(3))
         #expect(state.selectedName == "ORGANIC MINERAL WATER 1L")
         // From a row between matches: the next one after it, the previous one before it.

@@ -297,6 +297,11 @@ struct TerminalUITests {
             let previous = try ui.tmux.waitUntil("the selection back on the first bowl") { Self.selectedLine($0)?.contains("CAFÉ AU LAIT BOWL") == true }
             try ui.tmux.press("N")
             let wrapped = try ui.tmux.waitUntil("the search wrapped to the last bowl") { Self.selectedLine($0)?.contains("ラーメン RAMEN BOWL") == true && $0.contains("search wrapped to the bottom") }
+            // htop's keys: F3 is n, Shift-F3 is N (F15 to ncurses in tmux's terminal).
+            try ui.tmux.press("F3")
+            try ui.tmux.waitUntil("F3: the first bowl") { Self.selectedLine($0)?.contains("CAFÉ AU LAIT BOWL") == true }
+            try ui.tmux.press("S-F3")
+            try ui.tmux.waitUntil("Shift-F3: the last bowl again") { Self.selectedLine($0)?.contains("ラーメン RAMEN BOWL") == true }
             // Esc clears the search; the selection stays.
             try ui.tmux.press("Escape")
             let cleared = try ui.tmux.waitUntil("the search cleared") { !$0.contains("search “bowl”") && !$0.contains("wrapped") }

@@ -13,6 +13,9 @@ enum Key: Hashable, Sendable {
     case enter, tab, backTab, escape, backspace, delete
     /// F1...F12.
     case function(Int)
+    /// Shift and F1...F12 (htop's Shift-F3: the previous match). ncurses
+    /// reports them as F13...F24 on xterm-like terminals (xterm, tmux, screen).
+    case shiftFunction(Int)
     /// Alt (Meta) and a character: `.alt("f")` is M-f. Terminals send it as
     /// Esc then the character; ``InputDecoder`` makes it one key.
     case alt(Character)
@@ -38,6 +41,7 @@ enum Key: Hashable, Sendable {
         case .backspace: "Backspace"
         case .delete: "Del"
         case .function(let number): "F\(number)"
+        case .shiftFunction(let number): "Shift-F\(number)"
         case .alt(let character): "M-\(character)"
         }
     }

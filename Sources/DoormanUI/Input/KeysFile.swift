@@ -101,6 +101,10 @@ extension Key {
             self = .function(number)
             return
         }
+        if lowered.hasPrefix("shift-f"), let number = Int(lowered.dropFirst(7)), (1...12).contains(number) {
+            self = .shiftFunction(number)
+            return
+        }
         for prefix in ["ctrl-", "c-"] where lowered.hasPrefix(prefix) && name.count == prefix.count + 1 {
             // Ctrl and a letter (Ctrl-I, Ctrl-M and Ctrl-[ are Tab, Enter and Esc on a terminal).
             guard let letter = name.last?.uppercased().first, letter.isASCII, letter.isLetter, !"IMH".contains(letter) else { return nil }

@@ -221,6 +221,9 @@ final class CursesTerminal {
             for number in 1...12 where code == doorman_key_f(Int32(number)) {
                 return .function(number)
             }
+            for number in 1...12 where code == doorman_key_f(Int32(number + 12)) {
+                return .shiftFunction(number)
+            }
             return nil
         }
     }
