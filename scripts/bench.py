@@ -195,7 +195,8 @@ def paced(recorder, name, url, rate, duration, response_ms, connections=TARGET_C
     cycle_ms = 1000 * connections / rate
     think_ms = max(0.0, cycle_ms - response_ms)
     _, pilot = run(think_ms, 3)
-    loaded_response_ms = 1000 * connections / parse_wrk(pilot)["rps"] - think_ms
+    pilot_rps = parse_wrk(pilot)["rps"] or rate  # a pilot that got no answer keeps the first guess
+    loaded_response_ms = 1000 * connections / pilot_rps - think_ms
     think_ms = max(0.0, cycle_ms - loaded_response_ms)
     command, output = run(think_ms, duration)
     recorder.save(f"paced-{slug(name)}.txt", command, output)
