@@ -86,16 +86,33 @@ public final class AuthService: Sendable {
 
     /// Creates the service over its stages. `freshness` must be the one the
     /// cache stage consults, so that both refuse the same stale versions.
-    public init(stages: Stages, freshness: CacheFreshness, configuration: Configuration = Configuration(),
-                statistics: AuthStatistics = AuthStatistics(), logger: Logger = Logger(label: "doorman.auth")) {
+    public convenience init(stages: Stages, freshness: CacheFreshness, configuration: Configuration = Configuration(),
+                            statistics: AuthStatistics = AuthStatistics(), logger: Logger = Logger(label: "doorman.auth")) {
+        self.init(stages: stages, freshness: freshness, configuration: configuration, statistics: statistics, logger: logger,
+                  hashes: HashUpkeep(policy: .init(cost: configuration.bcryptCost, rehash: configuration.rehash),
+                                     source: stages.source, verifier: stages.verifier, logger: logger))
+    }
+
+    private init(stages: Stages, freshness: CacheFreshness, configuration: Configuration, statistics: AuthStatistics,
+                 logger: Logger, hashes: HashUpkeep) {
         self.stages = stages
         self.freshness = freshness
         self.configuration = configuration
         self.memoryCache = configuration.memoryCache.map(MemoryCredentialCache.init(configuration:))
         self.statistics = statistics
         self.logger = logger
-        self.hashes = HashUpkeep(policy: .init(cost: configuration.bcryptCost, rehash: configuration.rehash),
-                                 source: stages.source, verifier: stages.verifier, logger: logger)
+        self.hashes = hashes
+    }
+
+    /// The same login without Redis and without the in-memory tier: the UI's
+    /// `o`, and an admin's `X-Doorman-Cache: bypass`. It shares this service's
+    /// throttle, source, verifier, freshness, statistics and dummy hash, so a
+    /// login that skips the cache counts and costs as any other.
+    public func withoutCache() -> AuthService {
+        var direct = configuration
+        direct.memoryCache = nil
+        return AuthService(stages: Stages(throttle: stages.throttle, cache: nil, source: stages.source, verifier: stages.verifier),
+                           freshness: freshness, configuration: direct, statistics: statistics, logger: logger, hashes: hashes)
     }
 
     /// Gives the dummy hash that unknown users are checked against the cost

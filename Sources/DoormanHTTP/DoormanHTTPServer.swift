@@ -69,17 +69,6 @@ public final class DoormanHTTPServer: Service, Sendable {
         if let name = configuration.instanceName { metrics.name(instance: name) }
     }
 
-    /// The login service's stages without Redis and the memory tier (the
-    /// throttle, the statistics and the freshness shared), for an admin's
-    /// requests that ask to skip the cache (`X-Doorman-Cache: bypass`).
-    var withoutCache: AuthService {
-        var direct = auth.configuration
-        direct.memoryCache = nil
-        return AuthService(
-            stages: AuthService.Stages(throttle: auth.stages.throttle, cache: nil, source: auth.stages.source, verifier: auth.stages.verifier),
-            freshness: auth.freshness, configuration: direct, statistics: auth.statistics)
-    }
-
     /// The name of this instance (see ``HTTPServerConfiguration/instanceName``).
     public var instanceName: String { instance.withLock { $0 } }
 
@@ -163,7 +152,7 @@ public final class DoormanHTTPServer: Service, Sendable {
                                                          deletePrefixes: admin ? AdminAPI.deletePrefixes : []))
             var authenticator = BasicAuthenticator(auth: auth, retryAfterSeconds: configuration.retryAfterSeconds, trustedProxies: configuration.trustedProxies)
             if admin && auth.hasCache {
-                authenticator.withoutCache = withoutCache
+                authenticator.withoutCache = auth.withoutCache()
                 authenticator.admins = Set(configuration.adminUsers.map(PRECIS.prepareUsername))
             }
             let authenticated = router.group().add(middleware: authenticator)

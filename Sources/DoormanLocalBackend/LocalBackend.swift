@@ -56,11 +56,7 @@ public struct LocalBackend: UIBackend {
         self.readFleet = fleet
         self.embeddedRedis = auth.hasCache ? embeddedRedis : nil
         prober = StoreProber(checks: healthChecks)
-        var direct = auth.configuration
-        direct.memoryCache = nil
-        withoutCache = AuthService(
-            stages: AuthService.Stages(throttle: auth.stages.throttle, cache: nil, source: auth.stages.source, verifier: auth.stages.verifier),
-            freshness: auth.freshness, configuration: direct, statistics: auth.statistics)
+        withoutCache = auth.withoutCache()
         self.catalog = catalog
         self.server = server
         self.threadPool = threadPool
