@@ -5,11 +5,13 @@ Starts one embedded PostgreSQL and Redis (Doorman's own stack, on loopback TCP s
 them too), the seed's server (../shared/reference/seed-python, in a virtualenv with psycopg2-binary,
 redis and bcrypt from PyPI), three `doorman serve`s: on the Redis path (the default), with the
 in-memory tier (--memory-cache) and on the PostgreSQL path (--no-cache), and bench/hello, a bare
-Hummingbird 2 server answering a body of the size the memory tier answers (measured in this run).
+Hummingbird 2 server answering a body of the size the memory tier answers (measured in this run): on /
+it does nothing else (the memory tier's yardstick); on /bcrypt it first checks one bcrypt hash of cost
+6 on a pool of one thread per core, as Doorman does (the yardstick of the bcrypt paths).
 Every request logs the seed's john_doe (bcrypt cost 6) in.
 
 It drives each server with wrk (closed loop) at 1, 8 and 64 connections, then each Doorman path and
-bench/hello at half the capacity wrk measured: wrk with bench/paced.lua, 64 connections that each wait
+both bench/hello routes at half the capacity wrk measured: wrk with bench/paced.lua, 64 connections that each wait
 an exponentially distributed think time before every request, so that the arrivals approximate a
 Poisson stream of R/2 requests/s (R = requests/s at 64 connections). hey's `-c 64 -q R/64`, which
 issue 9 names as an example, ticks its 64 workers in phase: its load is a burst of 64 requests every
@@ -64,6 +66,8 @@ AUTH = "Basic " + base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
 
 SEED, REDIS, MEMORY, POSTGRES, HELLO_NAME = ("seed (Python)", "Doorman, Redis path", "Doorman, memory tier",
                                              "Doorman, PostgreSQL path", "bare Hummingbird (bench/hello)")
+HELLO_BCRYPT = "bare Hummingbird + bcrypt (bench/hello /bcrypt)"
+YARDSTICKS = (HELLO_NAME, HELLO_BCRYPT)  # what this machine allows a server that does (almost) nothing
 PATHS = (REDIS, MEMORY, POSTGRES)  # the paths every latency target applies to
 TARGET_CONNECTIONS = 64
 BUSY_MACHINE = 0.9  # the parallel bcrypt loops below this share of cores / bcrypt: the machine was not quiet
@@ -274,21 +278,32 @@ def evaluate(results, half, seed_rps, ceiling, startup):
                      f"same wrk settings, {TARGET_CONNECTIONS} connections)",
                      f"{memory['rps']:.0f} / {hello_r['rps']:.0f} = {share:.0%}", share >= MEMORY_VS_HELLO))
     redis = at(REDIS, TARGET_CONNECTIONS)
+    bcrypt_r = at(HELLO_BCRYPT, TARGET_CONNECTIONS)
     if redis:
         rows.append((f"Redis path ≥ {REDIS_VS_CEILING:.0%} of cores / bcrypt ({REDIS_VS_CEILING * ceiling:.0f} requests/s)",
-                     f"{redis['rps']:.0f} requests/s ({redis['rps'] / ceiling:.0%} of {ceiling:.0f})",
+                     f"{redis['rps']:.0f} requests/s ({redis['rps'] / ceiling:.0%} of {ceiling:.0f})"
+                     + (f"; bare Hummingbird + bcrypt {bcrypt_r['rps']:.0f} ({bcrypt_r['rps'] / ceiling:.0%}), "
+                        f"so the Redis path is {redis['rps'] / bcrypt_r['rps']:.0%} of it" if bcrypt_r else ""),
                      redis["rps"] >= REDIS_VS_CEILING * ceiling))
-    # The bare server under the same loads: what this machine allows a server that does nothing.
-    hello_one, hello_half = at(HELLO_NAME, 1), half.get(HELLO_NAME)
-    yardstick_mean = f"; bare Hummingbird {hello_r['p99'] / hello_r['mean']:.2f} ×" if hello_r else ""
-    yardstick_half = (f"; bare Hummingbird under the same load {hello_half['p99'] / hello_one['p50']:.1f} ×"
-                      if hello_one and hello_half else "")
+
+    # The bare servers under the same loads: what this machine allows a server that does (almost) nothing.
+    # The memory tier is compared with bench/hello's /, the bcrypt paths with its /bcrypt.
+    def yardstick(name):
+        return HELLO_NAME if name == MEMORY else HELLO_BCRYPT
+
+    def yardstick_mean(name):
+        r = at(yardstick(name), TARGET_CONNECTIONS)
+        return f"; {yardstick(name)} {r['p99'] / r['mean']:.2f} ×" if r else ""
+
+    def yardstick_half(name):
+        one, h = at(yardstick(name), 1), half.get(yardstick(name))
+        return f"; {yardstick(name)} under the same load {h['p99'] / one['p50']:.1f} ×" if one and h else ""
+
     for name in PATHS:
         r = at(name, TARGET_CONNECTIONS)
         if r:
             rows.append((f"{name}: p99 ≤ {P99_VS_MEAN} × mean at {TARGET_CONNECTIONS} connections",
-                         f"p99 {r['p99']:.1f} ms, mean {r['mean']:.1f} ms: {r['p99'] / r['mean']:.2f} ×"
-                         + (yardstick_mean if name == MEMORY else ""),
+                         f"p99 {r['p99']:.1f} ms, mean {r['mean']:.1f} ms: {r['p99'] / r['mean']:.2f} ×" + yardstick_mean(name),
                          r["p99"] <= P99_VS_MEAN * r["mean"]))
     for name in PATHS:
         one, h = at(name, 1), half.get(name)
@@ -298,7 +313,7 @@ def evaluate(results, half, seed_rps, ceiling, startup):
                          f"p99 {h['p99']:.2f} ms at {h['rps']:.0f} requests/s (half of {2 * h['offered']:.0f}), "
                          f"p50 {one['p50']:.2f} ms at 1 connection: {h['p99'] / one['p50']:.1f} ×"
                          + (f", {h['errors']} errors" if h["errors"] else "")
-                         + (yardstick_half if name == MEMORY else "")
+                         + yardstick_half(name)
                          + ("; the load fell short of half capacity by more than 10%" if h["rps"] < 0.9 * h["offered"] else ""), ok))
     seed64 = seed_rps.get(TARGET_CONNECTIONS)
     if seed64 and redis:
@@ -326,12 +341,13 @@ def readme_table(results, half, seed_rps, ceiling, command, stamp):
     lines = [f"| | requests/s | vs the seed | p99 | p99 / mean | p99 at half load (p50 at 1 connection) |",
              "|---|---:|---:|---:|---:|---:|"]
     for name, label in [(SEED, "seed (Python)"), (REDIS, "Doorman, Redis path"), (MEMORY, "Doorman, in-memory tier"),
-                        (POSTGRES, "Doorman, PostgreSQL path"), (HELLO_NAME, "bare Hummingbird (bench/hello)")]:
+                        (POSTGRES, "Doorman, PostgreSQL path"), (HELLO_NAME, "bare Hummingbird (bench/hello)"),
+                        (HELLO_BCRYPT, "bare Hummingbird + one bcrypt check (bench/hello /bcrypt)")]:
         r = results.get((name, TARGET_CONNECTIONS))
         if not r:
             continue
         versus = "1x" if name == SEED else "–" if name == HELLO_NAME or not seed64 else ratio_text(r["rps"] / seed64)
-        if name == REDIS:
+        if name in (REDIS, HELLO_BCRYPT):
             versus += f" ({r['rps'] / ceiling:.0%} of cores / bcrypt)"
         if name == MEMORY and hello_r:
             versus += f" ({r['rps'] / hello_r['rps']:.0%} of bare Hummingbird)"
@@ -440,6 +456,9 @@ def main():
         body_bytes[HELLO_NAME] = len(fetch(hello_url))
         log(f"{HELLO_NAME}: {body_bytes[HELLO_NAME]} bytes")
         servers.append((HELLO_NAME, hello_url, hello_process.pid))
+        bcrypt_url = hello_url + "bcrypt"
+        body_bytes[HELLO_BCRYPT] = len(fetch(bcrypt_url))
+        servers.append((HELLO_BCRYPT, bcrypt_url, hello_process.pid))
 
         for count in connections:
             for name, url, pid in servers:
@@ -447,7 +466,7 @@ def main():
                 results[(name, count)] = wrk(recorder, name, url, count, duration, pid)
 
         for name, url, _ in servers:
-            if name in PATHS or name == HELLO_NAME:
+            if name in PATHS or name in YARDSTICKS:
                 rate = results[(name, TARGET_CONNECTIONS)]["rps"] / 2
                 log(f"{name}: paced wrk, {TARGET_CONNECTIONS} connections, {rate:.0f} requests/s in all (half of wrk's), "
                     f"{paced_duration} s")
@@ -514,6 +533,14 @@ def main():
         + (f" ({bcrypt_parallel / ceiling:.0%} of cores / bcrypt)." if bcrypt_parallel >= BUSY_MACHINE * ceiling else
            f": **only {bcrypt_parallel / ceiling:.0%} of cores / bcrypt, so something else was using the cores during "
            "this run; its numbers are not for publishing**."),
+    ]
+    bcrypt_r = results.get((HELLO_BCRYPT, TARGET_CONNECTIONS))
+    if bcrypt_r:
+        lines[-1] += (f" {HELLO_BCRYPT}, HTTP and one bcrypt check per request on one thread per core and nothing else, "
+                      f"answers {bcrypt_r['rps']:.0f} requests/s at {TARGET_CONNECTIONS} connections "
+                      f"({bcrypt_r['rps'] / ceiling:.0%} of cores / bcrypt): what is left of the cores for any such server "
+                      "once wrk, the kernel and the HTTP work have theirs.")
+    lines += [
         "",
         f"Embedded stack start-up (`doorman stack up` on a new state directory, then again after `stack down`): "
         f"first {startup['first']:.2f} s, warm {startup['warm']:.2f} s (median of {startup['runs']}).",
