@@ -5,11 +5,11 @@ import NIOTLS
 import Synchronization
 
 /// One command on its way to Redis: its RESP bytes (made by hiredis'
-/// formatter off the event loop), the promise its reply completes, and the
+/// formatter off the event loop), the slot its reply completes, and the
 /// instant past which it fails.
 struct RedisRequest: Sendable {
     var bytes: [UInt8]
-    var promise: EventLoopPromise<RedisReply>
+    var reply: RedisReplySlot
     var deadline: NIODeadline
 }
 
@@ -51,7 +51,7 @@ final class RedisChannelHandler: ChannelDuplexHandler {
     typealias OutboundOut = ByteBuffer
 
     private struct Pending {
-        var promise: EventLoopPromise<RedisReply>
+        var reply: RedisReplySlot
         var deadline: NIODeadline
     }
 
@@ -84,11 +84,11 @@ final class RedisChannelHandler: ChannelDuplexHandler {
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         let request = unwrapOutboundIn(data)
         if let failure {
-            request.promise.fail(failure)
+            request.reply.fail(failure)
             promise?.fail(failure)
             return
         }
-        pending.append(Pending(promise: request.promise, deadline: request.deadline))
+        pending.append(Pending(reply: request.reply, deadline: request.deadline))
         context.write(wrapOutboundOut(context.channel.allocator.buffer(bytes: request.bytes)), promise: promise)
         armTimer(for: request.deadline, context: context)
         if !flushScheduled {
@@ -112,7 +112,7 @@ final class RedisChannelHandler: ChannelDuplexHandler {
                 guard let head = pending.popFirst() else {
                     throw DoormanError(.unavailable, "Redis: a reply came that nobody asked for")
                 }
-                head.promise.succeed(reply)
+                head.reply.succeed(reply)
             }
         } catch {
             fail(with: error, context: context)
@@ -161,7 +161,7 @@ final class RedisChannelHandler: ChannelDuplexHandler {
         timer?.cancel()
         timer = nil
         timerDeadline = nil
-        while let head = pending.popFirst() { head.promise.fail(error) }
+        while let head = pending.popFirst() { head.reply.fail(error) }
         context?.close(promise: nil)
     }
 

@@ -18,19 +18,31 @@ final class RedisClientConnection: Sendable {
     /// `false` once the connection failed, timed out or was closed.
     var isUsable: Bool { state.isUsable && channel.isActive }
 
-    /// Sends one command (already in RESP); the future fails at `deadline`.
-    func send(_ bytes: [UInt8], deadline: NIODeadline) -> EventLoopFuture<RedisReply> {
-        let promise = channel.eventLoop.makePromise(of: RedisReply.self)
-        let written = channel.eventLoop.makePromise(of: Void.self)
-        // A write that fails never reached the handler (the channel was closed):
-        // fail the reply once the channel is closed, so that the handler's own
-        // reason (a TLS alert, a timeout) wins over NIO's "I/O on closed channel".
+    /// Sends commands (already in RESP) back to back, in one hop to the
+    /// channel's event loop; each reply's slot fails at `deadline`. `last`
+    /// observes the last reply (replies come in order: it lands last).
+    func send(_ commands: [[UInt8]], deadline: NIODeadline,
+              last: (@Sendable (Result<RedisReply, any Error>) -> Void)? = nil) -> [RedisReplySlot] {
+        let replies = commands.indices.map { RedisReplySlot(observer: $0 == commands.count - 1 ? last : nil) }
         let channel = channel, state = state
-        written.futureResult.whenFailure { error in
-            channel.closeFuture.whenComplete { _ in promise.fail(state.failure ?? RedisChannelHandler.describe(error)) }
+        channel.eventLoop.execute {
+            for (bytes, reply) in zip(commands, replies) {
+                // A write that fails never reached the handler (the channel was closed):
+                // fail the reply once the channel is closed, so that the handler's own
+                // reason (a TLS alert, a timeout) wins over NIO's "I/O on closed channel".
+                let written = channel.eventLoop.makePromise(of: Void.self)
+                written.futureResult.whenFailure { error in
+                    channel.closeFuture.whenComplete { _ in reply.fail(state.failure ?? RedisChannelHandler.describe(error)) }
+                }
+                channel.write(RedisRequest(bytes: bytes, reply: reply, deadline: deadline), promise: written)
+            }
         }
-        channel.write(RedisRequest(bytes: bytes, promise: promise, deadline: deadline), promise: written)
-        return promise.futureResult
+        return replies
+    }
+
+    /// Sends one command (already in RESP) and waits for its reply, which fails at `deadline`.
+    func send(_ bytes: [UInt8], deadline: NIODeadline) async throws -> RedisReply {
+        try await send([bytes], deadline: deadline)[0].value()
     }
 
     /// Closes the channel (pending commands fail).
@@ -105,9 +117,9 @@ final class RedisClientConnection: Sendable {
             // that the handshake (and its certificate checks) is part of
             // connecting, under connectTimeout, and not of a command's deadline.
             if tls != nil && commands.isEmpty { commands.append(["PING"]) }
-            let futures = try commands.map { try connection.send(RedisCommandEncoder.encode($0.map { Array($0.utf8) }), deadline: deadline) }
-            for (index, future) in futures.enumerated() {
-                if case .error(let message) = try await future.get() {
+            let replies = connection.send(try commands.map { try RedisCommandEncoder.encode($0.map { Array($0.utf8) }) }, deadline: deadline)
+            for (index, reply) in replies.enumerated() {
+                if case .error(let message) = try await reply.value() {
                     // Redis' own words ("WRONGPASS invalid username-password pair") hold no secret.
                     if commands[index][0] == "AUTH" {
                         throw DoormanError(.unavailable, "Redis at \(endpoint.redactedURL) refused the login: \(message)")

@@ -39,12 +39,19 @@ final class RedisConnectionPool: Sendable {
         case connect(EventLoopPromise<RedisClientConnection>, index: Int, generation: Int)
     }
 
-    /// A usable connection, opening one if its slot has none.
-    func lease() async throws -> RedisClientConnection {
+    /// A usable connection, opening one if its slot has none. Callers with
+    /// the same `affinity` get the same slot (their commands then share
+    /// writes and reads); without one, slots are taken in turn.
+    func lease(affinity: String? = nil) async throws -> RedisClientConnection {
         let eventLoopGroup = eventLoopGroup
         let pick: Pick = state.withLock { state in
-            let index = state.next
-            state.next = (state.next + 1) % state.slots.count
+            let index: Int
+            if let affinity {
+                index = Int(UInt(bitPattern: affinity.hashValue) % UInt(state.slots.count))
+            } else {
+                index = state.next
+                state.next = (state.next + 1) % state.slots.count
+            }
             switch state.slots[index] {
             case .ready(let connection) where connection.isUsable:
                 return .use(connection)

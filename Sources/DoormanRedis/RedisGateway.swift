@@ -40,7 +40,7 @@ public final class RedisGateway: Service, Sendable {
         var probing = false
     }
 
-    private enum Admission { case normal, probe }
+    private enum Admission: Sendable { case normal, probe }
 
     /// Creates a gateway; no connection is opened until one is needed.
     ///
@@ -95,7 +95,7 @@ public final class RedisGateway: Service, Sendable {
         let role: RedisReply
         do {
             role = try await connection.send(RedisCommandEncoder.encode([Array("ROLE".utf8)]),
-                                             deadline: .now() + TimeAmount(configuration.connectTimeout)).get()
+                                             deadline: .now() + TimeAmount(configuration.connectTimeout))
         } catch {
             connection.close()
             monitor.suspect()
@@ -134,8 +134,20 @@ public final class RedisGateway: Service, Sendable {
     /// The cached value for `username` (Doorman's signed entry), or `nil` on a
     /// miss. Wraps `GET`.
     public func cachedValue(for username: String) async throws -> String? {
-        switch try await run([Array("GET".utf8), key(for: username)]) {
+        try await cachedValue(from: await startCachedValue(for: username))
+    }
+
+    /// Sends the `GET` of ``cachedValue(for:)`` now, on the connection that
+    /// `username`'s other commands take; ``cachedValue(from:)`` waits for it.
+    public func startCachedValue(for username: String) async -> RedisPendingReplies {
+        await start([[Array("GET".utf8), key(for: username)]], affinity: username, early: true)
+    }
+
+    /// The value a ``startCachedValue(for:)`` read, or `nil` on a miss.
+    public func cachedValue(from pending: RedisPendingReplies) async throws -> String? {
+        switch try await replies(to: pending)[0] {
         case .string(let bytes): String(decoding: bytes, as: UTF8.self)
+        case .error(let message): throw DoormanError(.database, "Redis: \(message)")
         default: nil
         }
     }
@@ -146,9 +158,10 @@ public final class RedisGateway: Service, Sendable {
         try await set(key(for: username), Array(value.utf8), ttl: ttl ?? configuration.cacheTTL)
     }
 
-    /// The values of several keys in one round trip (`nil` for missing ones). Wraps `MGET`.
-    public func values(for keys: [[UInt8]]) async throws -> [[UInt8]?] {
-        guard case .array(let replies) = try await run([Array("MGET".utf8)] + keys), replies.count == keys.count else {
+    /// The values of several keys in one round trip (`nil` for missing ones).
+    /// Wraps `MGET`. `affinity`: as in ``start(_:deadline:affinity:)``.
+    public func values(for keys: [[UInt8]], affinity: String? = nil) async throws -> [[UInt8]?] {
+        guard case .array(let replies) = try await run([Array("MGET".utf8)] + keys, affinity: affinity), replies.count == keys.count else {
             throw DoormanError(.database, "Redis: unexpected reply to MGET")
         }
         return replies.map { if case .string(let bytes) = $0 { bytes } else { nil } }
@@ -329,8 +342,8 @@ public final class RedisGateway: Service, Sendable {
     /// Runs a raw command (for tools and tests that need more than the
     /// methods above). An error reply throws `.database`.
     @discardableResult
-    public func run(_ arguments: [[UInt8]], deadline: ContinuousClock.Instant? = nil) async throws -> RedisReply {
-        let reply = try await pipeline([arguments], deadline: deadline)[0]
+    public func run(_ arguments: [[UInt8]], deadline: ContinuousClock.Instant? = nil, affinity: String? = nil) async throws -> RedisReply {
+        let reply = try await pipeline([arguments], deadline: deadline, affinity: affinity)[0]
         if case .error(let message) = reply {
             throw DoormanError(.database, "Redis: \(message)")
         }
@@ -346,51 +359,127 @@ public final class RedisGateway: Service, Sendable {
     /// Sends several commands back to back on one connection and returns
     /// their replies in order (error replies included, not thrown). One
     /// deadline for all of them.
-    public func pipeline(_ commands: [[[UInt8]]], deadline: ContinuousClock.Instant? = nil) async throws -> [RedisReply] {
-        let encoded = try commands.map { try RedisCommandEncoder.encode($0) }
-        let admission = try admit()
+    public func pipeline(_ commands: [[[UInt8]]], deadline: ContinuousClock.Instant? = nil, affinity: String? = nil) async throws -> [RedisReply] {
+        try await replies(to: await start(commands, deadline: deadline, affinity: affinity))
+    }
+
+    /// Sends commands now and returns without waiting for their replies, which
+    /// ``replies(to:)`` collects. Whatever the caller sends next on the same
+    /// `affinity` (e.g. a username) goes on the same connection, so that two
+    /// reads of one login share a round trip. Never throws: a command that
+    /// could not be sent fails in ``replies(to:)``. The gateway's own
+    /// accounting (health, breaker, Sentinel) is done as the replies land,
+    /// so replies nobody collects cost nothing but their round trip.
+    ///
+    /// `early`: the caller may never collect the replies (a read ahead).
+    /// While Redis is recovering such commands are not sent at all but when
+    /// collected, so that the one probe that tests Redis again goes to a
+    /// command whose caller needs it.
+    public func start(_ commands: [[[UInt8]]], deadline: ContinuousClock.Instant? = nil, affinity: String? = nil,
+                      early: Bool = false) async -> RedisPendingReplies {
+        precondition(!commands.isEmpty, "no commands to send")
+        if early, breaker.withLock({ $0.backoff != nil }) {
+            return RedisPendingReplies(state: .deferred(commands, deadline: deadline, affinity: affinity))
+        }
+        let encoded: [[UInt8]]
+        let admission: Admission
+        do {
+            encoded = try commands.map { try RedisCommandEncoder.encode($0) }
+            admission = try admit()
+        } catch {
+            return RedisPendingReplies(state: .failed(error))
+        }
         var started = ContinuousClock.now
         var limit = started + configuration.commandTimeout
         do {
             // Opening a connection has its own bound (connectTimeout); the
             // command's deadline starts when it is written.
-            let connection = try await pool.lease()
+            let connection = try await pool.lease(affinity: affinity)
             started = ContinuousClock.now
             limit = started + configuration.commandTimeout
             if let deadline, deadline < limit { limit = deadline }
             let nioDeadline = NIODeadline.now() + TimeAmount(limit - started)
-            let futures = encoded.map { connection.send($0, deadline: nioDeadline) }
-            var replies: [RedisReply] = []
-            replies.reserveCapacity(futures.count)
-            for future in futures { replies.append(try await future.get()) }
-            health.recordSuccess(roundTrip: ContinuousClock.now - started)
-            if let sentinel, replies.contains(where: { if case .error(let message) = $0 { message.hasPrefix("READONLY") } else { false } }) {
-                // This node became a replica: the next command goes to whichever the sentinels name.
-                connection.close()
-                sentinel.suspect()
+            let batch = SentBatch()
+            let sentAt = started, sentLimit = limit
+            let recordFailure: @Sendable (any Error) -> Void = { [self] error in
+                if batch.claimAccounting() != nil { _ = record(error, admission: admission, started: sentAt, limit: sentLimit) }
             }
-            if admission == .probe || breaker.withLock({ $0.backoff != nil }) { closeBreaker() }
-            return replies
+            let slots = connection.send(encoded, deadline: nioDeadline) { [self] result in
+                switch result {
+                case .success:
+                    guard let slots = batch.claimAccounting() else { return }
+                    settle(slots: slots, connection: connection, admission: admission, started: sentAt)
+                case .failure(let error):
+                    // Not from inside the channel handler that is failing the connection;
+                    // a caller collecting the replies records it first (see replies(to:)).
+                    connection.channel.eventLoop.execute { recordFailure(error) }
+                }
+            }
+            batch.hold(slots)
+            return RedisPendingReplies(state: .sent(slots, started: started, limit: limit, recordFailure: recordFailure))
         } catch {
-            let failure: DoormanError
-            if error is RedisTimeoutError {
-                health.recordTimeout()
-                failure = DoormanError(.unavailable, "Redis at \(configuration.endpoint.redactedURL) did not answer within \((limit - started).milliseconds)")
-            } else if let error = error as? DoormanError, error.kind == .timeout {
-                health.recordTimeout()
-                failure = DoormanError(.unavailable, error.message)
-            } else {
-                failure = (RedisChannelHandler.describe(error) as? DoormanError) ?? DoormanError(.unavailable, "Redis: \(error)")
-                health.recordFailure(failure.message)
-            }
-            if failure.isUnavailable {
-                sentinel?.suspect()
-                openBreaker(failure, admission: admission)
-            } else if admission == .probe {
-                closeBreaker()
-            }
-            throw failure
+            return RedisPendingReplies(state: .failed(record(error, admission: admission, started: started, limit: limit)))
         }
+    }
+
+    /// The replies to commands sent by ``start(_:deadline:affinity:)``, in
+    /// order (error replies included, not thrown). Ask once.
+    public func replies(to pending: RedisPendingReplies) async throws -> [RedisReply] {
+        switch pending.state {
+        case .deferred(let commands, let deadline, let affinity):
+            return try await replies(to: start(commands, deadline: deadline, affinity: affinity))
+        case .failed(let error):
+            throw error
+        case .sent(let slots, let started, let limit, let recordFailure):
+            var replies: [RedisReply] = []
+            replies.reserveCapacity(slots.count)
+            do {
+                for slot in slots { replies.append(try await slot.value()) }
+            } catch {
+                recordFailure(error)  // before the caller hears of it: the breaker is open by then
+                throw describe(error, started: started, limit: limit)
+            }
+            return replies
+        }
+    }
+
+    /// The accounting of commands whose last reply has landed (on the event loop).
+    private func settle(slots: [RedisReplySlot], connection: RedisClientConnection, admission: Admission, started: ContinuousClock.Instant) {
+        health.recordSuccess(roundTrip: ContinuousClock.now - started)
+        if let sentinel, slots.contains(where: { if case .error(let message)? = $0.reply { message.hasPrefix("READONLY") } else { false } }) {
+            // This node became a replica: the next command goes to whichever the sentinels name.
+            connection.close()
+            sentinel.suspect()
+        }
+        if admission == .probe || breaker.withLock({ $0.backoff != nil }) { closeBreaker() }
+    }
+
+    /// Why commands failed, in Doorman's words (no secret is in any of them).
+    private func describe(_ error: any Error, started: ContinuousClock.Instant, limit: ContinuousClock.Instant) -> DoormanError {
+        if error is RedisTimeoutError {
+            return DoormanError(.unavailable, "Redis at \(configuration.endpoint.redactedURL) did not answer within \((limit - started).milliseconds)")
+        }
+        if let error = error as? DoormanError, error.kind == .timeout {
+            return DoormanError(.unavailable, error.message)
+        }
+        return (RedisChannelHandler.describe(error) as? DoormanError) ?? DoormanError(.unavailable, "Redis: \(error)")
+    }
+
+    /// Records a failure (health, breaker, Sentinel) and returns it described.
+    private func record(_ error: any Error, admission: Admission, started: ContinuousClock.Instant, limit: ContinuousClock.Instant) -> DoormanError {
+        let failure = describe(error, started: started, limit: limit)
+        if error is RedisTimeoutError || (error as? DoormanError)?.kind == .timeout {
+            health.recordTimeout()
+        } else {
+            health.recordFailure(failure.message)
+        }
+        if failure.isUnavailable {
+            sentinel?.suspect()
+            openBreaker(failure, admission: admission)
+        } else if admission == .probe {
+            closeBreaker()
+        }
+        return failure
     }
 
     // MARK: Breaker
@@ -454,5 +543,45 @@ public final class RedisGateway: Service, Sendable {
             escaped.append(character)
         }
         return escaped
+    }
+}
+
+/// Commands sent by ``RedisGateway/start(_:deadline:affinity:)`` whose replies
+/// have not been collected yet.
+public struct RedisPendingReplies: Sendable {
+    enum State: Sendable {
+        /// Not sent yet: sent when the replies are asked for.
+        case deferred([[[UInt8]]], deadline: ContinuousClock.Instant?, affinity: String?)
+        /// Never sent (not encodable, the breaker open, no connection): the error, described.
+        case failed(any Error)
+        case sent([RedisReplySlot], started: ContinuousClock.Instant, limit: ContinuousClock.Instant,
+                  recordFailure: @Sendable (any Error) -> Void)
+    }
+
+    let state: State
+}
+
+/// One ``RedisGateway/start(_:deadline:affinity:)``'s commands: their slots,
+/// for the accounting (which runs on the event loop) to read, until that
+/// accounting is done (once: as the replies land, or by the caller that
+/// collects a failure first). The last slot's observer holds this box, and the
+/// box the slots: letting go of them at the accounting breaks that cycle.
+private final class SentBatch: Sendable {
+    private let state = Mutex<(slots: [RedisReplySlot], accounted: Bool)>(([], false))
+
+    func hold(_ slots: [RedisReplySlot]) {
+        state.withLock { state in
+            if !state.accounted { state.slots = slots }
+        }
+    }
+
+    /// The slots, for the first caller only (`nil` after); the box lets go of them.
+    func claimAccounting() -> [RedisReplySlot]? {
+        state.withLock { state in
+            guard !state.accounted else { return nil }
+            state.accounted = true
+            defer { state.slots = [] }
+            return state.slots
+        }
     }
 }

@@ -255,7 +255,7 @@ final class RedisSentinelMonitor: Sendable {
         func send(_ arguments: [String]) async throws -> RedisReply {
             let deadline = NIODeadline.now() + TimeAmount(configuration.commandTimeout)
             do {
-                return try await connection.send(RedisCommandEncoder.encode(arguments.map { Array($0.utf8) }), deadline: deadline).get()
+                return try await connection.send(RedisCommandEncoder.encode(arguments.map { Array($0.utf8) }), deadline: deadline)
             } catch is RedisTimeoutError {
                 throw DoormanError(.unavailable, "a sentinel did not answer within \(configuration.commandTimeout.milliseconds)")
             }
