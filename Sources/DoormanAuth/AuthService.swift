@@ -6,7 +6,9 @@ import Logging
 ///
 /// 1. ``LoginThrottle``: too many recent failures for this account and
 ///    client, this client, or this account from clients it does not know,
-///    and the login is refused unchecked.
+///    and the login is refused unchecked. The cache's read (3) is started
+///    just before (``CredentialCache/startLookup(_:)``), so that both share
+///    one round trip; a refused login never looks at what it read.
 /// 2. With the in-memory tier on: the same credentials passed a bcrypt check
 ///    moments ago in this process, for a password version still current:
 ///    authenticated by Memory, without bcrypt.
@@ -198,7 +200,10 @@ public final class AuthService: Sendable {
         }
 
         // 1. Throttling. Its store is Redis: when Redis does not answer, the
-        // rest of the login does not wait for it again.
+        // rest of the login does not wait for it again. The cache's read (3)
+        // goes out first and shares the check's round trip; it is used only
+        // once the throttle lets the login on.
+        let startedLookup = await stages.cache?.startLookup(username)
         let check = await throttle.check(subject)
         cacheUnavailable = check.storeUnavailable && stages.cache != nil
         lookup += clock.now - start
@@ -215,9 +220,9 @@ public final class AuthService: Sendable {
 
         // 3. The Redis cache.
         var cached = CacheLookup.miss
-        if let cache = stages.cache, !cacheUnavailable {
+        if let startedLookup, !cacheUnavailable {
             let cacheStart = clock.now
-            cached = await cache.lookup(username)
+            cached = await startedLookup.result()
             lookup += clock.now - cacheStart
             if cached == .unavailable { cacheUnavailable = true }
         }

@@ -64,6 +64,11 @@ public protocol CredentialCache: Sendable {
     /// `username`'s cached entry, checked: signed with the key from
     /// PostgreSQL, unexpired, and not older than a password change this process knows of.
     func lookup(_ username: String) async -> CacheLookup
+    /// Starts ``lookup(_:)`` now and returns without waiting for the store,
+    /// so that the read shares a round trip with what the login sends next
+    /// (the throttle's check). Finish it with ``StartedCacheLookup/result()``,
+    /// or drop it.
+    func startLookup(_ username: String) async -> StartedCacheLookup
     /// Caches `record` for `username` (unless a newer password is already
     /// known); `false` when the store could not be written.
     @discardableResult
@@ -76,6 +81,28 @@ public protocol CredentialCache: Sendable {
     /// Drops every entry; returns how many there were.
     @discardableResult
     func evictAll() async throws -> Int
+}
+
+extension CredentialCache {
+    /// Starts nothing early: the lookup runs when its result is asked for.
+    public func startLookup(_ username: String) async -> StartedCacheLookup {
+        StartedCacheLookup { await self.lookup(username) }
+    }
+}
+
+/// A cache lookup on its way (see ``CredentialCache/startLookup(_:)``).
+public struct StartedCacheLookup: Sendable {
+    private let finish: @Sendable () async -> CacheLookup
+
+    /// Creates a started lookup that `finish` completes.
+    public init(finish: @escaping @Sendable () async -> CacheLookup) {
+        self.finish = finish
+    }
+
+    /// What the cache held; ask once.
+    public func result() async -> CacheLookup {
+        await finish()
+    }
 }
 
 /// What the cache held for a user.

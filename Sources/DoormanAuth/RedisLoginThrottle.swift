@@ -67,7 +67,8 @@ public final class RedisLoginThrottle: LoginThrottle {
         var fromRedis = false
         if let redis, shared {
             do {
-                let stored = Self.counts(from: try await redis.values(for: keys.all))
+                // On the connection the login's cache read took (it shares the round trip).
+                let stored = Self.counts(from: try await redis.values(for: keys.all, affinity: subject.username))
                 check.counts = check.counts.stricter(stored)
                 fromRedis = true
                 await mergeUnrecorded(into: redis)

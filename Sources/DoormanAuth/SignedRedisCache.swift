@@ -27,17 +27,24 @@ public final class SignedRedisCache: CredentialCache {
     }
 
     public func lookup(_ username: String) async -> CacheLookup {
-        let text: String?
-        do {
-            text = try await redis.cachedValue(for: username)
-        } catch {
-            return .unavailable
+        await startLookup(username).result()
+    }
+
+    public func startLookup(_ username: String) async -> StartedCacheLookup {
+        let pending = await redis.startCachedValue(for: username)
+        return StartedCacheLookup { [redis, signingKey, freshness] in
+            let text: String?
+            do {
+                text = try await redis.cachedValue(from: pending)
+            } catch {
+                return .unavailable
+            }
+            guard let text else { return .miss }
+            guard let key = await signingKey.value() else { return .unavailable }
+            guard let entry = CacheEntry.decode(text, for: username, key: key, now: Self.unixNow()),
+                  freshness.accepts(entry.version, for: username) else { return .refused }
+            return .hit(entry)
         }
-        guard let text else { return .miss }
-        guard let key = await signingKey.value() else { return .unavailable }
-        guard let entry = CacheEntry.decode(text, for: username, key: key, now: Self.unixNow()),
-              freshness.accepts(entry.version, for: username) else { return .refused }
-        return .hit(entry)
     }
 
     /// Writes a signed entry, unless a newer password is already known; and

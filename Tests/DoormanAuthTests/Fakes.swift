@@ -38,11 +38,24 @@ final class FakeCache: CredentialCache {
     let log: CallLog
     private let answers: Mutex<[CacheLookup]>
     let fillSucceeds: Bool
+    /// Whether ``startLookup(_:)`` starts the read at once (as Redis' does), logging
+    /// `cache.start` then and `cache.result` when the result is asked for.
+    let startsEarly: Bool
     /// Answers lookups with `answers` in turn (the last one again when they run out).
-    init(log: CallLog, answers: [CacheLookup], fillSucceeds: Bool = true) {
+    init(log: CallLog, answers: [CacheLookup], fillSucceeds: Bool = true, startsEarly: Bool = false) {
         self.log = log
         self.answers = Mutex(answers)
         self.fillSucceeds = fillSucceeds
+        self.startsEarly = startsEarly
+    }
+    func startLookup(_ username: String) async -> StartedCacheLookup {
+        guard startsEarly else { return StartedCacheLookup { await self.lookup(username) } }
+        log.add("cache.start \(username)")
+        let answer = answers.withLock { answers in answers.count > 1 ? answers.removeFirst() : answers[0] }
+        return StartedCacheLookup { [log] in
+            log.add("cache.result \(username)")
+            return answer
+        }
     }
     func prepare() async throws { log.add("cache.prepare") }
     func lookup(_ username: String) async -> CacheLookup {
@@ -125,14 +138,14 @@ struct Harness {
     let log = CallLog()
     let service: AuthService
 
-    init(cache: [CacheLookup]? = [.miss], fillSucceeds: Bool = true, records: [String: PasswordRecord] = [:],
+    init(cache: [CacheLookup]? = [.miss], fillSucceeds: Bool = true, cacheStartsEarly: Bool = false, records: [String: PasswordRecord] = [:],
          sourceFailure: DoormanError? = nil, landedAfterStart: Bool = false, throttle: ThrottleCheck = ThrottleCheck(),
          memoryCache: MemoryCredentialCache.Configuration? = nil, typicalCost: Int? = nil, replacement: HashReplacement = .replaced,
          rehash: Bool = true) {
         let log = log
         let stages = AuthService.Stages(
             throttle: FakeThrottle(log: log, answer: throttle),
-            cache: cache.map { FakeCache(log: log, answers: $0, fillSucceeds: fillSucceeds) },
+            cache: cache.map { FakeCache(log: log, answers: $0, fillSucceeds: fillSucceeds, startsEarly: cacheStartsEarly) },
             source: FakeSource(log: log, records: records, failure: sourceFailure, landedAfterStart: landedAfterStart,
                                typicalCost: typicalCost, replacement: replacement),
             verifier: FakeVerifier(log: log))

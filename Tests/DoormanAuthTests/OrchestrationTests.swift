@@ -97,6 +97,29 @@ struct OrchestrationTests {
         #expect(harness.log.all == ["throttle.check ada"])
     }
 
+    @Test("the cache's read goes out before the throttle's check (one round trip for both) and is used only after it")
+    func cacheReadStartsBeforeThrottle() async {
+        let harness = Harness(cache: [.hit(Harness.entry("right"))], cacheStartsEarly: true)
+        let outcome = await harness.login()
+        #expect(outcome.result == .authenticated(.redis))
+        #expect(Array(harness.log.all.prefix(4)) == ["cache.start ada", "throttle.check ada", "cache.result ada", "verify hash(right)"])
+    }
+
+    @Test("throttled, or the throttle's store down: a read started early is dropped unused")
+    func startedReadDropped() async {
+        let throttled = Harness(cache: [.hit(Harness.entry("right"))], cacheStartsEarly: true,
+                                throttle: ThrottleCheck(retryAfter: .seconds(90)))
+        #expect(await throttled.login().result == .throttled(retryAfter: .seconds(90)))
+        #expect(throttled.log.all == ["cache.start ada", "throttle.check ada"])
+
+        let storeDown = Harness(cache: [.hit(Harness.entry("right"))], cacheStartsEarly: true, records: ["ada": Harness.record("right")],
+                                throttle: ThrottleCheck(storeUnavailable: true))
+        let outcome = await storeDown.login()
+        #expect(outcome.result == .authenticated(.postgres))
+        #expect(outcome.cacheUnavailable)
+        #expect(storeDown.log.count("cache.result") == 0)
+    }
+
     @Test("PostgreSQL late or down on a miss: unavailable, never a wrong password, and no failure is counted")
     func sourceUnavailable() async {
         for failure in [DoormanError(.timeout, "PostgreSQL did not answer within 2 s"), DoormanError(.unavailable, "refused")] {
