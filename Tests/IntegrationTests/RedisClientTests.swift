@@ -51,6 +51,26 @@ struct RedisClientTests {
         try await redis.delete([Array(key.utf8)])
     }
 
+    @Test("a read started early is answered whether or not it is collected, and its slots are freed either way")
+    func startedReads() async throws {
+        let redis = try Self.gateway()
+        let key = Array((redis.configuration.namespace + ":early").utf8)
+        try await redis.set(key, Array("v".utf8), ttl: .seconds(30))
+        weak var collected: RedisReplySlot?
+        weak var dropped: RedisReplySlot?
+        do {
+            let pending = await redis.start([[Array("GET".utf8), key]], affinity: "u")
+            let unused = await redis.start([[Array("GET".utf8), key]], affinity: "u", early: true)
+            if case .sent(let slots, _, _, _) = pending.state { collected = slots.first }
+            if case .sent(let slots, _, _, _) = unused.state { dropped = slots.first }
+            #expect(collected != nil && dropped != nil, "both were sent at once")
+            #expect(try await redis.replies(to: pending) == [.string(Array("v".utf8))])
+        }
+        // The dropped one's reply still lands (and is accounted); nothing holds either slot after.
+        #expect(await TestServers.eventually(timeout: .seconds(2)) { collected == nil && dropped == nil })
+        await redis.shutdown()
+    }
+
     @Test("unix socket and TCP both work")
     func transports() async throws {
         let unix = try RedisEndpoint(url: TestServers.shared.redisURL)
