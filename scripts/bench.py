@@ -346,7 +346,7 @@ def readme_table(results, half, seed_rps, ceiling, command, stamp):
         r = results.get((name, TARGET_CONNECTIONS))
         if not r:
             continue
-        versus = "1x" if name == SEED else "–" if name == HELLO_NAME or not seed64 else ratio_text(r["rps"] / seed64)
+        versus = "1x" if name == SEED else "–" if name in YARDSTICKS or not seed64 else ratio_text(r["rps"] / seed64)
         if name in (REDIS, HELLO_BCRYPT):
             versus += f" ({r['rps'] / ceiling:.0%} of cores / bcrypt)"
         if name == MEMORY and hello_r:
