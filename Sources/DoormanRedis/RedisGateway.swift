@@ -377,7 +377,9 @@ public final class RedisGateway: Service, Sendable {
     /// command whose caller needs it.
     public func start(_ commands: [[[UInt8]]], deadline: ContinuousClock.Instant? = nil, affinity: String? = nil,
                       early: Bool = false) async -> RedisPendingReplies {
-        precondition(!commands.isEmpty, "no commands to send")
+        if commands.isEmpty {  // nothing to send, nothing to account for
+            return RedisPendingReplies(state: .sent([], started: .now, limit: .now, recordFailure: { _ in }))
+        }
         if early, breaker.withLock({ $0.backoff != nil }) {
             return RedisPendingReplies(state: .deferred(commands, deadline: deadline, affinity: affinity))
         }

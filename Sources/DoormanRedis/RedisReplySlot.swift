@@ -1,3 +1,4 @@
+import DoormanCore
 import Synchronization
 
 /// Where one command's reply lands: completed once, on the event loop, by
@@ -71,7 +72,8 @@ final class RedisReplySlot: Sendable {
                 case .done(let result):
                     return result
                 case .waiting:
-                    preconditionFailure("a Redis reply awaited twice")
+                    // A second caller at once (a bug of Doorman's): an error, not a crash.
+                    return .failure(DoormanError(.unavailable, "Redis: one reply awaited twice"))
                 }
             }
             if let ready { continuation.resume(with: ready) }
